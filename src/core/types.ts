@@ -1,0 +1,170 @@
+/**
+ * Domain types shared by every layer. Instants are UTC epoch milliseconds; intensity is gCO2e/kWh;
+ * energy is kWh; emissions are grams CO2e.
+ */
+
+/** Epoch milliseconds, UTC. */
+export type Instant = number
+
+export const MINUTE_MS = 60_000
+export const HOUR_MS = 3_600_000
+
+/** `average` (attributional, e.g. Electricity Maps) or `marginal` (e.g. WattTime MOER). Never mixed. */
+export type Signal = 'average' | 'marginal'
+
+/** One piece of a piecewise-constant intensity series: `gPerKwh` holds over [start, end). */
+export interface IntensityPoint {
+  start: Instant
+  end: Instant
+  gPerKwh: number
+}
+
+/**
+ * A piecewise-constant series for one zone, sorted by start, without overlaps. Gaps are allowed in
+ * input but the planner only plans over covered time (see `withFallback`).
+ * `fallbackFrom`, when set, marks the instant from which the points are a labelled fallback profile
+ * (repeated last known day), not a forecast.
+ */
+export interface Series {
+  zone: string
+  signal: Signal
+  source: string
+  points: IntensityPoint[]
+  fallbackFrom?: Instant
+}
+
+/** A half-open interval [start, end). */
+export interface Interval {
+  start: Instant
+  end: Instant
+}
+
+export type ExecutorSpec =
+  | { kind: 'agent' }
+  | { kind: 'webhook', url: string }
+  | { kind: 'slurm', baseUrl: string, partition: string }
+
+/** A GPU pool in one grid zone. */
+export interface Pool {
+  name: string
+  zone: string
+  gpuModel: string
+  gpuCount: number
+  wattsPerGpu: number
+  /** Power usage effectiveness of the site, >= 1. */
+  pue: number
+  executor: ExecutorSpec
+  enabled: boolean
+}
+
+/** GPUs held in one pool over an interval by a planned or running job. */
+export interface Reservation extends Interval {
+  pool: string
+  gpus: number
+  jobId?: string
+}
+
+/** What the planner needs to know about a job. */
+export interface PlanRequest {
+  gpus: number
+  durationMs: number
+  /** Earliest start: max(now, notBefore). */
+  earliestStart: Instant
+  deadline: Instant
+  interruptible: boolean
+  /** Shortest segment an interruptible job may run, ms. */
+  minSegmentMs: number
+  /** Time lost each time an interruptible job resumes from a checkpoint, ms (extends that segment). */
+  resumeOverheadMs: number
+  /** Override of the pool power model: per-GPU watts, or a total energy for the whole run. */
+  wattsPerGpu?: number
+  energyKwh?: number
+  /** Pools the job may run in, in preference order; the first is the baseline pool. */
+  pools: string[]
+}
+
+/** One chosen placement. */
+export interface Placement {
+  pool: string
+  zone: string
+  segments: Interval[]
+  energyKwh: number
+  /** Expected emissions in grams CO2e over the segments, on the series of the pool's zone. */
+  grams: number
+  signal: Signal
+  source: string
+  /** True when any segment lies beyond the forecast horizon (priced on the fallback profile). */
+  usesFallback: boolean
+}
+
+export type PlanFailure =
+  | 'deadline-passed'
+  | 'window-too-short'
+  | 'no-eligible-pool'
+  | 'too-many-gpus'
+  | 'no-capacity'
+  | 'no-intensity-data'
+
+export type PlanOutcome =
+  | {
+    ok: true
+    placement: Placement
+    /** The same job run at once, contiguously, on the baseline pool, ignoring capacity. */
+    baseline: Placement
+    /** Latest instant at which the job must start, whatever the forecast says. */
+    latestSafeStart: Instant
+  }
+  | { ok: false, reason: PlanFailure, detail: string }
+
+export type JobState = 'pending' | 'planned' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled']
+
+/** A job as greenshift keeps it. */
+export interface Job {
+  id: string
+  tenantId: string
+  name: string
+  state: JobState
+  gpus: number
+  durationMinutes: number
+  deadline: Instant
+  notBefore: Instant | null
+  interruptible: boolean
+  minSegmentMinutes: number
+  /** Pools allowed, in preference order; empty with `zones` empty means every pool. */
+  pools: string[]
+  zones: string[]
+  preferredPool: string | null
+  wattsPerGpu: number | null
+  energyKwh: number | null
+  command: string[] | null
+  payload: unknown
+  labels: Record<string, string>
+  submittedAt: Instant
+  updatedAt: Instant
+  /** The current plan's figures, or null while pending. */
+  plan: JobPlan | null
+}
+
+/** A plan as stored on a job: where, when, and the expected and baseline figures. */
+export interface JobPlan {
+  pool: string
+  zone: string
+  segments: Interval[]
+  latestSafeStart: Instant
+  energyKwh: number
+  expected: EmissionsFigure
+  baseline: EmissionsFigure & { pool: string, start: Instant }
+  expectedAvoidedGrams: number
+  plannedAt: Instant
+}
+
+/** An emissions figure always says what it is: grams CO2e, signal, source, and how it was got. */
+export interface EmissionsFigure {
+  grams: number
+  signal: Signal
+  source: string
+  method: 'expected' | 'measured' | 'estimated'
+  usesFallback: boolean
+}
