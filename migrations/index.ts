@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import * as m0001 from './0001-init.js'
+
+/**
+ * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
+ * Kysely runs them in name order and records each name in `kysely_migration`.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-init': m0001
+})
+
+/** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations })
+}

@@ -1,0 +1,107 @@
+import type { Insertable } from 'kysely'
+import type { Instant, Signal } from '../core/types.js'
+import { toDate, toInstant } from './convert.js'
+import type { Db, IntensityKind, IntensityPointsTable } from './schema.js'
+
+export type { IntensityKind } from './schema.js'
+
+/** One fetched point as stored: gCO2e/kWh over [start, end), with where and when it came from. */
+export interface IntensityRow {
+  zone: string
+  start: Instant
+  end: Instant
+  gPerKwh: number
+  kind: IntensityKind
+  signal: Signal
+  source: string
+  fetchedAt: Instant
+}
+
+/** A point as read back for planning: the newest fetch for its start. */
+export interface StoredPoint {
+  start: Instant
+  end: Instant
+  gPerKwh: number
+  signal: Signal
+  source: string
+  fetchedAt: Instant
+}
+
+/** 9 parameters a row: 1000 rows stay far below PostgreSQL's 65535 bind parameters. */
+const BATCH_ROWS = 1000
+
+/**
+ * Stores points, skipping any already stored for the same (zone, kind, source, start, fetchedAt),
+ * so a retried fetch is harmless. Returns how many rows were new.
+ */
+export async function insertIntensityPoints (db: Db, rows: readonly IntensityRow[]): Promise<number> {
+  let inserted = 0
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    const values = rows.slice(i, i + BATCH_ROWS).map(toRow)
+    const result = await db.insertInto('intensity_points').values(values)
+      .onConflict((oc) => oc.columns(['zone', 'kind', 'source', 'start_at', 'fetched_at']).doNothing())
+      .executeTakeFirst()
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n)
+  }
+  return inserted
+}
+
+function toRow (r: IntensityRow): Insertable<IntensityPointsTable> {
+  return {
+    zone: r.zone,
+    start_at: toDate(r.start),
+    end_at: toDate(r.end),
+    g_per_kwh: r.gPerKwh,
+    kind: r.kind,
+    signal: r.signal,
+    source: r.source,
+    fetched_at: toDate(r.fetchedAt)
+  }
+}
+
+/**
+ * The points of a zone overlapping [from, to), one per start: the one fetched last (any source).
+ * Sorted by start.
+ */
+export async function latestPoints (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant): Promise<StoredPoint[]> {
+  const rows = await db.selectFrom('intensity_points')
+    .distinctOn('start_at')
+    .select(['start_at', 'end_at', 'g_per_kwh', 'signal', 'source', 'fetched_at'])
+    .where('zone', '=', zone)
+    .where('kind', '=', kind)
+    .where('start_at', '<', toDate(to))
+    .where('end_at', '>', toDate(from))
+    .orderBy('start_at')
+    .orderBy('fetched_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+  return rows.map((r) => ({
+    start: toInstant(r.start_at),
+    end: toInstant(r.end_at),
+    gPerKwh: r.g_per_kwh,
+    signal: r.signal,
+    source: r.source,
+    fetchedAt: toInstant(r.fetched_at)
+  }))
+}
+
+/** When a zone's points of this kind were last fetched, if ever, and how far that fetch reached. */
+export async function newestFetch (db: Db, zone: string, kind: IntensityKind): Promise<{ fetchedAt: Instant, horizonEnd: Instant } | undefined> {
+  const row = await db.selectFrom('intensity_points')
+    .select(['fetched_at', (eb) => eb.fn.max('end_at').as('horizon_end')])
+    .where('zone', '=', zone)
+    .where('kind', '=', kind)
+    .where('fetched_at', '=', (eb) => eb.selectFrom('intensity_points')
+      .select((e) => e.fn.max('fetched_at').as('f'))
+      .where('zone', '=', zone)
+      .where('kind', '=', kind))
+    .groupBy('fetched_at')
+    .executeTakeFirst()
+  return row === undefined ? undefined : { fetchedAt: toInstant(row.fetched_at), horizonEnd: toInstant(row.horizon_end) }
+}
+
+/** Deletes points that ended before `before`; returns how many. */
+export async function pruneIntensityBefore (db: Db, before: Instant): Promise<number> {
+  const result = await db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,113 @@
+import type { Insertable, Selectable } from 'kysely'
+import type { Instant, Job, JobPlan } from '../core/types.js'
+import { toDate, toDateOrNull, toInstant, toInstantOrNull, toJson, toJsonText } from './convert.js'
+import type { JobsTable } from './schema.js'
+
+/** A job as inserted: the domain job plus what idempotent submission needs. */
+export type NewJob = Job & { idempotencyKey: string | null, requestHash: string | null }
+
+/** A `jobs` row as read. */
+export type JobRow = Selectable<JobsTable>
+
+/** The one mapping from a `jobs` row to the domain `Job`. */
+export function toJob (row: JobRow): Job {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    state: row.state,
+    gpus: row.gpus,
+    durationMinutes: row.duration_minutes,
+    deadline: toInstant(row.deadline),
+    notBefore: toInstantOrNull(row.not_before),
+    interruptible: row.interruptible,
+    minSegmentMinutes: row.min_segment_minutes,
+    pools: row.pools,
+    zones: row.zones,
+    preferredPool: row.preferred_pool,
+    wattsPerGpu: row.watts_per_gpu,
+    energyKwh: row.energy_kwh,
+    command: row.command,
+    payload: row.payload,
+    labels: row.labels,
+    submittedAt: toInstant(row.submitted_at),
+    updatedAt: toInstant(row.updated_at),
+    plan: row.plan
+  }
+}
+
+/** The one mapping from a domain job to a `jobs` row; `pool` and `latest_safe_start` mirror the plan. */
+export function toJobRow (job: NewJob): Insertable<JobsTable> {
+  return {
+    id: job.id,
+    tenant_id: job.tenantId,
+    name: job.name,
+    state: job.state,
+    gpus: job.gpus,
+    duration_minutes: job.durationMinutes,
+    deadline: toDate(job.deadline),
+    not_before: toDateOrNull(job.notBefore),
+    interruptible: job.interruptible,
+    min_segment_minutes: job.minSegmentMinutes,
+    pools: toJsonText(job.pools),
+    zones: toJsonText(job.zones),
+    preferred_pool: job.preferredPool,
+    watts_per_gpu: job.wattsPerGpu,
+    energy_kwh: job.energyKwh,
+    command: toJson(job.command),
+    payload: toJson(job.payload),
+    labels: toJsonText(job.labels),
+    ...planColumns(job.plan),
+    idempotency_key: job.idempotencyKey,
+    request_hash: job.requestHash,
+    submitted_at: toDate(job.submittedAt),
+    updated_at: toDate(job.updatedAt)
+  }
+}
+
+/** The columns derived from a plan: the plan itself, its pool and its latest safe start. */
+export function planColumns (plan: JobPlan | null): { plan: string | null, pool: string | null, latest_safe_start: Date | null } {
+  return {
+    plan: toJson(plan),
+    pool: plan?.pool ?? null,
+    latest_safe_start: plan === null ? null : toDate(plan.latestSafeStart)
+  }
+}
+
+/** Thrown when a `listJobs` cursor was not made by `listJobs`; a client error (400 on `cursor`). */
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid-cursor'
+
+  constructor () {
+    super('cursor is malformed')
+    this.name = 'InvalidCursorError'
+  }
+}
+
+/** A position in the (submitted_at desc, id desc) order. */
+export interface JobCursor {
+  submittedAt: Instant
+  id: string
+}
+
+/**
+ * Opaque page cursor: base64url of `[submittedAtMs, id]`. Exact because `submitted_at` is only
+ * ever written from epoch milliseconds, so no microseconds are lost in the round trip.
+ */
+export function encodeCursor (cursor: JobCursor): string {
+  return Buffer.from(JSON.stringify([cursor.submittedAt, cursor.id])).toString('base64url')
+}
+
+/** Parses a cursor from `encodeCursor`; throws `InvalidCursorError` on anything else. */
+export function decodeCursor (text: string): JobCursor {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+  } catch {
+    throw new InvalidCursorError()
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw new InvalidCursorError()
+  const [submittedAt, id] = parsed as unknown[]
+  if (!Number.isSafeInteger(submittedAt) || typeof id !== 'string') throw new InvalidCursorError()
+  return { submittedAt: submittedAt as number, id }
+}

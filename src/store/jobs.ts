@@ -1,0 +1,138 @@
+import { sql } from 'kysely'
+import type { Job, JobPlan, JobState, Reservation } from '../core/types.js'
+import { toDate, toInstant, toJson } from './convert.js'
+import { decodeCursor, encodeCursor, planColumns, toJob, toJobRow } from './job-rows.js'
+import type { NewJob } from './job-rows.js'
+import type { Db } from './schema.js'
+
+export { InvalidCursorError } from './job-rows.js'
+export type { NewJob } from './job-rows.js'
+
+/** States whose planned segments hold GPUs. */
+const RESERVING_STATES: readonly JobState[] = ['planned', 'dispatched', 'running']
+
+/**
+ * Inserts a job. A second job with the same (tenant, idempotency key) throws the database's
+ * unique violation (SQLSTATE 23505); the caller then replays the first via `findByIdempotencyKey`.
+ */
+export async function insertJob (db: Db, job: NewJob): Promise<void> {
+  await db.insertInto('jobs').values(toJobRow(job)).execute()
+}
+
+/** A job of this tenant; another tenant's job is `undefined`, as if it did not exist. */
+export async function getJob (db: Db, tenantId: string, id: string): Promise<Job | undefined> {
+  const row = await db.selectFrom('jobs').selectAll()
+    .where('tenant_id', '=', tenantId).where('id', '=', id)
+    .executeTakeFirst()
+  return row === undefined ? undefined : toJob(row)
+}
+
+/** The job a tenant submitted with this Idempotency-Key, with the hash of that request. */
+export async function findByIdempotencyKey (db: Db, tenantId: string, key: string): Promise<{ job: Job, requestHash: string | null } | undefined> {
+  const row = await db.selectFrom('jobs').selectAll()
+    .where('tenant_id', '=', tenantId).where('idempotency_key', '=', key)
+    .executeTakeFirst()
+  return row === undefined ? undefined : { job: toJob(row), requestHash: row.request_hash }
+}
+
+/** Filters and page size of `listJobs`. */
+export interface ListJobsOptions {
+  state?: JobState | undefined
+  /** `nextCursor` of the previous page; absent for the first page. */
+  cursor?: string | undefined
+  /** Page size, a positive integer. */
+  limit: number
+}
+
+/**
+ * A tenant's jobs, newest first, by keyset pagination on (submitted_at, id) descending: stable
+ * under inserts and ties. Throws `InvalidCursorError` for a cursor it did not make.
+ */
+export async function listJobs (db: Db, tenantId: string, opts: ListJobsOptions): Promise<{ jobs: Job[], nextCursor: string | null }> {
+  if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new RangeError(`limit must be a positive integer, got ${opts.limit}`)
+  let query = db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId)
+  if (opts.state !== undefined) query = query.where('state', '=', opts.state)
+  if (opts.cursor !== undefined) {
+    const after = decodeCursor(opts.cursor)
+    query = query.where((eb) => eb(eb.refTuple('submitted_at', 'id'), '<', eb.tuple(toDate(after.submittedAt), after.id)))
+  }
+  const rows = await query.orderBy('submitted_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute()
+  const jobs = rows.slice(0, opts.limit).map(toJob)
+  const last = jobs.at(-1)
+  const more = rows.length > opts.limit && last !== undefined
+  return { jobs, nextCursor: more ? encodeCursor({ submittedAt: last.submittedAt, id: last.id }) : null }
+}
+
+/** Every job (all tenants) in one of `states`, oldest submission first: the scheduler's work list. */
+export async function jobsInState (db: Db, states: readonly JobState[]): Promise<Job[]> {
+  if (states.length === 0) return []
+  const rows = await db.selectFrom('jobs').selectAll()
+    .where('state', 'in', states)
+    .orderBy('submitted_at').orderBy('id')
+    .execute()
+  return rows.map(toJob)
+}
+
+/** A requested state change; see `transitionJob`. */
+export interface Transition {
+  id: string
+  /** States the job may be in for the change to apply. */
+  from: readonly JobState[]
+  to: JobState
+  at: Date
+  reason: string
+  /** When given, replaces the plan (and the job's `pool` and `latest_safe_start`); null clears it. */
+  plan?: JobPlan | null
+  /** Event type recorded; default 'transition'. */
+  type?: string
+  /** Extra jsonb data on the event. */
+  data?: unknown
+}
+
+/**
+ * Moves a job from one of `from` to `to` and appends its `job_events` row, atomically in one
+ * statement: the row is locked (`FOR UPDATE`), so of two concurrent calls from the same state
+ * exactly one wins. Returns the updated job, or `undefined` if it was not in `from` (or absent).
+ */
+export async function transitionJob (db: Db, t: Transition): Promise<Job | undefined> {
+  if (t.from.length === 0) return undefined
+  const set = { state: t.to, updated_at: t.at, ...(t.plan === undefined ? {} : planColumns(t.plan)) }
+  const row = await db
+    .with('old', (qb) => qb.selectFrom('jobs').select(['id', 'state'])
+      .where('id', '=', t.id).where('state', 'in', t.from).forUpdate())
+    .with('moved', (qb) => qb.updateTable('jobs').from('old').set(set)
+      .whereRef('jobs.id', '=', 'old.id')
+      .returningAll('jobs').returning('old.state as from_state'))
+    .with('event', (qb) => qb.insertInto('job_events')
+      .columns(['job_id', 'at', 'type', 'from_state', 'to_state', 'reason', 'data'])
+      .expression((eb) => eb.selectFrom('moved').select([
+        'moved.id',
+        sql<Date>`${t.at}::timestamptz`.as('at'),
+        sql<string>`${t.type ?? 'transition'}::text`.as('type'),
+        'moved.from_state',
+        'moved.state',
+        sql<string>`${t.reason}::text`.as('reason'),
+        sql<string | null>`${toJson(t.data)}::jsonb`.as('data')
+      ])))
+    .selectFrom('moved').selectAll()
+    .executeTakeFirst()
+  return row === undefined ? undefined : toJob(row)
+}
+
+/** GPUs held by the planned segments of every planned, dispatched or running job. */
+export async function activeReservations (db: Db): Promise<Reservation[]> {
+  const rows = await db.selectFrom('job_segments as s')
+    .innerJoin('jobs as j', 'j.id', 's.job_id')
+    .select(['s.pool', 's.start_at', 's.end_at', 'j.gpus', 'j.id as job_id'])
+    .where('s.kind', '=', 'planned')
+    .where('j.state', 'in', RESERVING_STATES)
+    .orderBy('s.pool').orderBy('s.start_at').orderBy('s.id')
+    .execute()
+  return rows.map((r) => ({
+    pool: r.pool,
+    gpus: r.gpus,
+    start: toInstant(r.start_at),
+    end: toInstant(r.end_at),
+    jobId: r.job_id
+  }))
+}

@@ -1,0 +1,141 @@
+import type { ColumnType, GeneratedAlways, Kysely, Transaction } from 'kysely'
+import type { ExecutorSpec, JobPlan, JobState, Signal } from '../core/types.js'
+
+/**
+ * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
+ * as parsed values and are written as JSON text (`JSON.stringify`), because `pg` would send a JS
+ * array as a PostgreSQL array. Instants are `timestamptz`, read as `Date` on both drivers.
+ */
+export interface Database {
+  tenants: TenantsTable
+  api_keys: ApiKeysTable
+  pools: PoolsTable
+  zones: ZonesTable
+  intensity_points: IntensityPointsTable
+  jobs: JobsTable
+  job_segments: JobSegmentsTable
+  job_events: JobEventsTable
+  leases: LeasesTable
+}
+
+/** A timestamptz column with a database default (`now()`): optional on insert. */
+type DefaultedTimestamp = ColumnType<Date, Date | undefined, Date>
+/** A jsonb column: read parsed, written as JSON text. */
+type Json<T> = ColumnType<T, string, string>
+/** A nullable jsonb column: written as JSON text or SQL NULL. */
+type NullableJson<T> = ColumnType<T | null, string | null, string | null>
+
+/** What a key may do. */
+export type ApiScope = 'submit' | 'read' | 'admin'
+
+/** `forecast` rows are predictions; `actual` rows are the measured (or settled) intensity. */
+export type IntensityKind = 'forecast' | 'actual'
+
+/** `planned` intervals come from the current plan; `actual` ones from what ran. */
+export type SegmentKind = 'planned' | 'actual'
+
+export interface TenantsTable {
+  id: string
+  name: string
+  created_at: DefaultedTimestamp
+}
+
+export interface ApiKeysTable {
+  id: string
+  tenant_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  scopes: Json<ApiScope[]>
+  created_at: DefaultedTimestamp
+  revoked_at: Date | null
+}
+
+export interface PoolsTable {
+  name: string
+  zone: string
+  gpu_model: string
+  gpu_count: number
+  watts_per_gpu: number
+  pue: number
+  executor: Json<ExecutorSpec>
+  enabled: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+export interface ZonesTable {
+  name: string
+  signal: Signal
+  providers: Json<unknown>
+  updated_at: Date
+}
+
+export interface IntensityPointsTable {
+  id: GeneratedAlways<number>
+  zone: string
+  start_at: Date
+  end_at: Date
+  g_per_kwh: number
+  kind: IntensityKind
+  signal: Signal
+  source: string
+  fetched_at: Date
+}
+
+export interface JobsTable {
+  id: string
+  tenant_id: string
+  name: string
+  state: JobState
+  gpus: number
+  duration_minutes: number
+  deadline: Date
+  not_before: Date | null
+  interruptible: boolean
+  min_segment_minutes: number
+  pools: Json<string[]>
+  zones: Json<string[]>
+  preferred_pool: string | null
+  watts_per_gpu: number | null
+  energy_kwh: number | null
+  command: NullableJson<string[]>
+  payload: NullableJson<unknown>
+  labels: Json<Record<string, string>>
+  plan: NullableJson<JobPlan>
+  pool: string | null
+  latest_safe_start: Date | null
+  idempotency_key: string | null
+  request_hash: string | null
+  submitted_at: Date
+  updated_at: Date
+}
+
+export interface JobSegmentsTable {
+  id: GeneratedAlways<number>
+  job_id: string
+  kind: SegmentKind
+  pool: string
+  start_at: Date
+  end_at: Date
+}
+
+export interface JobEventsTable {
+  id: GeneratedAlways<number>
+  job_id: string
+  at: Date
+  type: string
+  from_state: JobState | null
+  to_state: JobState | null
+  reason: string
+  data: NullableJson<unknown>
+}
+
+export interface LeasesTable {
+  name: string
+  holder: string
+  expires_at: Date
+}
+
+/** The first argument of every query function: the database or a transaction on it. */
+export type Db = Kysely<Database> | Transaction<Database>

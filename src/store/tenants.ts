@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from './schema.js'
+
+/** A tenant: the owner of jobs and API keys. */
+export interface Tenant {
+  id: string
+  name: string
+}
+
+/** Creates a tenant with a new UUID; a taken name throws the unique violation (23505). */
+export async function createTenant (db: Db, name: string): Promise<Tenant> {
+  const tenant = { id: randomUUID(), name }
+  await db.insertInto('tenants').values(tenant).execute()
+  return tenant
+}
+
+/** The tenant with this exact name. */
+export async function findTenantByName (db: Db, name: string): Promise<Tenant | undefined> {
+  return await db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirst()
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore } from '../../src/store/intensity.js'
+import type { IntensityRow } from '../../src/store/intensity.js'
+import { releaseLease, tryAcquireLease } from '../../src/store/leases.js'
+import { getPool, insertPool, listPools, seedPools, updatePool } from '../../src/store/pools.js'
+import { listZones, upsertZone } from '../../src/store/zones.js'
+import { backendName, useTestStore } from '../support/db.js'
+import { HOUR, pool, T0 } from './fixtures.js'
+
+describe(`pools, zones, intensity, leases (${backendName()})`, () => {
+  const store = useTestStore()
+  const now = new Date(T0)
+
+  it('inserts a pool once; a second insert of the name is refused', async () => {
+    expect(await insertPool(store().db, pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run' } }), now)).toBe(true)
+    expect(await insertPool(store().db, pool('a', { gpuCount: 1 }), now)).toBe(false)
+    expect(await getPool(store().db, 'a')).toEqual(pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run' } }))
+    expect(await getPool(store().db, 'nope')).toBeUndefined()
+  })
+
+  it('updates some fields of a pool', async () => {
+    await insertPool(store().db, pool('a'), now)
+    const patch = { gpuCount: 16, enabled: false, executor: { kind: 'slurm' as const, baseUrl: 'http://s', partition: 'gpu' } }
+    const updated = await updatePool(store().db, 'a', patch, new Date(T0 + HOUR))
+    expect(updated).toEqual(pool('a', patch))
+    expect(await getPool(store().db, 'a')).toEqual(updated)
+    expect(await updatePool(store().db, 'nope', { pue: 1.1 }, now)).toBeUndefined()
+  })
+
+  it('seeds only missing pools and keeps configuration order', async () => {
+    await insertPool(store().db, pool('z-first', { gpuCount: 2 }), new Date(T0 - HOUR))
+    const seeded = await seedPools(store().db, [pool('z-first'), pool('b'), pool('a')], now)
+    expect(seeded.sort()).toEqual(['a', 'b'])
+    const pools = await listPools(store().db)
+    expect(pools.map((p) => p.name)).toEqual(['z-first', 'b', 'a'])
+    expect(pools[0]?.gpuCount).toBe(2)
+  })
+
+  it('upserts zones', async () => {
+    await upsertZone(store().db, { name: 'NORTH', signal: 'average', providers: [{ kind: 'replay' }] }, now)
+    await upsertZone(store().db, { name: 'NORTH', signal: 'marginal', providers: { kind: 'watttime' } }, new Date(T0 + 1))
+    expect(await listZones(store().db)).toEqual([
+      { name: 'NORTH', signal: 'marginal', providers: { kind: 'watttime' }, updatedAt: T0 + 1 }
+    ])
+  })
+
+  const point = (start: number, gPerKwh: number, fetchedAt: number, over: Partial<IntensityRow> = {}): IntensityRow => ({
+    zone: 'NORTH', start, end: start + HOUR, gPerKwh, kind: 'forecast', signal: 'average', source: 'replay', fetchedAt, ...over
+  })
+
+  it('dedupes intensity points and lets the newest fetch win', async () => {
+    const first = [0, 1, 2, 3].map((h) => point(T0 + h * HOUR, 100 + h, T0))
+    expect(await insertIntensityPoints(store().db, first)).toBe(4)
+    expect(await insertIntensityPoints(store().db, first)).toBe(0)
+    const second = [1, 2].map((h) => point(T0 + h * HOUR, 200 + h, T0 + 30 * 60_000))
+    expect(await insertIntensityPoints(store().db, [...second, ...second])).toBe(2)
+    await insertIntensityPoints(store().db, [point(T0, 999, T0 + HOUR, { kind: 'actual' }), point(T0, 999, T0 + HOUR, { zone: 'SOUTH' })])
+
+    const got = await latestPoints(store().db, 'NORTH', 'forecast', T0 + 30 * 60_000, T0 + 3 * HOUR)
+    expect(got.map((p) => [p.start - T0, p.gPerKwh, p.fetchedAt - T0])).toEqual([
+      [0, 100, 0], [HOUR, 201, 1_800_000], [2 * HOUR, 202, 1_800_000]
+    ])
+    expect(got[0]).toMatchObject({ end: T0 + HOUR, signal: 'average', source: 'replay' })
+    expect(await newestFetch(store().db, 'NORTH', 'forecast')).toEqual({ fetchedAt: T0 + 1_800_000, horizonEnd: T0 + 3 * HOUR })
+    expect(await newestFetch(store().db, 'WEST', 'forecast')).toBeUndefined()
+  })
+
+  it('inserts large batches and prunes old points', async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => point(T0 + i * HOUR, i, T0))
+    expect(await insertIntensityPoints(store().db, rows)).toBe(2500)
+    expect(await pruneIntensityBefore(store().db, T0 + 10 * HOUR)).toBe(10)
+    expect(await latestPoints(store().db, 'NORTH', 'forecast', T0, T0 + 11 * HOUR)).toHaveLength(1)
+  })
+
+  it('acquires, renews, and takes over an expired lease', async () => {
+    const ttl = 60_000
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', now, ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 30_000), ttl)).toBe(false)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 50_000), ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 100_000), ttl)).toBe(false)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 110_000), ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 120_000), ttl)).toBe(false)
+    expect(await tryAcquireLease(store().db, 'other', 'a', now, ttl)).toBe(true)
+    expect(await releaseLease(store().db, 'scheduler', 'a')).toBe(false)
+    expect(await releaseLease(store().db, 'scheduler', 'b')).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 120_000), ttl)).toBe(true)
+  })
+})

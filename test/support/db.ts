@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { migrateToLatest, openStore } from '../../src/store/db.js'
+import type { Store } from '../../src/store/db.js'
+
+/** Every app table; TRUNCATEd between tests (the migration bookkeeping tables are kept). */
+const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases']
+
+/** 'postgres' when DATABASE_URL is set, else 'pglite'. */
+export function backendName (): 'postgres' | 'pglite' {
+  return databaseUrl() === undefined ? 'pglite' : 'postgres'
+}
+
+function databaseUrl (): string | undefined {
+  const url = process.env.DATABASE_URL
+  return url === undefined || url === '' ? undefined : url
+}
+
+/**
+ * One migrated store per test file: PGlite in memory, or with DATABASE_URL real PostgreSQL in a
+ * fresh schema `t_<random>` (dropped afterwards) so test files running in parallel never meet.
+ * Every table is emptied before each test. Returns a getter, valid inside tests and hooks.
+ */
+export function useTestStore (): () => Store {
+  let store: Store | undefined
+  let schema: string | undefined
+  beforeAll(async () => {
+    const url = databaseUrl()
+    if (url !== undefined) {
+      const name = `t_${randomBytes(6).toString('hex')}`
+      await withAdmin(url, (admin) => sql`create schema ${sql.id(name)}`.execute(admin.db))
+      schema = name
+    }
+    store = await openStore(url === undefined ? { dataDir: 'memory://' } : { databaseUrl: url, searchPath: schema })
+    await migrateToLatest(store.db)
+  })
+  beforeEach(async () => {
+    const tables = sql.join(APP_TABLES.map((t) => sql.table(t)))
+    await sql`truncate ${tables} restart identity cascade`.execute(current().db)
+  })
+  afterAll(async () => {
+    await store?.close()
+    store = undefined
+    const url = databaseUrl()
+    if (url !== undefined && schema !== undefined) {
+      const name = schema
+      await withAdmin(url, (admin) => sql`drop schema if exists ${sql.id(name)} cascade`.execute(admin.db))
+    }
+  })
+  const current = (): Store => {
+    if (store === undefined) throw new Error('useTestStore: no store yet (use it inside tests and hooks)')
+    return store
+  }
+  return current
+}
+
+async function withAdmin (url: string, fn: (admin: Store) => Promise<unknown>): Promise<void> {
+  const admin = await openStore({ databaseUrl: url })
+  try {
+    await fn(admin)
+  } finally {
+    await admin.close()
+  }
+}
