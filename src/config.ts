@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { ExecutorSpec, Pool } from './core/types.js'
+import type { IntensityProvider } from './providers/provider.js'
+import { JsonChecker, type NumberRule } from './providers/json-check.js'
+import { parseZoneSpec, providersFor, type ProviderDeps, type ZoneSpec } from './providers/registry.js'
+import { REPLAY_DATASET } from './providers/replay.js'
+
+/** pino's levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+/** Where a zone's intensity comes from, with defaults filled in and csv paths made absolute. */
+export type ZoneConfig = ZoneSpec
+
+/** Planner settings. */
+export interface PlanningConfig {
+  /** Slack kept between a job's planned end and its deadline, minutes. */
+  readonly safetyMarginMinutes: number
+  /** How far ahead forecasts are fetched and planned, hours. */
+  readonly forecastHorizonHours: number
+}
+
+/** The validated, frozen configuration of one greenshift process. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** PostgreSQL URL; when unset the embedded PGlite in `dataDir` is used. */
+  readonly databaseUrl?: string
+  /** PGlite directory, or 'memory://' for an in-memory database. */
+  readonly dataDir: string
+  /** The GREENSHIFT_CONFIG file, or undefined when the built-in default is in use. */
+  readonly configPath?: string
+  readonly adminKey?: string
+  readonly logLevel: LogLevel
+  readonly tickSeconds: number
+  /** Zone name → provider settings, in file order. */
+  readonly zones: Readonly<Record<string, ZoneConfig>>
+  readonly pools: Pool[]
+  readonly planning: PlanningConfig
+}
+
+/** Invalid environment or config file; `issues` lists every problem, each naming its variable or path. */
+export class ConfigError extends Error {
+  readonly code = 'invalid-config'
+  readonly issues: readonly string[]
+
+  constructor (issues: readonly string[]) {
+    super(issues.join('; '))
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+const replay = { provider: 'replay', dataset: REPLAY_DATASET }
+const agentPool = (name: string, zone: string, gpuModel: string, gpuCount: number, wattsPerGpu: number, pue: number) =>
+  ({ name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor: { kind: 'agent' } })
+
+/**
+ * The configuration used when GREENSHIFT_CONFIG is unset: replayed 2022 grids and six pools in six
+ * zones. 2022 means span 23 g/kWh (SE-SE3) and 99 (FR) to 482 (DE) and 819 (PL), and DE alone ranges
+ * 170–765 over the year, so a job preferring DE can gain by moving in time and in region.
+ * Power: H100 SXM 700 W, A100 SXM 400 W, L40S 350 W (vendor board powers).
+ */
+export const DEFAULT_CONFIG_JSON = JSON.stringify({
+  zones: { DE: replay, FR: replay, GB: replay, PL: replay, 'SE-SE3': replay, ES: replay, 'US-CAL-CISO': replay },
+  pools: [
+    agentPool('h100-de', 'DE', 'H100-SXM5-80GB', 32, 700, 1.2),
+    agentPool('a100-fr', 'FR', 'A100-SXM4-80GB', 64, 400, 1.3),
+    agentPool('a100-gb', 'GB', 'A100-SXM4-80GB', 48, 400, 1.25),
+    agentPool('l40s-pl', 'PL', 'L40S', 24, 350, 1.4),
+    agentPool('h100-se', 'SE-SE3', 'H100-SXM5-80GB', 16, 700, 1.1),
+    agentPool('a100-us', 'US-CAL-CISO', 'A100-SXM4-80GB', 64, 400, 1.3)
+  ],
+  planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 }
+}, null, 2)
+
+/** The part of `fs.readFileSync` that `loadConfig` uses. */
+export type ReadTextFile = (path: string, encoding: 'utf8') => string
+
+/**
+ * Reads the environment and the GREENSHIFT_CONFIG file (or the built-in default) into a frozen
+ * Config. Empty variables count as unset. Throws `ConfigError` listing every problem.
+ */
+export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = readFileSync): Config {
+  const get = (name: string): string | undefined => env[name]?.trim() || undefined
+  const issues: string[] = []
+  const configPath = get('GREENSHIFT_CONFIG')
+  const file = configPath === undefined
+    ? parseFile(JSON.parse(DEFAULT_CONFIG_JSON), new JsonChecker('built-in default config', issues), process.cwd())
+    : readConfigFile(configPath, readFile, issues) ?? EMPTY_FILE
+  const config: Config = {
+    port: envInteger(issues, 'PORT', get('PORT'), 8080, 1, 65_535),
+    host: get('HOST') ?? '0.0.0.0',
+    databaseUrl: envMatch(issues, 'DATABASE_URL', get('DATABASE_URL'), /^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
+    dataDir: get('GREENSHIFT_DATA_DIR') ?? './.greenshift',
+    configPath,
+    // Never echo the key: it would land in logs.
+    adminKey: envMatch(issues, 'GREENSHIFT_ADMIN_KEY', get('GREENSHIFT_ADMIN_KEY'), /^gs_[A-Za-z0-9_-]{24,}$/, 'must be "gs_" followed by at least 24 letters, digits, "_" or "-"'),
+    logLevel: envLogLevel(issues, get('LOG_LEVEL')),
+    // 1 s to 86,400 s (a day): a tick is one scheduler pass (refresh, plan, dispatch).
+    tickSeconds: envInteger(issues, 'GREENSHIFT_TICK_SECONDS', get('GREENSHIFT_TICK_SECONDS'), 60, 1, 86_400),
+    ...file
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return deepFreeze(config)
+}
+
+function envInteger (issues: string[], name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < min || n > max) issues.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`)
+  return n
+}
+
+function envMatch (issues: string[], name: string, text: string | undefined, pattern: RegExp, rule: string): string | undefined {
+  if (text !== undefined && !pattern.test(text)) issues.push(`${name} ${rule}`)
+  return text
+}
+
+function envLogLevel (issues: string[], text: string | undefined): LogLevel {
+  const level = LOG_LEVELS.find(l => l === (text ?? 'info'))
+  if (level === undefined) issues.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`)
+  return level ?? 'info'
+}
+
+type FileSettings = Pick<Config, 'zones' | 'pools' | 'planning'>
+/** Stands in for a file that could not be read, whose problem is already recorded. */
+const EMPTY_FILE: FileSettings = { zones: {}, pools: [], planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 } }
+
+function readConfigFile (path: string, readFile: ReadTextFile, issues: string[]): FileSettings | undefined {
+  const prefix = `GREENSHIFT_CONFIG ${path}`
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFile(path, 'utf8').replace(/^\uFEFF/, ''))
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    issues.push(err instanceof SyntaxError ? `${prefix}: invalid JSON (${reason})` : `${prefix}: cannot read the file (${reason})`)
+    return undefined
+  }
+  // Relative csv paths are relative to the file that names them, not to the working directory.
+  return parseFile(raw, new JsonChecker(prefix, issues), dirname(resolve(path)))
+}
+
+const POSITIVE_INT: NumberRule = { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, rule: 'must be a positive integer' }
+// Largest GPU boards draw about 1 kW (GB200 ~1.2 kW); 5 kW leaves room for per-node accounting.
+const WATTS: NumberRule = { min: 1, max: 5000, integer: false, rule: 'must be a number from 1 to 5000' }
+// PUE below 1 is impossible; above 3 is a typo or a very old site.
+const PUE: NumberRule = { min: 1, max: 3, integer: false, rule: 'must be a number from 1 to 3' }
+const MARGIN: NumberRule = { min: 0, max: 1440, integer: false, rule: 'must be a number from 0 to 1440' }
+// Planning further than 30 days (720 h) ahead would only price the fallback profile.
+const HORIZON: NumberRule = { min: 1, max: 720, integer: true, rule: 'must be an integer from 1 to 720' }
+const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
+const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled']
+const EXECUTOR_KEYS = { agent: ['kind'], webhook: ['kind', 'url'], slurm: ['kind', 'baseUrl', 'partition'] }
+
+function parseFile (raw: unknown, c: JsonChecker, baseDir: string): FileSettings {
+  const top = c.object(raw, 'config', ['zones', 'pools', 'planning']) ?? {}
+  const { zones, names } = parseZones(c, top.zones, baseDir)
+  const pools = parsePools(c, top.pools, names && new Set(names))
+  const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours']) ?? {}
+  return {
+    zones,
+    pools,
+    planning: {
+      safetyMarginMinutes: c.number(planning, 'safetyMarginMinutes', 'planning', MARGIN, 10),
+      forecastHorizonHours: c.number(planning, 'forecastHorizonHours', 'planning', HORIZON, 48)
+    }
+  }
+}
+
+/**
+ * Valid zones, and every zone name, so that a pool naming a broken zone gets no second error
+ * (`names` is undefined when `zones` itself is unusable: pools' zones are then not checked).
+ */
+function parseZones (c: JsonChecker, raw: unknown, baseDir: string): { zones: Record<string, ZoneConfig>, names?: string[] } {
+  const zones: Record<string, ZoneConfig> = {}
+  const names: string[] = []
+  const o = c.object(raw, 'zones')
+  if (o === undefined) return { zones }
+  if (Object.keys(o).length === 0) c.fail('zones', 'must name at least one zone')
+  for (const [name, value] of Object.entries(o)) {
+    const path = `zones.${name}`
+    names.push(name)
+    if (!ZONE_NAME.test(name)) {
+      c.fail(path, 'is not a valid zone name (letters, digits, "-" and "_", at most 64)')
+      continue
+    }
+    const zone = parseZoneSpec(c, value, path, name, baseDir)
+    if (zone !== undefined) zones[name] = zone
+  }
+  return { zones, names }
+}
+
+function parsePools (c: JsonChecker, raw: unknown, zones: ReadonlySet<string> | undefined): Pool[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    c.fail('pools', 'must be a non-empty array')
+    return []
+  }
+  const seen = new Map<string, number>()
+  return raw.flatMap((value: unknown, i) => {
+    const path = `pools[${i}]`
+    const o = c.object(value, path, POOL_KEYS)
+    if (o === undefined) return []
+    const name = c.text(o, 'name', path)
+    if (name !== '' && !POOL_NAME.test(name)) c.fail(`${path}.name`, `"${name}" must match ${POOL_NAME.source}`)
+    const first = name === '' ? undefined : seen.get(name)
+    if (first !== undefined) c.fail(`${path}.name`, `"${name}" is already used by pools[${first}]`)
+    else seen.set(name, i)
+    const zone = c.text(o, 'zone', path)
+    if (zone !== '' && zones !== undefined && !zones.has(zone)) c.fail(`${path}.zone`, `"${zone}" is not defined in zones`)
+    if (o.enabled !== undefined && typeof o.enabled !== 'boolean') c.fail(`${path}.enabled`, 'must be true or false')
+    return [{
+      name,
+      zone,
+      gpuModel: c.text(o, 'gpuModel', path),
+      gpuCount: c.number(o, 'gpuCount', path, POSITIVE_INT),
+      wattsPerGpu: c.number(o, 'wattsPerGpu', path, WATTS),
+      pue: c.number(o, 'pue', path, PUE),
+      executor: parseExecutor(c, o.executor, `${path}.executor`),
+      enabled: o.enabled !== false
+    }]
+  })
+}
+
+function parseExecutor (c: JsonChecker, raw: unknown, path: string): ExecutorSpec {
+  const o = c.object(raw, path)
+  const kind = o && c.choice(o, 'kind', path, ['agent', 'webhook', 'slurm'] as const)
+  if (o === undefined || kind === undefined) return { kind: 'agent' }
+  c.object(o, path, EXECUTOR_KEYS[kind])
+  if (kind === 'webhook') return { kind, url: c.url(o, 'url', path) }
+  if (kind === 'slurm') return { kind, baseUrl: c.url(o, 'baseUrl', path), partition: c.text(o, 'partition', path) }
+  return { kind }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** One provider per configured zone (zone name → provider); csv files are read here, once. */
+export function buildProviders (config: Config, deps: ProviderDeps = {}): Map<string, IntensityProvider> {
+  return providersFor(config.zones, deps)
+}

@@ -1,0 +1,60 @@
+import type { Instant, Series, Signal } from '../core/types.js'
+
+/**
+ * Where greenshift gets carbon intensity for a zone. One provider may serve several zones; the
+ * scheduler keeps a map zone → provider. Implementations never mix signals: every series they return
+ * carries the provider's `signal`.
+ */
+export interface IntensityProvider {
+  /** Short stable name used in logs and metrics: 'csv', 'replay', later 'watttime', ... */
+  readonly id: string
+  /** The kind of intensity this provider reports; every returned series has this signal. */
+  readonly signal: Signal
+  /**
+   * The provider's forecast covering [from, to), as far as its horizon reaches: the series may end
+   * before `to`, and the planner then uses its labelled fallback. Points are sorted and clipped to
+   * [from, to).
+   */
+  forecast (zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<Series>
+  /** Measured (or best known historical) intensity over [from, to), sorted and clipped. */
+  actuals (zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<Series>
+}
+
+/**
+ * Stable reasons a provider call fails; callers branch on these, never on messages.
+ * - `unknown-zone`: the provider has no data for this zone.
+ * - `bad-range`: `from` or `to` is not a finite instant.
+ * - `bad-data`: the source holds or returned data that cannot be used (malformed, gaps, units).
+ * - `unavailable`: the source could not be read or reached (file missing, network, 5xx).
+ * - `unauthorized`, `rate-limited`, `timeout`: for providers over HTTP (401/403, 429, deadline).
+ */
+export type ProviderErrorCode =
+  | 'unknown-zone'
+  | 'bad-range'
+  | 'bad-data'
+  | 'unavailable'
+  | 'unauthorized'
+  | 'rate-limited'
+  | 'timeout'
+
+/** A provider failed for one zone; `code` is stable, the message is for people. */
+export class ProviderError extends Error {
+  readonly provider: string
+  readonly zone: string
+  readonly code: ProviderErrorCode
+
+  constructor (provider: string, zone: string, code: ProviderErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ProviderError'
+    this.provider = provider
+    this.zone = zone
+    this.code = code
+  }
+}
+
+/** Throws `bad-range` unless both ends are finite instants; an empty or inverted range is allowed. */
+export function checkRange (provider: string, zone: string, from: Instant, to: Instant): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to)) {
+    throw new ProviderError(provider, zone, 'bad-range', `${provider}: range [${from}, ${to}) for zone ${zone} is not two finite instants`)
+  }
+}

@@ -1,0 +1,245 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { buildProviders, ConfigError, DEFAULT_CONFIG_JSON, loadConfig, type Config } from '../src/config.js'
+import { CsvProvider } from '../src/providers/csv.js'
+import { ReplayProvider } from '../src/providers/replay.js'
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/lab-intensity.csv', import.meta.url))
+const KEY = 'gs_abcdefghijklmnopqrstuvwx'
+
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A valid config file: two zones and three pools, one per executor kind. */
+function base (): Json {
+  return {
+    zones: {
+      DE: { provider: 'replay', dataset: 'zones-2022' },
+      LAB: { provider: 'csv', path: './lab-intensity.csv', signal: 'average' }
+    },
+    pools: [
+      { name: 'a100-de', zone: 'DE', gpuModel: 'A100-SXM4-80GB', gpuCount: 64, wattsPerGpu: 400, pue: 1.2, executor: { kind: 'agent' } },
+      { name: 'lab-hook', zone: 'LAB', gpuModel: 'L4', gpuCount: 2, wattsPerGpu: 72, pue: 1.5, executor: { kind: 'webhook', url: 'https://lab.example/run' } },
+      { name: 'slurm-de', zone: 'DE', gpuModel: 'H100', gpuCount: 8, wattsPerGpu: 700, pue: 1.1, executor: { kind: 'slurm', baseUrl: 'http://slurm:6820', partition: 'gpu' } }
+    ],
+    planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 }
+  }
+}
+
+/** Loads `file` as if it were ./x.json, without touching the disk. */
+function loadFile (file: unknown, env: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ ...env, GREENSHIFT_CONFIG: './x.json' }, () => JSON.stringify(file))
+}
+
+function issues (load: () => unknown): readonly string[] {
+  try {
+    load()
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig defaults', () => {
+  const config = loadConfig({})
+
+  it('fills every setting from the environment defaults', () => {
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './.greenshift', logLevel: 'info', tickSeconds: 60 })
+    expect(config.databaseUrl).toBeUndefined()
+    expect(config.adminKey).toBeUndefined()
+    expect(config.configPath).toBeUndefined()
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48 })
+  })
+
+  it('replays 2022 in at least seven zones and has pools of several GPU models in several zones', () => {
+    expect(Object.keys(config.zones)).toEqual(expect.arrayContaining(['DE', 'FR', 'GB', 'PL', 'SE-SE3', 'ES', 'US-CAL-CISO']))
+    for (const [zone, spec] of Object.entries(config.zones)) {
+      expect(spec).toEqual({ provider: 'replay', dataset: 'zones-2022', region: zone, horizonHours: 48 })
+    }
+    expect(config.pools.length).toBeGreaterThanOrEqual(5)
+    expect(new Set(config.pools.map(p => p.zone)).size).toBeGreaterThanOrEqual(4)
+    expect(new Set(config.pools.map(p => p.gpuModel)).size).toBeGreaterThanOrEqual(3)
+    expect(config.pools.find(p => p.name === 'h100-de')).toEqual({
+      name: 'h100-de', zone: 'DE', gpuModel: 'H100-SXM5-80GB', gpuCount: 32, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true
+    })
+  })
+
+  it('is deeply frozen', () => {
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.pools)).toBe(true)
+    expect(Object.isFrozen(config.pools[0]?.executor)).toBe(true)
+    expect(Object.isFrozen(config.zones.DE)).toBe(true)
+  })
+
+  it('publishes the default as JSON that loads to the same zones and pools', () => {
+    const fromFile = loadConfig({ GREENSHIFT_CONFIG: '/etc/gs.json' }, () => DEFAULT_CONFIG_JSON)
+    expect(fromFile.zones).toEqual(config.zones)
+    expect(fromFile.pools).toEqual(config.pools)
+    expect(fromFile.configPath).toBe('/etc/gs.json')
+  })
+
+  it('builds one replay provider per zone', async () => {
+    const providers = buildProviders(config)
+    expect([...providers.keys()]).toEqual(Object.keys(config.zones))
+    const de = providers.get('DE')
+    expect(de).toBeInstanceOf(ReplayProvider)
+    const t = Date.parse('2026-11-23T10:00:00Z')
+    expect((await de?.actuals('DE', t, t + 3_600_000))?.points[0]?.gPerKwh).toBe(599.99)
+  })
+})
+
+describe('loadConfig environment', () => {
+  it('reads overrides and treats empty variables as unset', () => {
+    const config = loadConfig({
+      PORT: '9090', HOST: '127.0.0.1', DATABASE_URL: 'postgres://gs:pw@db:5432/gs', GREENSHIFT_DATA_DIR: 'memory://',
+      GREENSHIFT_ADMIN_KEY: ` ${KEY}\n`, LOG_LEVEL: 'debug', GREENSHIFT_TICK_SECONDS: '15', GREENSHIFT_CONFIG: ''
+    })
+    expect(config).toMatchObject({
+      port: 9090, host: '127.0.0.1', databaseUrl: 'postgres://gs:pw@db:5432/gs', dataDir: 'memory://',
+      adminKey: KEY, logLevel: 'debug', tickSeconds: 15, configPath: undefined
+    })
+    expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' })).toMatchObject({ port: 8080, logLevel: 'info' })
+  })
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535, got "abc"'],
+    [{ PORT: '0' }, 'PORT must be an integer from 1 to 65535, got "0"'],
+    [{ PORT: '65536' }, 'PORT must be an integer from 1 to 65535, got "65536"'],
+    [{ GREENSHIFT_TICK_SECONDS: '1.5' }, 'GREENSHIFT_TICK_SECONDS must be an integer from 1 to 86400, got "1.5"'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [{ GREENSHIFT_ADMIN_KEY: 'gs_short' }, 'GREENSHIFT_ADMIN_KEY must be "gs_" followed by at least 24 letters, digits, "_" or "-"'],
+    [{ GREENSHIFT_ADMIN_KEY: 'xx_abcdefghijklmnopqrstuvwxyz' }, 'GREENSHIFT_ADMIN_KEY must be "gs_" followed by at least 24 letters, digits, "_" or "-"']
+  ])('rejects %o', (env, message) => {
+    expect(issues(() => loadConfig(env))).toEqual([message])
+  })
+
+  it('reports every problem at once and never echoes the admin key', () => {
+    const err = (() => { try { loadConfig({ PORT: 'x', GREENSHIFT_ADMIN_KEY: 'gs_secret' }) } catch (e) { return e } })()
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).issues).toHaveLength(2)
+    expect((err as ConfigError).message).not.toContain('gs_secret')
+    expect((err as ConfigError).code).toBe('invalid-config')
+  })
+})
+
+describe('loadConfig file', () => {
+  it('accepts a valid file and fills defaults', () => {
+    const file = base()
+    delete file.planning
+    file.pools[0].enabled = false
+    const config = loadFile(file)
+    expect(config.zones.DE).toEqual({ provider: 'replay', dataset: 'zones-2022', region: 'DE', horizonHours: 48 })
+    expect(config.pools.map(p => [p.name, p.enabled])).toEqual([['a100-de', false], ['lab-hook', true], ['slurm-de', true]])
+    expect(config.pools[2]?.executor).toEqual({ kind: 'slurm', baseUrl: 'http://slurm:6820', partition: 'gpu' })
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48 })
+  })
+
+  it('names the file and the path, as in pools[2].gpuCount', () => {
+    const file = base()
+    file.pools[2].gpuCount = 0
+    expect(() => loadFile(file)).toThrow(new ConfigError(['GREENSHIFT_CONFIG ./x.json: pools[2].gpuCount must be a positive integer']))
+  })
+
+  const cases: Array<[string, (f: Json) => void, string]> = [
+    ['unknown top-level key', f => { f.pool = [] }, 'config.pool is not a known key (expected zones, pools, planning)'],
+    ['non-object file', f => { f.zones = 3 }, 'zones must be a JSON object'],
+    ['bad zone name', f => { f.zones['a b'] = { provider: 'replay', dataset: 'zones-2022' } }, 'zones.a b is not a valid zone name (letters, digits, "-" and "_", at most 64)'],
+    ['unknown provider', f => { f.zones.DE.provider = 'watttime' }, 'zones.DE.provider must be one of "replay", "csv"'],
+    ['other dataset', f => { f.zones.DE.dataset = 'zones-2023' }, 'zones.DE.dataset must be one of "zones-2022"'],
+    ['zone not shipped', f => { f.zones.MARS = { provider: 'replay', dataset: 'zones-2022' } }, 'zones.MARS "MARS" is not in dataset zones-2022'],
+    ['region not shipped', f => { f.zones.DE.region = 'DE-X' }, 'zones.DE.region "DE-X" is not in dataset zones-2022'],
+    ['bad horizon', f => { f.zones.DE.horizonHours = 0 }, 'zones.DE.horizonHours must be an integer from 1 to 8760'],
+    ['unknown replay key', f => { f.zones.DE.path = 'x' }, 'zones.DE.path is not a known key (expected provider, dataset, region, horizonHours)'],
+    ['csv without path', f => { delete f.zones.LAB.path }, 'zones.LAB.path is required'],
+    ['csv bad signal', f => { f.zones.LAB.signal = 'avg' }, 'zones.LAB.signal must be one of "average", "marginal"'],
+    ['no pools', f => { f.pools = [] }, 'pools must be a non-empty array'],
+    ['pool not an object', f => { f.pools[1] = 'x' }, 'pools[1] must be a JSON object'],
+    ['unknown pool key', f => { f.pools[0].gpus = 1 }, 'pools[0].gpus is not a known key (expected name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor, enabled)'],
+    ['bad pool name', f => { f.pools[0].name = 'A100_DE' }, 'pools[0].name "A100_DE" must match ^[a-z0-9][a-z0-9-]{0,62}$'],
+    ['duplicate pool name', f => { f.pools[2].name = 'a100-de' }, 'pools[2].name "a100-de" is already used by pools[0]'],
+    ['missing name', f => { delete f.pools[0].name }, 'pools[0].name is required'],
+    ['unknown zone', f => { f.pools[1].zone = 'FR' }, 'pools[1].zone "FR" is not defined in zones'],
+    ['blank gpu model', f => { f.pools[0].gpuModel = ' ' }, 'pools[0].gpuModel must be a non-empty string'],
+    ['fractional gpuCount', f => { f.pools[0].gpuCount = 1.5 }, 'pools[0].gpuCount must be a positive integer'],
+    ['string gpuCount', f => { f.pools[0].gpuCount = '8' }, 'pools[0].gpuCount must be a positive integer'],
+    ['watts too high', f => { f.pools[0].wattsPerGpu = 5001 }, 'pools[0].wattsPerGpu must be a number from 1 to 5000'],
+    ['pue below 1', f => { f.pools[0].pue = 0.9 }, 'pools[0].pue must be a number from 1 to 3'],
+    ['enabled not boolean', f => { f.pools[0].enabled = 'yes' }, 'pools[0].enabled must be true or false'],
+    ['missing executor', f => { delete f.pools[0].executor }, 'pools[0].executor is required'],
+    ['unknown executor', f => { f.pools[0].executor = { kind: 'k8s' } }, 'pools[0].executor.kind must be one of "agent", "webhook", "slurm"'],
+    ['webhook without url', f => { f.pools[1].executor = { kind: 'webhook' } }, 'pools[1].executor.url is required'],
+    ['webhook bad url', f => { f.pools[1].executor.url = 'ftp://x' }, 'pools[1].executor.url must be an absolute http:// or https:// URL'],
+    ['slurm extra key', f => { f.pools[2].executor.url = 'http://x' }, 'pools[2].executor.url is not a known key (expected kind, baseUrl, partition)'],
+    ['slurm no partition', f => { delete f.pools[2].executor.partition }, 'pools[2].executor.partition is required'],
+    ['bad margin', f => { f.planning.safetyMarginMinutes = -1 }, 'planning.safetyMarginMinutes must be a number from 0 to 1440'],
+    ['bad planning horizon', f => { f.planning.forecastHorizonHours = 1000 }, 'planning.forecastHorizonHours must be an integer from 1 to 720'],
+    ['unknown planning key', f => { f.planning.horizon = 1 }, 'planning.horizon is not a known key (expected safetyMarginMinutes, forecastHorizonHours)']
+  ]
+
+  it.each(cases)('rejects %s', (_what, mutate, message) => {
+    const file = base()
+    mutate(file)
+    const found = issues(() => loadFile(file))
+    expect(found).toHaveLength(1)
+    expect(found[0]).toContain(`GREENSHIFT_CONFIG ./x.json: ${message}`)
+  })
+
+  it('rejects an empty zones object, and then each pool naming a zone', () => {
+    const file = base()
+    file.zones = {}
+    expect(issues(() => loadFile(file))).toEqual([
+      'GREENSHIFT_CONFIG ./x.json: zones must name at least one zone',
+      'GREENSHIFT_CONFIG ./x.json: pools[0].zone "DE" is not defined in zones',
+      'GREENSHIFT_CONFIG ./x.json: pools[1].zone "LAB" is not defined in zones',
+      'GREENSHIFT_CONFIG ./x.json: pools[2].zone "DE" is not defined in zones'
+    ])
+  })
+
+  it('rejects a file that is not a JSON object', () => {
+    expect(issues(() => loadFile([1, 2]))).toEqual([
+      'GREENSHIFT_CONFIG ./x.json: config must be a JSON object',
+      'GREENSHIFT_CONFIG ./x.json: zones is required',
+      'GREENSHIFT_CONFIG ./x.json: pools must be a non-empty array'
+    ])
+  })
+
+  it('says when the file cannot be read or is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-config-'))
+    try {
+      const missing = join(dir, 'missing.json')
+      expect(issues(() => loadConfig({ GREENSHIFT_CONFIG: missing }))).toEqual([
+        expect.stringMatching(new RegExp(`^GREENSHIFT_CONFIG ${missing}: cannot read the file \\(ENOENT: no such file or directory`))
+      ])
+      writeFileSync(join(dir, 'bad.json'), '{ "zones": ')
+      expect(issues(() => loadConfig({ GREENSHIFT_CONFIG: join(dir, 'bad.json') }))).toEqual([
+        expect.stringMatching(new RegExp(`^GREENSHIFT_CONFIG ${join(dir, 'bad.json')}: invalid JSON \\(.+\\)$`))
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('relative csv paths', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-config-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('resolve against the config file directory, and buildProviders reads them', async () => {
+    mkdirSync(join(dir, 'conf'))
+    copyFileSync(FIXTURE, join(dir, 'conf', 'lab-intensity.csv'))
+    writeFileSync(join(dir, 'conf', 'greenshift.json'), JSON.stringify(base()))
+    const config = loadConfig({ GREENSHIFT_CONFIG: join(dir, 'conf', 'greenshift.json') })
+    expect(config.zones.LAB).toEqual({ provider: 'csv', path: join(dir, 'conf', 'lab-intensity.csv'), signal: 'average' })
+    const lab = buildProviders(config).get('LAB')
+    expect(lab).toBeInstanceOf(CsvProvider)
+    const t = Date.UTC(2026, 0, 5)
+    expect(await lab?.forecast('LAB', t, t + 7_200_000)).toEqual({
+      zone: 'LAB', signal: 'average', source: 'csv:lab-intensity.csv',
+      points: [{ start: t, end: t + 3_600_000, gPerKwh: 120.5 }, { start: t + 3_600_000, end: t + 7_200_000, gPerKwh: 80 }]
+    })
+  })
+})
