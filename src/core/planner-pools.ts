@@ -1,0 +1,150 @@
+import { overlaps, upperBound } from './intervals.js'
+import { iso } from './plan-request.js'
+import { coveredUntil, fillGaps, normalize, prepare, withFallback, type PreparedSeries } from './series.js'
+import type { Instant, IntensityPoint, Interval, PlanOutcome, PlanRequest, Pool, Reservation, Series } from './types.js'
+
+/** Everything the planner knows about one pool: the pool, its zone's series, its reservations. */
+export interface PoolView {
+  pool: Pool
+  series: Series
+  reservations: Reservation[]
+}
+
+/**
+ * A pool ready to price windows on: its series extended to the planning horizon with the
+ * labelled fallback, its holes filled (recorded in `filled`), prepared once.
+ */
+export interface PoolContext {
+  pool: Pool
+  series: Series
+  prepared: PreparedSeries
+  fallbackFrom: Instant | undefined
+  filled: Interval[]
+}
+
+/**
+ * Pools by name, each series prepared on first use for [from, until): one planJobs run prepares
+ * each pool once however many jobs it prices. `undefined` for unknown names, `null` for a pool
+ * whose series has no points at all.
+ */
+export class PoolCatalog {
+  private readonly views = new Map<string, PoolView>()
+  private readonly contexts = new Map<string, PoolContext | null>()
+
+  constructor (views: readonly PoolView[], private readonly from: Instant, private readonly until: Instant) {
+    for (const v of views) if (!this.views.has(v.pool.name)) this.views.set(v.pool.name, v)
+  }
+
+  /** Names of all known pools, in the order given. */
+  names (): string[] {
+    return [...this.views.keys()]
+  }
+
+  /** The pool named `name`, if known. */
+  pool (name: string): Pool | undefined {
+    return this.views.get(name)?.pool
+  }
+
+  /** The pool's pricing context: undefined if unknown, null if its series has no points. */
+  context (name: string): PoolContext | null | undefined {
+    const cached = this.contexts.get(name)
+    if (cached !== undefined) return cached
+    const view = this.views.get(name)
+    if (view === undefined) return undefined
+    const ctx = contextOf(view, this.from, this.until)
+    this.contexts.set(name, ctx)
+    return ctx
+  }
+}
+
+/**
+ * Prepared layouts of the series seen, keyed by their points array: the scheduler quotes many jobs
+ * against the same forecast, and laying out 20 pools × 576 points costs more (~200 µs) than
+ * pricing them. Series are values: a points array is never mutated once planned on (the length
+ * and horizon are checked as a guard).
+ */
+const preparedCache = new WeakMap<readonly IntensityPoint[], { n: number, lastEnd: Instant, prepared: PreparedSeries }>()
+
+function preparedOf (series: Series): PreparedSeries {
+  const points = series.points
+  const lastEnd = points.at(-1)?.end ?? -Infinity
+  const hit = preparedCache.get(points)
+  if (hit !== undefined && hit.n === points.length && hit.lastEnd === lastEnd) return hit.prepared
+  const prepared = prepare(series)
+  preparedCache.set(points, { n: points.length, lastEnd, prepared })
+  return prepared
+}
+
+function contextOf (view: PoolView, from: Instant, until: Instant): PoolContext | null {
+  const own = preparedOf(view.series)
+  if (own.starts.length === 0) return null
+  const complete = own.gaps.length === 0 && own.starts[0]! <= from && coveredUntil(own) >= until
+  if (complete) return { pool: view.pool, series: view.series, prepared: own, fallbackFrom: view.series.fallbackFrom, filled: [] }
+  const sorted = { ...view.series, points: normalize(view.series.points) }
+  const { series, filled } = fillGaps(withFallback(sorted, until), from)
+  return { pool: view.pool, series, prepared: prepare(series), fallbackFrom: series.fallbackFrom, filled }
+}
+
+/**
+ * A lower bound on the integral of any placement of ≥ d ms inside [from, to): d × the lowest
+ * intensity there (−∞ if that is negative, as more time could then cost less). O(points in the
+ * window), far cheaper than pricing the window's candidates.
+ */
+export function integralFloor (ctx: PoolContext, from: Instant, to: Instant, durationMs: number): number {
+  const { starts, ends, values } = ctx.prepared
+  let min = Infinity
+  for (let i = upperBound(ends, from); i < starts.length && starts[i]! < to; i++) min = Math.min(min, values[i]!)
+  return min >= 0 ? min * durationMs : -Infinity
+}
+
+/** True when a segment reaches the fallback profile or a filled hole. */
+export function usesFallback (ctx: PoolContext, segments: readonly Interval[]): boolean {
+  return segments.some(s =>
+    (ctx.fallbackFrom !== undefined && s.end > ctx.fallbackFrom) ||
+    ctx.filled.some(f => overlaps(s.start, s.end, f.start, f.end)))
+}
+
+/** The pools a job may compete on, and the one its baseline runs on. */
+export type Eligibility =
+  | { ok: true, baseline: PoolContext, competing: PoolContext[] }
+  | Extract<PlanOutcome, { ok: false }>
+
+/**
+ * Pools named in `req.pools` (every known pool when the list is empty), in that order, that are
+ * known, enabled, hold ≥ req.gpus GPUs and have intensity data. The first of them is the baseline
+ * pool: where the job would have run at once. Only pools whose series has the baseline's signal
+ * compete, since an average and a marginal figure are not comparable (a marginal 700 g/kWh
+ * is not "worse" than an average 300 g/kWh).
+ */
+export function eligiblePools (req: PlanRequest, catalog: PoolCatalog): Eligibility {
+  const names = [...new Set(req.pools.length > 0 ? req.pools : catalog.names())]
+  const known = names.flatMap(n => catalog.pool(n) ?? [])
+  const enabled = known.filter(p => p.enabled)
+  if (enabled.length === 0) {
+    const unknown = names.filter(n => catalog.pool(n) === undefined)
+    const disabled = known.map(p => p.name)
+    const why = [unknown.length > 0 ? `unknown: ${unknown.join(', ')}` : '', disabled.length > 0 ? `disabled: ${disabled.join(', ')}` : ''].filter(Boolean)
+    return { ok: false, reason: 'no-eligible-pool', detail: `none of the pools [${names.join(', ')}] is known and enabled${why.length > 0 ? ` (${why.join('; ')})` : ''}` }
+  }
+  const fitting = enabled.filter(p => p.gpuCount >= req.gpus)
+  if (fitting.length === 0) {
+    const largest = enabled.reduce((a, b) => (b.gpuCount > a.gpuCount ? b : a))
+    return { ok: false, reason: 'too-many-gpus', detail: `gpus ${req.gpus} exceeds every eligible pool; the largest, ${largest.name}, has ${largest.gpuCount}` }
+  }
+  const priced = fitting.flatMap(p => catalog.context(p.name) ?? [])
+  const baseline = priced[0]
+  if (baseline === undefined) {
+    return { ok: false, reason: 'no-intensity-data', detail: `no intensity data for the zones of pools ${fitting.map(p => `${p.name} (${p.zone})`).join(', ')}` }
+  }
+  const competing = priced.filter(c => c.series.signal === baseline.series.signal)
+  return { ok: true, baseline, competing }
+}
+
+/** The 'no-capacity' failure for a job whose pools are full over its whole window. */
+export function noCapacity (req: PlanRequest, pools: readonly PoolContext[], deadline: Instant): Extract<PlanOutcome, { ok: false }> {
+  return {
+    ok: false,
+    reason: 'no-capacity',
+    detail: `no ${req.gpus} GPUs free for ${Math.round(req.durationMs / 60_000)} min between ${iso(req.earliestStart)} and ${iso(deadline)} on pools ${pools.map(c => c.pool.name).join(', ')}`
+  }
+}
