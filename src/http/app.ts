@@ -1,0 +1,51 @@
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Instant } from '../core/types.js'
+import type { Deps } from '../scheduler/deps.js'
+import { authenticate } from './auth.js'
+import { installErrorHandling } from './errors.js'
+import { healthRoutes } from './routes/health.js'
+import { jobRoutes } from './routes/jobs.js'
+import { poolRoutes } from './routes/pools.js'
+import { quoteRoutes } from './routes/quotes.js'
+import { zoneRoutes } from './routes/zones.js'
+
+export interface AppDeps extends Deps {
+  /** The clock, read once per request and passed down. */
+  now: () => Instant
+  /** Whether the service is ready to take work (migrated, providers loaded). */
+  ready: () => boolean
+}
+
+/** Request bodies above 1 MiB are refused with 413: a job spec is a few kB. */
+const BODY_LIMIT = 1024 * 1024
+
+/** Builds the HTTP app (never listens). */
+export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  installErrorHandling(app)
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'greenshift', version: '1', description: 'Carbon-aware scheduling of deferrable GPU jobs. Emissions in grams CO2e; intensity in gCO2e/kWh; instants in UTC.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  await app.register(healthRoutes(deps))
+  await app.register(async v1 => {
+    v1.addHook('onRequest', authenticate(deps.store))
+    await v1.register(jobRoutes(deps))
+    await v1.register(quoteRoutes(deps))
+    await v1.register(poolRoutes(deps))
+    await v1.register(zoneRoutes(deps))
+  }, { prefix: '/v1' })
+  return app
+}

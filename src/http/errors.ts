@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, type FieldProblem } from '../errors.js'
+import { InvalidCursorError } from '../store/jobs.js'
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable'
+}
+
+function send (reply: FastifyReply, status: number, code: string, detail: string, errors: FieldProblem[] = []): FastifyReply {
+  const body: Record<string, unknown> = {
+    type: `https://greenshift.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance: reply.request.url
+  }
+  if (errors.length > 0) body.errors = errors
+  return reply.status(status).type('application/problem+json').send(body)
+}
+
+/** Ajv's `instancePath` `/pools/1` plus `missingProperty` → `pools[1]`, the name clients recognise. */
+function fieldOf (context: string | undefined, v: { instancePath: string, params: Record<string, unknown> }): string {
+  const parts = v.instancePath.split('/').filter(p => p !== '')
+  const extra = v.params.missingProperty ?? v.params.additionalProperty
+  if (typeof extra === 'string') parts.push(extra)
+  const path = parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('')
+  if (path !== '') return path
+  return context === 'body' ? 'body' : (context ?? 'request')
+}
+
+function validationProblems (error: FastifyError): FieldProblem[] {
+  return (error.validation ?? []).map(v => {
+    const field = fieldOf(error.validationContext, v as { instancePath: string, params: Record<string, unknown> })
+    let message = v.message ?? 'is invalid'
+    if (v.keyword === 'additionalProperties') message = 'is not a known field'
+    if (v.keyword === 'required') message = 'is required'
+    return { field, message }
+  })
+}
+
+/** Installs the single error handler and the 404 handler; 5xx never leak internals. */
+export function installErrorHandling (app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof ApiError) {
+      for (const [k, v] of Object.entries(error.headers)) void reply.header(k, v)
+      return send(reply, error.status, error.code, error.message, error.errors)
+    }
+    if (error instanceof InvalidCursorError) {
+      return send(reply, 400, 'invalid-cursor', error.message, [{ field: 'cursor', message: 'is not a cursor this API returned' }])
+    }
+    if (error.validation) {
+      const errors = validationProblems(error)
+      const detail = errors.map(e => `${e.field} ${e.message}`).join('; ')
+      return send(reply, 400, 'invalid-request', detail, errors)
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body-too-large'
+        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported-media-type'
+          : error.code?.startsWith('FST_ERR_CTP') === true ? 'invalid-body' : 'bad-request'
+      const field = code === 'invalid-body' || code === 'body-too-large' ? 'body' : 'request'
+      return send(reply, status, code, error.message, [{ field, message: error.message }])
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    return send(reply, 500, 'internal', 'an internal error occurred; it has been logged')
+  })
+  app.setNotFoundHandler((request, reply) => {
+    return send(reply, 404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`)
+  })
+}

@@ -1,0 +1,59 @@
+import type { Instant, Job, JobPlan } from '../core/types.js'
+import type { QuoteOption } from '../scheduler/quote.js'
+
+const iso = (t: Instant): string => new Date(t).toISOString()
+const isoOrNull = (t: Instant | null): string | null => t === null ? null : iso(t)
+
+/** Rounds grams to 0.1 g: the inputs are not more precise than that, and JSON stays readable. */
+const g = (grams: number): number => Math.round(grams * 10) / 10
+
+/** A stored plan as the API shows it. */
+export function presentPlan (plan: JobPlan) {
+  const avoidedPercent = plan.baseline.grams > 0 ? 100 * plan.expectedAvoidedGrams / plan.baseline.grams : 0
+  return {
+    pool: plan.pool,
+    zone: plan.zone,
+    segments: plan.segments.map(s => ({ start: iso(s.start), end: iso(s.end) })),
+    latestSafeStart: iso(plan.latestSafeStart),
+    energyKwh: Math.round(plan.energyKwh * 1000) / 1000,
+    expected: { ...plan.expected, grams: g(plan.expected.grams) },
+    baseline: { ...plan.baseline, grams: g(plan.baseline.grams), start: iso(plan.baseline.start) },
+    expectedAvoided: {
+      grams: g(plan.expectedAvoidedGrams),
+      percent: Math.round(avoidedPercent * 100) / 100,
+      signal: plan.expected.signal,
+      source: plan.expected.source
+    },
+    plannedAt: iso(plan.plannedAt)
+  }
+}
+
+/** A job as the API shows it: instants as RFC 3339 UTC strings. */
+export function presentJob (job: Job) {
+  return {
+    id: job.id,
+    name: job.name,
+    state: job.state,
+    gpus: job.gpus,
+    durationMinutes: job.durationMinutes,
+    deadline: iso(job.deadline),
+    notBefore: isoOrNull(job.notBefore),
+    interruptible: job.interruptible,
+    minSegmentMinutes: job.minSegmentMinutes,
+    pools: job.pools,
+    zones: job.zones,
+    preferredPool: job.preferredPool,
+    wattsPerGpu: job.wattsPerGpu,
+    energyKwh: job.energyKwh,
+    command: job.command,
+    payload: job.payload,
+    labels: job.labels,
+    submittedAt: iso(job.submittedAt),
+    updatedAt: iso(job.updatedAt),
+    plan: job.plan === null ? null : presentPlan(job.plan)
+  }
+}
+
+export function presentOption (o: QuoteOption) {
+  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: g(o.grams), usesFallback: o.usesFallback }
+}

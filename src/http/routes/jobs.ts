@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { notFound } from '../../errors.js'
+import { cancelJob } from '../../scheduler/cancel.js'
+import { submitJob } from '../../scheduler/submit.js'
+import { listEvents } from '../../store/events.js'
+import { getJob, listJobs } from '../../store/jobs.js'
+import type { AppDeps } from '../app.js'
+import { requireScope } from '../auth.js'
+import { presentJob } from '../present.js'
+import { errorResponses, Job, JobDetail, JobInput, JobPage, JobState, Problem } from '../schemas.js'
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async app => {
+    app.post('/jobs', {
+      schema: {
+        operationId: 'submitJob',
+        tags: ['jobs'],
+        summary: 'Submit a job; it is planned at once into the lowest-carbon pool and window before its deadline',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+        body: JobInput,
+        response: { 200: Job, 201: Job, ...errorResponses, 409: Problem, 413: Problem }
+      }
+    }, async (request, reply) => {
+      const principal = requireScope(request, 'submit')
+      const key = request.headers['idempotency-key'] ?? null
+      const { job, replayed } = await submitJob(deps, principal.tenantId, request.body, key, deps.now())
+      if (replayed) void reply.header('idempotent-replayed', 'true')
+      void reply.header('location', `/v1/jobs/${job.id}`)
+      return reply.status(replayed ? 200 : 201).send(presentJob(job))
+    })
+
+    app.get('/jobs', {
+      schema: {
+        operationId: 'listJobs',
+        tags: ['jobs'],
+        summary: 'List this tenant\'s jobs, newest first',
+        querystring: Type.Object({
+          state: Type.Optional(JobState),
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 })
+        }, { additionalProperties: false }),
+        response: { 200: JobPage, ...errorResponses }
+      }
+    }, async request => {
+      const principal = requireScope(request, 'read')
+      const { state, cursor, limit } = request.query
+      const page = await listJobs(deps.store.db, principal.tenantId, { state, cursor, limit })
+      return { jobs: page.jobs.map(presentJob), nextCursor: page.nextCursor }
+    })
+
+    app.get('/jobs/:id', {
+      schema: {
+        operationId: 'getJob',
+        tags: ['jobs'],
+        summary: 'One job with its plan and its history of events',
+        params: IdParams,
+        response: { 200: JobDetail, ...errorResponses }
+      }
+    }, async request => {
+      const principal = requireScope(request, 'read')
+      const job = await getJob(deps.store.db, principal.tenantId, request.params.id)
+      if (job === undefined) throw notFound(`job ${request.params.id}`)
+      const events = await listEvents(deps.store.db, job.id)
+      return {
+        ...presentJob(job),
+        events: events.map(e => ({ at: new Date(e.at).toISOString(), type: e.type, fromState: e.fromState, toState: e.toState, reason: e.reason }))
+      }
+    })
+
+    app.post('/jobs/:id/cancel', {
+      schema: {
+        operationId: 'cancelJob',
+        tags: ['jobs'],
+        summary: 'Cancel a job that has not finished; its reserved GPUs are released',
+        params: IdParams,
+        response: { 200: Job, ...errorResponses, 409: Problem }
+      }
+    }, async request => {
+      const principal = requireScope(request, 'submit')
+      return presentJob(await cancelJob(deps, principal.tenantId, request.params.id, 'cancelled by client', deps.now()))
+    })
+  }
+}

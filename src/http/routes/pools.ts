@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Pool as PoolType } from '../../core/types.js'
+import { ApiError, invalidField, notFound } from '../../errors.js'
+import { insertPool, listPools, updatePool } from '../../store/pools.js'
+import type { AppDeps } from '../app.js'
+import { requireScope } from '../auth.js'
+import { errorResponses, Pool, PoolInput, PoolPatch, Problem } from '../schemas.js'
+
+export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async app => {
+    app.get('/pools', {
+      schema: { operationId: 'listPools', tags: ['pools'], summary: 'GPU pools and the zone each is in', response: { 200: Type.Array(Pool), ...errorResponses } }
+    }, async request => {
+      requireScope(request, 'read')
+      return await listPools(deps.store.db)
+    })
+
+    app.post('/pools', {
+      schema: { operationId: 'createPool', tags: ['pools'], summary: 'Register a GPU pool (admin)', body: PoolInput, response: { 201: Pool, ...errorResponses, 409: Problem } }
+    }, async (request, reply) => {
+      requireScope(request, 'admin')
+      const body = request.body
+      if (!deps.providers.has(body.zone)) throw invalidField('zone', `unknown zone "${body.zone}"; configured zones: ${[...deps.providers.keys()].join(', ')}`)
+      const pool: PoolType = { ...body, enabled: body.enabled ?? true }
+      if (!await insertPool(deps.store.db, pool, new Date(deps.now()))) {
+        throw new ApiError(409, 'pool-exists', `pool "${body.name}" already exists`, [{ field: 'name', message: 'already exists' }])
+      }
+      return reply.status(201).send(pool)
+    })
+
+    app.patch('/pools/:name', {
+      schema: {
+        operationId: 'updatePool',
+        tags: ['pools'],
+        summary: 'Change a pool\'s capacity, power model, executor or enabled flag (admin); existing plans are kept',
+        params: Type.Object({ name: Type.String({ maxLength: 63 }) }),
+        body: PoolPatch,
+        response: { 200: Pool, ...errorResponses }
+      }
+    }, async request => {
+      requireScope(request, 'admin')
+      const pool = await updatePool(deps.store.db, request.params.name, request.body, new Date(deps.now()))
+      if (pool === undefined) throw notFound(`pool ${request.params.name}`)
+      return pool
+    })
+  }
+}

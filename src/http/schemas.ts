@@ -1,0 +1,187 @@
+import { Type, type Static } from 'typebox'
+
+/** RFC 3339 instant with an explicit offset; parsed to epoch ms by the routes. */
+const DateTime = (description: string) => Type.String({ format: 'date-time', description })
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  instance: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() })))
+}, { description: 'RFC 9457 problem details' })
+
+const PoolName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'pool name' })
+const ZoneName = Type.String({ minLength: 1, maxLength: 64, description: 'grid zone, e.g. DE or US-CAL-CISO' })
+
+export const JobInput = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  gpus: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  durationMinutes: Type.Integer({ minimum: 1, maximum: 44_640, description: 'expected run time, minutes (≤ 31 days)' }),
+  deadline: DateTime('the job must have finished by this instant'),
+  notBefore: Type.Optional(DateTime('earliest start')),
+  interruptible: Type.Optional(Type.Boolean({ description: 'checkpointing job that may run in several segments' })),
+  minSegmentMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440, description: 'shortest segment, default 30' })),
+  pools: Type.Optional(Type.Array(PoolName, { minItems: 1, maxItems: 100, uniqueItems: true })),
+  zones: Type.Optional(Type.Array(ZoneName, { minItems: 1, maxItems: 100, uniqueItems: true })),
+  preferredPool: Type.Optional(PoolName),
+  wattsPerGpu: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 5000 })),
+  energyKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
+  command: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 256, description: 'argv, run without a shell' })),
+  payload: Type.Optional(Type.Unknown({ description: 'opaque JSON handed to the executor' })),
+  labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,63}$' }), Type.String({ maxLength: 256 }), { maxProperties: 50 }))
+}, { additionalProperties: false })
+export type JobInput = Static<typeof JobInput>
+
+const Segment = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) })
+const Figure = {
+  grams: Type.Number({ description: 'grams CO2e' }),
+  signal: Type.Union([Type.Literal('average'), Type.Literal('marginal')]),
+  source: Type.String(),
+  method: Type.Union([Type.Literal('expected'), Type.Literal('measured'), Type.Literal('estimated')]),
+  usesFallback: Type.Boolean({ description: 'priced partly on the fallback profile beyond the forecast horizon' })
+}
+
+export const Plan = Type.Object({
+  pool: Type.String(),
+  zone: Type.String(),
+  segments: Type.Array(Segment),
+  latestSafeStart: Type.String({ format: 'date-time' }),
+  energyKwh: Type.Number(),
+  expected: Type.Object(Figure),
+  baseline: Type.Object({ ...Figure, pool: Type.String(), start: Type.String({ format: 'date-time' }) }),
+  expectedAvoided: Type.Object({
+    grams: Type.Number(),
+    percent: Type.Number({ description: '100 × avoided / baseline' }),
+    signal: Figure.signal,
+    source: Type.String()
+  }),
+  plannedAt: Type.String({ format: 'date-time' })
+})
+
+export const JobState = Type.Union([
+  Type.Literal('pending'), Type.Literal('planned'), Type.Literal('dispatched'), Type.Literal('running'),
+  Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')
+])
+
+export const Job = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  state: JobState,
+  gpus: Type.Integer(),
+  durationMinutes: Type.Integer(),
+  deadline: Type.String({ format: 'date-time' }),
+  notBefore: Nullable(Type.String({ format: 'date-time' })),
+  interruptible: Type.Boolean(),
+  minSegmentMinutes: Type.Integer(),
+  pools: Type.Array(Type.String()),
+  zones: Type.Array(Type.String()),
+  preferredPool: Nullable(Type.String()),
+  wattsPerGpu: Nullable(Type.Number()),
+  energyKwh: Nullable(Type.Number()),
+  command: Nullable(Type.Array(Type.String())),
+  payload: Type.Unknown(),
+  labels: Type.Record(Type.String(), Type.String()),
+  submittedAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  plan: Nullable(Plan)
+})
+
+export const JobEvent = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  type: Type.String(),
+  fromState: Nullable(Type.String()),
+  toState: Nullable(Type.String()),
+  reason: Type.String()
+})
+
+export const JobDetail = Type.Object({
+  ...Job.properties,
+  events: Type.Array(JobEvent)
+})
+
+export const JobPage = Type.Object({
+  jobs: Type.Array(Job),
+  nextCursor: Nullable(Type.String({ description: 'pass as ?cursor= for the next page' }))
+})
+
+export const QuoteOption = Type.Object({
+  pool: Type.String(),
+  zone: Type.String(),
+  start: Type.String({ format: 'date-time' }),
+  grams: Type.Number(),
+  usesFallback: Type.Boolean()
+})
+
+export const Quote = Type.Object({
+  plan: Plan,
+  options: Type.Array(QuoteOption, { description: 'the best window in each eligible pool, cheapest first' })
+})
+
+const Executor = Type.Union([
+  Type.Object({ kind: Type.Literal('agent') }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('webhook'), url: Type.String({ format: 'uri' }) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('slurm'), baseUrl: Type.String({ format: 'uri' }), partition: Type.String({ minLength: 1 }) }, { additionalProperties: false })
+])
+
+const PoolFields = {
+  zone: ZoneName,
+  gpuModel: Type.String({ minLength: 1, maxLength: 100 }),
+  gpuCount: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  wattsPerGpu: Type.Number({ minimum: 1, maximum: 5000 }),
+  pue: Type.Number({ minimum: 1, maximum: 3 }),
+  executor: Executor,
+  enabled: Type.Boolean()
+}
+
+export const Pool = Type.Object({ name: Type.String(), ...PoolFields })
+export const PoolInput = Type.Object({
+  name: PoolName,
+  ...PoolFields,
+  enabled: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+export type PoolInput = Static<typeof PoolInput>
+export const PoolPatch = Type.Partial(Type.Object({
+  gpuModel: PoolFields.gpuModel,
+  gpuCount: PoolFields.gpuCount,
+  wattsPerGpu: PoolFields.wattsPerGpu,
+  pue: PoolFields.pue,
+  executor: Executor,
+  enabled: PoolFields.enabled
+}), { additionalProperties: false, minProperties: 1 })
+export type PoolPatch = Static<typeof PoolPatch>
+
+export const Zone = Type.Object({
+  name: Type.String(),
+  provider: Type.String(),
+  signal: Figure.signal,
+  pools: Type.Array(Type.String()),
+  forecast: Type.Object({
+    fetchedAt: Nullable(Type.String({ format: 'date-time' })),
+    ageSeconds: Nullable(Type.Number()),
+    horizonEnd: Nullable(Type.String({ format: 'date-time' })),
+    lastError: Nullable(Type.String())
+  })
+})
+
+export const IntensityPoint = Type.Object({
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' }),
+  gPerKwh: Type.Number(),
+  kind: Type.Union([Type.Literal('forecast'), Type.Literal('actual'), Type.Literal('fallback')])
+})
+
+export const IntensityResponse = Type.Object({
+  zone: Type.String(),
+  signal: Figure.signal,
+  source: Type.String(),
+  unit: Type.Literal('gCO2e/kWh'),
+  points: Type.Array(IntensityPoint)
+})
+
+/** Standard error responses every authenticated route can give. */
+export const errorResponses = {
+  400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem
+} as const

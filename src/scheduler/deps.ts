@@ -1,0 +1,16 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { IntensityProvider } from '../providers/provider.js'
+import type { Store } from '../store/db.js'
+import type { ZoneStatus } from './forecasts.js'
+
+/** Everything the scheduler and the HTTP routes share; built once by main.ts (or a test). */
+export interface Deps {
+  store: Store
+  config: Config
+  /** Zone name → its intensity provider. */
+  providers: Map<string, IntensityProvider>
+  /** Per-zone fetch outcome, kept in memory for `GET /v1/zones`. */
+  zoneStatus: Map<string, ZoneStatus>
+  log: Logger
+}

@@ -1,0 +1,46 @@
+import { planJob } from '../core/planner.js'
+import type { Instant, JobPlan } from '../core/types.js'
+import { ApiError } from '../errors.js'
+import { activeReservations } from '../store/jobs.js'
+import { listPools } from '../store/pools.js'
+import type { Deps } from './deps.js'
+import { planFor, poolViews } from './plan.js'
+import { checkSpec, DEFAULT_MIN_SEGMENT_MINUTES, eligiblePools, planRequest, type JobSpec } from './resolve.js'
+
+/** The best window in one pool, for showing the user what each region would cost. */
+export interface QuoteOption {
+  pool: string
+  zone: string
+  start: Instant
+  grams: number
+  usesFallback: boolean
+}
+
+/** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
+export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
+  const { deadline, notBefore } = checkSpec(spec, now)
+  const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
+  const req = planRequest({
+    gpus: spec.gpus,
+    durationMinutes: spec.durationMinutes,
+    deadline,
+    notBefore,
+    interruptible: spec.interruptible ?? false,
+    minSegmentMinutes: spec.minSegmentMinutes ?? DEFAULT_MIN_SEGMENT_MINUTES,
+    wattsPerGpu: spec.wattsPerGpu ?? null,
+    energyKwh: spec.energyKwh ?? null
+  }, pools, now)
+  const views = await poolViews(deps, pools, await activeReservations(deps.store.db), req.earliestStart, deadline, now)
+  const { plan } = planFor(req, views, now, deps)
+  if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')
+  const options: QuoteOption[] = []
+  for (const view of views) {
+    if (view.series.signal !== views[0]?.series.signal) continue
+    const outcome = planJob({ ...req, pools: [view.pool.name] }, [view], now)
+    if (!outcome.ok) continue
+    const p = outcome.placement
+    options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: p.grams, usesFallback: p.usesFallback })
+  }
+  options.sort((a, b) => a.grams - b.grams)
+  return { plan, options }
+}

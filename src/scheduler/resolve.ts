@@ -1,0 +1,100 @@
+import { MINUTE_MS, type Instant, type Job, type PlanRequest, type Pool } from '../core/types.js'
+import { invalidField } from '../errors.js'
+
+/** A job as a client asks for it (the body of `POST /v1/jobs` and `POST /v1/quotes`). */
+export interface JobSpec {
+  name: string
+  gpus: number
+  durationMinutes: number
+  deadline: string
+  notBefore?: string
+  interruptible?: boolean
+  minSegmentMinutes?: number
+  pools?: string[]
+  zones?: string[]
+  preferredPool?: string
+  wattsPerGpu?: number
+  energyKwh?: number
+  command?: string[]
+  payload?: unknown
+  labels?: Record<string, string>
+}
+
+export const DEFAULT_MIN_SEGMENT_MINUTES = 30
+/** Resuming from a checkpoint costs this much extra run time per segment after the first. */
+export const RESUME_OVERHEAD_MS = 2 * MINUTE_MS
+/** Planning further ahead than this is refused: forecasts and capacity that far out mean little. */
+export const MAX_DEADLINE_AHEAD_MS = 31 * 24 * 60 * MINUTE_MS
+
+function instant (field: string, value: string): Instant {
+  const t = Date.parse(value)
+  if (!Number.isFinite(t)) throw invalidField(field, `"${value}" is not an RFC 3339 date-time`, 400)
+  return t
+}
+
+/** Checks what the schema cannot (exclusive fields, instants in range) and returns parsed instants. */
+export function checkSpec (spec: JobSpec, now: Instant): { deadline: Instant, notBefore: Instant | null } {
+  if (spec.command !== undefined && spec.payload !== undefined) throw invalidField('payload', 'give command or payload, not both', 400)
+  if (spec.pools !== undefined && spec.zones !== undefined) throw invalidField('zones', 'give pools or zones, not both', 400)
+  if (spec.wattsPerGpu !== undefined && spec.energyKwh !== undefined) throw invalidField('energyKwh', 'give wattsPerGpu or energyKwh, not both', 400)
+  const deadline = instant('deadline', spec.deadline)
+  const notBefore = spec.notBefore === undefined ? null : instant('notBefore', spec.notBefore)
+  if (deadline <= now) throw invalidField('deadline', `${spec.deadline} has already passed`)
+  if (deadline - now > MAX_DEADLINE_AHEAD_MS) throw invalidField('deadline', 'must be within 31 days')
+  const earliest = Math.max(now, notBefore ?? now)
+  if (notBefore !== null && notBefore >= deadline) throw invalidField('notBefore', 'must be before the deadline')
+  if (earliest + spec.durationMinutes * MINUTE_MS > deadline) {
+    throw invalidField('durationMinutes', `${spec.durationMinutes} minutes do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
+  }
+  return { deadline, notBefore }
+}
+
+/**
+ * The pools a job may use, baseline pool first: `preferredPool`, then the named pools (or the pools
+ * of the named zones, or every pool) in configuration order. Unknown names are 422s naming the field.
+ */
+export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<string>): Pool[] {
+  const byName = new Map(all.map(p => [p.name, p]))
+  let chosen: Pool[]
+  if (spec.pools !== undefined) {
+    chosen = spec.pools.map((name, i) => {
+      const pool = byName.get(name)
+      if (pool === undefined) throw invalidField(`pools[${i}]`, `unknown pool "${name}"`)
+      return pool
+    })
+  } else if (spec.zones !== undefined) {
+    spec.zones.forEach((zone, i) => {
+      if (!zones.has(zone)) throw invalidField(`zones[${i}]`, `unknown zone "${zone}"`)
+    })
+    chosen = all.filter(p => spec.zones?.includes(p.zone))
+  } else {
+    chosen = all
+  }
+  chosen = chosen.filter(p => p.enabled)
+  if (chosen.length === 0) throw invalidField(spec.pools !== undefined ? 'pools' : 'zones', 'no enabled pool is allowed for this job')
+  if (spec.preferredPool !== undefined) {
+    const preferred = chosen.find(p => p.name === spec.preferredPool)
+    if (preferred === undefined) throw invalidField('preferredPool', `"${spec.preferredPool}" is not an enabled pool this job may use`)
+    chosen = [preferred, ...chosen.filter(p => p !== preferred)]
+  }
+  const largest = Math.max(...chosen.map(p => p.gpuCount))
+  if (spec.gpus > largest) throw invalidField('gpus', `${spec.gpus} GPUs is more than any allowed pool has (largest: ${largest})`)
+  return chosen
+}
+
+/** The planner's view of a job. */
+export function planRequest (spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh'>, pools: Pool[], now: Instant): PlanRequest {
+  const req: PlanRequest = {
+    gpus: spec.gpus,
+    durationMs: spec.durationMinutes * MINUTE_MS,
+    earliestStart: Math.max(now, spec.notBefore ?? now),
+    deadline: spec.deadline,
+    interruptible: spec.interruptible,
+    minSegmentMs: spec.minSegmentMinutes * MINUTE_MS,
+    resumeOverheadMs: RESUME_OVERHEAD_MS,
+    pools: pools.map(p => p.name)
+  }
+  if (spec.wattsPerGpu !== null) req.wattsPerGpu = spec.wattsPerGpu
+  if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh
+  return req
+}

@@ -1,0 +1,94 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Instant, Job } from '../core/types.js'
+import { ApiError } from '../errors.js'
+import { appendEvent } from '../store/events.js'
+import { activeReservations, findByIdempotencyKey, insertJob, transitionJob } from '../store/jobs.js'
+import { listPools, lockPools } from '../store/pools.js'
+import { replacePlannedSegments } from '../store/segments.js'
+import type { Deps } from './deps.js'
+import { planFor, poolViews, withReservations } from './plan.js'
+import { checkSpec, DEFAULT_MIN_SEGMENT_MINUTES, eligiblePools, planRequest, type JobSpec } from './resolve.js'
+
+/** SHA-256 of the body as sent, so a reused Idempotency-Key with a different body is caught. */
+function requestHash (spec: JobSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex')
+}
+
+function newJob (spec: JobSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
+  return {
+    id: randomUUID(),
+    tenantId,
+    name: spec.name,
+    state: 'pending',
+    gpus: spec.gpus,
+    durationMinutes: spec.durationMinutes,
+    deadline,
+    notBefore,
+    interruptible: spec.interruptible ?? false,
+    minSegmentMinutes: spec.minSegmentMinutes ?? DEFAULT_MIN_SEGMENT_MINUTES,
+    pools: spec.pools ?? [],
+    zones: spec.zones ?? [],
+    preferredPool: spec.preferredPool ?? null,
+    wattsPerGpu: spec.wattsPerGpu ?? null,
+    energyKwh: spec.energyKwh ?? null,
+    command: spec.command ?? null,
+    payload: spec.payload ?? null,
+    labels: spec.labels ?? {},
+    submittedAt: now,
+    updatedAt: now,
+    plan: null
+  }
+}
+
+async function replay (deps: Deps, tenantId: string, key: string, hash: string): Promise<Job | undefined> {
+  const found = await findByIdempotencyKey(deps.store.db, tenantId, key)
+  if (found === undefined) return undefined
+  if (found.requestHash !== hash) {
+    throw new ApiError(422, 'idempotency-key-reused', 'this Idempotency-Key was used with a different request body',
+      [{ field: 'Idempotency-Key', message: 'reused with a different body' }])
+  }
+  return found.job
+}
+
+function isUniqueViolation (err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505'
+}
+
+/**
+ * Accepts a job: validates it, plans it against the newest forecasts and the capacity already
+ * reserved, and stores job, plan, segments and events in one transaction. The eligible pools are
+ * locked (`FOR UPDATE`) for the plan so two concurrent submissions cannot reserve the same GPUs.
+ * Without any intensity data the job is stored `pending` and planned by the next tick.
+ */
+export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
+  const hash = requestHash(spec)
+  if (idempotencyKey !== null) {
+    const previous = await replay(deps, tenantId, idempotencyKey, hash)
+    if (previous !== undefined) return { job: previous, replayed: true }
+  }
+  const { deadline, notBefore } = checkSpec(spec, now)
+  const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
+  const job = newJob(spec, tenantId, deadline, notBefore, now)
+  const req = planRequest(job, pools, now)
+  const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
+  try {
+    const stored = await deps.store.db.transaction().execute(async trx => {
+      await lockPools(trx, pools.map(p => p.name))
+      const reservations = await activeReservations(trx)
+      const { plan } = planFor(req, withReservations(views, reservations), now, deps)
+      await insertJob(trx, { ...job, idempotencyKey, requestHash: hash })
+      await appendEvent(trx, { jobId: job.id, at: new Date(now), type: 'submitted', fromState: null, toState: 'pending', reason: 'accepted', data: null })
+      if (plan === undefined) return job
+      await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
+      const reason = `planned on ${plan.pool} from ${new Date(plan.segments[0]?.start ?? now).toISOString()}`
+      return await transitionJob(trx, { id: job.id, from: ['pending'], to: 'planned', at: new Date(now), reason, plan }) ?? job
+    })
+    return { job: stored, replayed: false }
+  } catch (err) {
+    if (idempotencyKey !== null && isUniqueViolation(err)) {
+      const previous = await replay(deps, tenantId, idempotencyKey, hash)
+      if (previous !== undefined) return { job: previous, replayed: true }
+    }
+    throw err
+  }
+}

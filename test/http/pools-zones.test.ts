@@ -1,0 +1,94 @@
+import { describe, expect, test } from 'vitest'
+import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+
+const t = useTestApp()
+
+const newPool = { name: 'h100-new', zone: 'SOUTH', gpuModel: 'H100-SXM5-80GB', gpuCount: 16, wattsPerGpu: 700, pue: 1.1, executor: { kind: 'agent' } }
+
+async function call (method: 'GET' | 'POST' | 'PATCH', url: string, key: string, payload?: object) {
+  return await t().app.inject({ method, url, headers: t().auth(key), ...(payload === undefined ? {} : { payload }) })
+}
+
+describe('pools', () => {
+  test('lists the configured pools', async () => {
+    const res = await call('GET', '/v1/pools', t().keys.aRead)
+    expect(res.statusCode).toBe(200)
+    expect(res.json().map((p: { name: string }) => p.name)).toEqual(['gpu-north', 'gpu-south'])
+  })
+
+  test('admin creates and patches a pool; others get 403', async () => {
+    expect((await call('POST', '/v1/pools', t().keys.a, newPool)).statusCode).toBe(403)
+    const created = await call('POST', '/v1/pools', t().keys.admin, newPool)
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ ...newPool, enabled: true })
+    expect((await call('POST', '/v1/pools', t().keys.admin, newPool)).statusCode).toBe(409)
+    const patched = await call('PATCH', '/v1/pools/h100-new', t().keys.admin, { gpuCount: 32, enabled: false })
+    expect(patched.statusCode).toBe(200)
+    expect(patched.json()).toMatchObject({ gpuCount: 32, enabled: false })
+    expect((await call('PATCH', '/v1/pools/nope', t().keys.admin, { gpuCount: 1 })).statusCode).toBe(404)
+    expect((await call('PATCH', '/v1/pools/h100-new', t().keys.admin, {})).statusCode).toBe(400)
+  })
+
+  test('a pool in an unknown zone, or with bad numbers, is refused naming the field', async () => {
+    const zone = await call('POST', '/v1/pools', t().keys.admin, { ...newPool, zone: 'MARS' })
+    expect(zone.statusCode).toBe(422)
+    expect(zone.json().errors[0].field).toBe('zone')
+    const pue = await call('POST', '/v1/pools', t().keys.admin, { ...newPool, pue: 0.5 })
+    expect(pue.statusCode).toBe(400)
+    expect(pue.json().errors[0].field).toBe('pue')
+  })
+
+  test('a disabled pool is not planned into', async () => {
+    await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { enabled: false })
+    const res = await call('POST', '/v1/jobs', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
+    expect(res.statusCode).toBe(201)
+    expect(res.json().plan.pool).toBe('gpu-south')
+  })
+})
+
+describe('zones', () => {
+  test('lists zones with provider, signal, pools and forecast freshness', async () => {
+    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
+    t().clock.now = NOW + 60_000
+    const res = await call('GET', '/v1/zones', t().keys.aRead)
+    expect(res.statusCode).toBe(200)
+    const north = res.json().find((z: { name: string }) => z.name === 'NORTH')
+    expect(north).toMatchObject({ provider: 'csv', signal: 'average', pools: ['gpu-north'] })
+    expect(north.forecast).toMatchObject({ fetchedAt: iso(NOW), ageSeconds: 60, lastError: null })
+  })
+
+  test('intensity: actuals before now, forecast after, in gCO2e/kWh', async () => {
+    t().clock.now = NOW + 30 * 60_000
+    const res = await call('GET', `/v1/zones/NORTH/intensity?from=${iso(NOW - 2 * HOUR)}&to=${iso(NOW + 10 * HOUR)}`, t().keys.aRead)
+    expect(res.statusCode).toBe(200)
+    const json = res.json()
+    expect(json).toMatchObject({ zone: 'NORTH', signal: 'average', unit: 'gCO2e/kWh' })
+    expect(json.points[0]).toEqual({ start: iso(NOW - 2 * HOUR), end: iso(NOW - HOUR), gPerKwh: 300, kind: 'actual' })
+    const at = (t0: number) => json.points.find((p: { start: string }) => p.start === iso(t0))
+    expect(at(NOW)).toMatchObject({ end: iso(NOW + 30 * 60_000), kind: 'actual' })
+    expect(at(NOW + 30 * 60_000)).toMatchObject({ end: iso(NOW + HOUR), kind: 'forecast' })
+    expect(at(NOW + 8 * HOUR)).toMatchObject({ gPerKwh: 100, kind: 'forecast' })
+  })
+
+  test('intensity: unknown zone is 404, a bad range is 400', async () => {
+    expect((await call('GET', '/v1/zones/MARS/intensity', t().keys.aRead)).statusCode).toBe(404)
+    expect((await call('GET', `/v1/zones/NORTH/intensity?from=${iso(NOW)}&to=${iso(NOW - HOUR)}`, t().keys.aRead)).statusCode).toBe(400)
+    expect((await call('GET', `/v1/zones/NORTH/intensity?from=${iso(NOW)}&to=${iso(NOW + 15 * 24 * HOUR)}`, t().keys.aRead)).statusCode).toBe(400)
+  })
+})
+
+describe('health and docs', () => {
+  test('healthz and readyz need no key; /docs serves the API UI', async () => {
+    expect((await t().app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    expect((await t().app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' })
+    const docs = await t().app.inject({ method: 'GET', url: '/docs/' })
+    expect(docs.statusCode).toBe(200)
+    expect(docs.headers['content-type']).toContain('text/html')
+  })
+
+  test('unknown routes are problem+json 404s', async () => {
+    const res = await t().app.inject({ method: 'GET', url: '/v2/nothing' })
+    expect(res.statusCode).toBe(404)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+  })
+})

@@ -1,0 +1,42 @@
+import { expect, test } from 'vitest'
+import type { IntensityProvider } from '../../src/providers/provider.js'
+import { tick } from '../../src/scheduler/tick.js'
+import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+
+const t = useTestApp()
+
+function down (real: IntensityProvider): IntensityProvider {
+  const fail = async () => { throw new Error('provider unreachable (test)') }
+  return { id: real.id, signal: real.signal, forecast: fail, actuals: fail }
+}
+
+test('a provider outage never blocks intake: the job waits as pending and the next tick plans it', async () => {
+  const { deps, app } = t()
+  const real = new Map(deps.providers)
+  for (const [zone, p] of real) deps.providers.set(zone, down(p))
+  const res = await app.inject({
+    method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
+    payload: { name: 'waits', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
+  })
+  expect(res.statusCode).toBe(201)
+  expect(res.json()).toMatchObject({ state: 'pending', plan: null })
+  expect(deps.zoneStatus.get('NORTH')?.lastError).toContain('unreachable')
+
+  const blind = await tick(deps, 'test', NOW + 60_000, 180_000)
+  expect(blind).toMatchObject({ leader: true, planned: 0, stillPending: 1 })
+
+  for (const [zone, p] of real) deps.providers.set(zone, p)
+  const result = await tick(deps, 'test', NOW + 120_000, 180_000)
+  expect(result).toMatchObject({ leader: true, planned: 1, stillPending: 0 })
+  const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: t().auth(t().keys.a) })).json()
+  expect(job.state).toBe('planned')
+  expect(job.plan.segments[0].start).toBe(iso(NOW + 8 * HOUR))
+  expect(job.events.map((e: { toState: string }) => e.toState)).toEqual(['pending', 'planned'])
+})
+
+test('only one scheduler holds the lease at a time', async () => {
+  const { deps } = t()
+  expect((await tick(deps, 'one', NOW, 180_000)).leader).toBe(true)
+  expect((await tick(deps, 'two', NOW + 60_000, 180_000)).leader).toBe(false)
+  expect((await tick(deps, 'two', NOW + 181_000, 180_000)).leader).toBe(true)
+})

@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url'
+import pino from 'pino'
+import { afterEach, beforeAll, beforeEach } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildProviders, loadConfig, type Config } from '../../src/config.js'
+import { buildApp } from '../../src/http/app.js'
+import type { Deps } from '../../src/scheduler/deps.js'
+import { createApiKey } from '../../src/store/api-keys.js'
+import { seedPools } from '../../src/store/pools.js'
+import { createTenant } from '../../src/store/tenants.js'
+import { useTestStore } from './db.js'
+
+/** 2026-11-23 10:00 UTC: the fixtures' NORTH zone is green (100 g/kWh) from 18:00 to 22:00 each day. */
+export const NOW = Date.UTC(2026, 10, 23, 10)
+export const HOUR = 3_600_000
+export const iso = (t: number) => new Date(t).toISOString()
+
+export interface TestApp {
+  app: FastifyInstance
+  deps: Deps
+  clock: { now: number }
+  keys: { a: string, aRead: string, b: string, admin: string }
+  /** `Authorization` header for a key. */
+  auth: (key: string) => { authorization: string }
+}
+
+export function testConfig (): Config {
+  const path = fileURLToPath(new URL('../fixtures/api/config.json', import.meta.url))
+  return loadConfig({ GREENSHIFT_CONFIG: path, GREENSHIFT_DATA_DIR: 'memory://' })
+}
+
+/**
+ * One migrated store per test file (see useTestStore), and per test a fresh app over it with the
+ * fixture zones (NORTH, SOUTH), both pools, and tenants `a` and `b` with keys of each kind.
+ */
+export function useTestApp (): () => TestApp {
+  const store = useTestStore()
+  let config: Config
+  let current: TestApp | undefined
+  beforeAll(() => { config = testConfig() })
+  beforeEach(async () => {
+    const db = store().db
+    await seedPools(db, config.pools, new Date(NOW))
+    const a = await createTenant(db, 'a')
+    const b = await createTenant(db, 'b')
+    const key = async (tenantId: string, scopes: Array<'submit' | 'read' | 'admin'>) =>
+      (await createApiKey(db, { tenantId, name: 'test', scopes })).key
+    const keys = { a: await key(a.id, ['submit', 'read']), aRead: await key(a.id, ['read']), b: await key(b.id, ['submit', 'read']), admin: await key(a.id, ['admin']) }
+    const clock = { now: NOW }
+    const deps: Deps = { store: store(), config, providers: buildProviders(config), zoneStatus: new Map(), log: pino({ level: 'silent' }) }
+    const app = await buildApp({ ...deps, now: () => clock.now, ready: () => true })
+    current = { app, deps, clock, keys, auth: k => ({ authorization: `Bearer ${k}` }) }
+  })
+  afterEach(async () => { await current?.app.close() })
+  return () => {
+    if (current === undefined) throw new Error('useTestApp: no app yet (call inside a test)')
+    return current
+  }
+}
