@@ -90,7 +90,7 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
     ? parseFile(JSON.parse(DEFAULT_CONFIG_JSON), new JsonChecker('built-in default config', issues), process.cwd())
     : readConfigFile(configPath, readFile, issues) ?? EMPTY_FILE
   const config: Config = {
-    port: envInteger(issues, 'PORT', get('PORT'), 8080, 1, 65_535),
+    port: envInteger(issues, 'PORT', get('PORT'), 8080, 0, 65_535),
     host: get('HOST') ?? '0.0.0.0',
     databaseUrl: envMatch(issues, 'DATABASE_URL', get('DATABASE_URL'), /^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
     dataDir: get('GREENSHIFT_DATA_DIR') ?? './.greenshift',

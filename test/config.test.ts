@@ -105,9 +105,9 @@ describe('loadConfig environment', () => {
   })
 
   it.each([
-    [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535, got "abc"'],
-    [{ PORT: '0' }, 'PORT must be an integer from 1 to 65535, got "0"'],
-    [{ PORT: '65536' }, 'PORT must be an integer from 1 to 65535, got "65536"'],
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535, got "abc"'],
+    [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535, got "-1"'],
+    [{ PORT: '65536' }, 'PORT must be an integer from 0 to 65535, got "65536"'],
     [{ GREENSHIFT_TICK_SECONDS: '1.5' }, 'GREENSHIFT_TICK_SECONDS must be an integer from 1 to 86400, got "1.5"'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],

@@ -70,7 +70,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
     case 'migrate': {
       const config = loadConfig(env)
       const store = await prepareStore(config, pino({ level: 'info' }), new Date())
-      await ensureAdminKey(store, config.adminKey, out)
+      await ensureAdminKey(store, config.adminKey, line => out(line + '\n'))
       await store.close()
       out('migrations are up to date\n')
       return 0

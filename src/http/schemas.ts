@@ -31,7 +31,9 @@ export const JobInput = Type.Object({
   energyKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
   command: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 256, description: 'argv, run without a shell' })),
   payload: Type.Optional(Type.Unknown({ description: 'opaque JSON handed to the executor' })),
-  labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,63}$' }), Type.String({ maxLength: 256 }), { maxProperties: 50 }))
+  labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,63}$' }), Type.String({ maxLength: 256 }), {
+    maxProperties: 50, additionalProperties: false, description: 'keys: letters, digits and _ . : / - (1–63 characters)'
+  }))
 }, { additionalProperties: false })
 export type JobInput = Static<typeof JobInput>
 

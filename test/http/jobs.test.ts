@@ -80,7 +80,8 @@ describe('POST /v1/jobs', () => {
     ['more GPUs than any pool has', 422, 'gpus', body({ gpus: 9 })],
     ['command and payload', 400, 'payload', body({ command: ['python', 'train.py'], payload: { a: 1 } })],
     ['pools and zones', 400, 'zones', body({ pools: ['gpu-north'], zones: ['NORTH'] })],
-    ['empty command', 400, 'command', body({ command: [] })]
+    ['empty command', 400, 'command', body({ command: [] })],
+    ['label key with a space', 400, 'labels.bad key', body({ labels: { team: 'nlp', 'bad key': 'v' } })]
   ])('%s → %i naming %s, nothing stored', async (_name, status, field, payload) => {
     const res = await post(payload)
     expect(res.statusCode).toBe(status)
@@ -116,6 +117,22 @@ describe('POST /v1/jobs', () => {
     const full = await post({ ...big, name: 'second' })
     expect(full.statusCode).toBe(409)
     expect(full.json().errors[0].field).toBe('deadline')
+    expect(await count()).toBe(1)
+  })
+})
+
+describe('concurrent submissions', () => {
+  test('two jobs racing for the same GPUs: one is planned, the other is a 409', async () => {
+    const big = body({ gpus: 8, durationMinutes: 20 * 60, deadline: iso(NOW + 24 * HOUR), pools: ['gpu-north'] })
+    const results = await Promise.all([post({ ...big, name: 'first' }), post({ ...big, name: 'second' })])
+    expect(results.map(r => r.statusCode).sort()).toEqual([201, 409])
+    expect(await count()).toBe(1)
+  })
+
+  test('the same Idempotency-Key sent twice at once makes one job', async () => {
+    const results = await Promise.all([1, 2].map(() => post(body(), undefined, { 'idempotency-key': 'race' })))
+    expect(results.map(r => r.statusCode).sort()).toEqual([200, 201])
+    expect(new Set(results.map(r => r.json().id)).size).toBe(1)
     expect(await count()).toBe(1)
   })
 })
