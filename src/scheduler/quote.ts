@@ -5,7 +5,7 @@ import { activeReservations } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
 import { planFor, poolViews } from './plan.js'
-import { checkSpec, DEFAULT_MIN_SEGMENT_MINUTES, eligiblePools, planRequest, type JobSpec } from './resolve.js'
+import { checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
 /** The best window in one pool, for showing the user what each region would cost. */
 export interface QuoteOption {
@@ -20,16 +20,7 @@ export interface QuoteOption {
 export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
   const { deadline, notBefore } = checkSpec(spec, now)
   const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
-  const req = planRequest({
-    gpus: spec.gpus,
-    durationMinutes: spec.durationMinutes,
-    deadline,
-    notBefore,
-    interruptible: spec.interruptible ?? false,
-    minSegmentMinutes: spec.minSegmentMinutes ?? DEFAULT_MIN_SEGMENT_MINUTES,
-    wattsPerGpu: spec.wattsPerGpu ?? null,
-    energyKwh: spec.energyKwh ?? null
-  }, pools, now)
+  const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)
   const views = await poolViews(deps, pools, await activeReservations(deps.store.db), req.earliestStart, deadline, now)
   const { plan } = planFor(req, views, now, deps)
   if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')

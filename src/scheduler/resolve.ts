@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { MINUTE_MS, type Instant, type Job, type PlanRequest, type Pool } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
@@ -80,6 +81,33 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
   const largest = Math.max(...chosen.map(p => p.gpuCount))
   if (spec.gpus > largest) throw invalidField('gpus', `${spec.gpus} GPUs is more than any allowed pool has (largest: ${largest})`)
   return chosen
+}
+
+/** A new `pending` job from a validated spec (`checkSpec` gave the instants). */
+export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
+  return {
+    id: randomUUID(),
+    tenantId,
+    name: spec.name,
+    state: 'pending',
+    gpus: spec.gpus,
+    durationMinutes: spec.durationMinutes,
+    deadline,
+    notBefore,
+    interruptible: spec.interruptible ?? false,
+    minSegmentMinutes: spec.minSegmentMinutes ?? DEFAULT_MIN_SEGMENT_MINUTES,
+    pools: spec.pools ?? [],
+    zones: spec.zones ?? [],
+    preferredPool: spec.preferredPool ?? null,
+    wattsPerGpu: spec.wattsPerGpu ?? null,
+    energyKwh: spec.energyKwh ?? null,
+    command: spec.command ?? null,
+    payload: spec.payload ?? null,
+    labels: spec.labels ?? {},
+    submittedAt: now,
+    updatedAt: now,
+    plan: null
+  }
 }
 
 /** The planner's view of a job. */

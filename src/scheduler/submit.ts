@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Instant, Job } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import { appendEvent } from '../store/events.js'
@@ -7,37 +7,11 @@ import { listPools, lockPools } from '../store/pools.js'
 import { replacePlannedSegments } from '../store/segments.js'
 import type { Deps } from './deps.js'
 import { planFor, poolViews, withReservations } from './plan.js'
-import { checkSpec, DEFAULT_MIN_SEGMENT_MINUTES, eligiblePools, planRequest, type JobSpec } from './resolve.js'
+import { checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
 /** SHA-256 of the body as sent, so a reused Idempotency-Key with a different body is caught. */
 function requestHash (spec: JobSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex')
-}
-
-function newJob (spec: JobSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
-  return {
-    id: randomUUID(),
-    tenantId,
-    name: spec.name,
-    state: 'pending',
-    gpus: spec.gpus,
-    durationMinutes: spec.durationMinutes,
-    deadline,
-    notBefore,
-    interruptible: spec.interruptible ?? false,
-    minSegmentMinutes: spec.minSegmentMinutes ?? DEFAULT_MIN_SEGMENT_MINUTES,
-    pools: spec.pools ?? [],
-    zones: spec.zones ?? [],
-    preferredPool: spec.preferredPool ?? null,
-    wattsPerGpu: spec.wattsPerGpu ?? null,
-    energyKwh: spec.energyKwh ?? null,
-    command: spec.command ?? null,
-    payload: spec.payload ?? null,
-    labels: spec.labels ?? {},
-    submittedAt: now,
-    updatedAt: now,
-    plan: null
-  }
 }
 
 async function replay (deps: Deps, tenantId: string, key: string, hash: string): Promise<Job | undefined> {
@@ -68,7 +42,7 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
   }
   const { deadline, notBefore } = checkSpec(spec, now)
   const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
-  const job = newJob(spec, tenantId, deadline, notBefore, now)
+  const job = jobFromSpec(spec, tenantId, deadline, notBefore, now)
   const req = planRequest(job, pools, now)
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
   try {
