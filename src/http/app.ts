@@ -6,6 +6,7 @@ import type { Instant } from '../core/types.js'
 import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
+import { installValidation } from './validation.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
 import { poolRoutes } from './routes/pools.js'
@@ -26,10 +27,10 @@ const BODY_LIMIT = 1024 * 1024
 export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
-    bodyLimit: BODY_LIMIT,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } }
+    bodyLimit: BODY_LIMIT
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandling(app)
+  installValidation(app)
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

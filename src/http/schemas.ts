@@ -13,7 +13,7 @@ export const Problem = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() })))
 }, { description: 'RFC 9457 problem details' })
 
-const PoolName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'pool name' })
+export const PoolName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'pool name' })
 const ZoneName = Type.String({ minLength: 1, maxLength: 64, description: 'grid zone, e.g. DE or US-CAL-CISO' })
 
 export const JobInput = Type.Object({
@@ -122,10 +122,13 @@ export const Quote = Type.Object({
   options: Type.Array(QuoteOption, { description: 'the best window in each eligible pool, cheapest first' })
 })
 
+/** Executors are reached over HTTP(S) only: no file:, gopher: or other schemes. */
+const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })
+
 const Executor = Type.Union([
   Type.Object({ kind: Type.Literal('agent') }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('webhook'), url: Type.String({ format: 'uri' }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('slurm'), baseUrl: Type.String({ format: 'uri' }), partition: Type.String({ minLength: 1 }) }, { additionalProperties: false })
+  Type.Object({ kind: Type.Literal('webhook'), url: HttpUrl }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('slurm'), baseUrl: HttpUrl, partition: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
 ])
 
 const PoolFields = {

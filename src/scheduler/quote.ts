@@ -5,7 +5,7 @@ import { activeReservations } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
 import { planFor, poolViews } from './plan.js'
-import { checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
+import { checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
 /** The best window in one pool, for showing the user what each region would cost. */
 export interface QuoteOption {
@@ -18,6 +18,7 @@ export interface QuoteOption {
 
 /** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
 export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
+  checkShape(spec)
   const { deadline, notBefore } = checkSpec(spec, now)
   const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
   const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)

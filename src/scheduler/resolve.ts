@@ -27,6 +27,37 @@ export const RESUME_OVERHEAD_MS = 2 * MINUTE_MS
 /** Planning further ahead than this is refused: forecasts and capacity that far out mean little. */
 export const MAX_DEADLINE_AHEAD_MS = 31 * 24 * 60 * MINUTE_MS
 
+/** Opaque payloads may nest at most this deep: deeper JSON would overflow hashing and the store. */
+export const MAX_PAYLOAD_DEPTH = 32
+
+/** Depth of a JSON value, counted without recursion, stopping once past `limit`. */
+function jsonDepth (value: unknown, limit: number): number {
+  let level: unknown[] = [value]
+  let depth = 0
+  while (level.length > 0 && depth <= limit) {
+    depth++
+    level = level.flatMap(v => (typeof v === 'object' && v !== null) ? Object.values(v) : [])
+  }
+  return level.length > 0 ? depth + 1 : depth
+}
+
+/** Checks that must pass before the body is even hashed for idempotency. */
+export function checkShape (spec: JobSpec): void {
+  if (jsonDepth(spec.payload, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
+    throw invalidField('payload', `may nest at most ${MAX_PAYLOAD_DEPTH} levels deep`, 400)
+  }
+}
+
+/** JSON with object keys sorted at every level, so equal bodies hash equally whatever their key order. */
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
 function instant (field: string, value: string): Instant {
   const t = Date.parse(value)
   if (!Number.isFinite(t)) throw invalidField(field, `"${value}" is not an RFC 3339 date-time`, 400)
@@ -44,6 +75,7 @@ export function checkSpec (spec: JobSpec, now: Instant): { deadline: Instant, no
   if (deadline - now > MAX_DEADLINE_AHEAD_MS) throw invalidField('deadline', 'must be within 31 days')
   const earliest = Math.max(now, notBefore ?? now)
   if (notBefore !== null && notBefore >= deadline) throw invalidField('notBefore', 'must be before the deadline')
+  if (notBefore !== null && now - notBefore > MAX_DEADLINE_AHEAD_MS) throw invalidField('notBefore', 'may be at most 31 days in the past')
   if (earliest + spec.durationMinutes * MINUTE_MS > deadline) {
     throw invalidField('durationMinutes', `${spec.durationMinutes} minutes do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
   }

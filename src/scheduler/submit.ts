@@ -7,11 +7,11 @@ import { listPools, lockPools } from '../store/pools.js'
 import { replacePlannedSegments } from '../store/segments.js'
 import type { Deps } from './deps.js'
 import { planFor, poolViews, withReservations } from './plan.js'
-import { checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
+import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
-/** SHA-256 of the body as sent, so a reused Idempotency-Key with a different body is caught. */
+/** SHA-256 of the body in canonical form, so a reused Idempotency-Key with a different body is caught. */
 function requestHash (spec: JobSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex')
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex')
 }
 
 async function replay (deps: Deps, tenantId: string, key: string, hash: string): Promise<Job | undefined> {
@@ -35,6 +35,7 @@ function isUniqueViolation (err: unknown): boolean {
  * Without any intensity data the job is stored `pending` and planned by the next tick.
  */
 export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
+  checkShape(spec)
   const hash = requestHash(spec)
   if (idempotencyKey !== null) {
     const previous = await replay(deps, tenantId, idempotencyKey, hash)

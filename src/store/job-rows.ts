@@ -99,6 +99,8 @@ export function encodeCursor (cursor: JobCursor): string {
 }
 
 /** Parses a cursor from `encodeCursor`; throws `InvalidCursorError` on anything else. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export function decodeCursor (text: string): JobCursor {
   let parsed: unknown
   try {
@@ -108,6 +110,8 @@ export function decodeCursor (text: string): JobCursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw new InvalidCursorError()
   const [submittedAt, id] = parsed as unknown[]
-  if (!Number.isSafeInteger(submittedAt) || typeof id !== 'string') throw new InvalidCursorError()
+  // Only instants PostgreSQL and Date both hold (±8.64e15 ms), and ids shaped like ours (UUIDs).
+  if (!Number.isSafeInteger(submittedAt) || Math.abs(submittedAt as number) > 8.64e15) throw new InvalidCursorError()
+  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError()
   return { submittedAt: submittedAt as number, id }
 }

@@ -39,12 +39,12 @@ describe('greenshift CLI', () => {
       expect((await post(reader)).status).toBe(403)
       const accepted = await post(admin!)
       expect(accepted.status).toBe(201)
-      const plan = (await accepted.json()).plan
+      const { plan } = await accepted.json() as { plan: { expected: { grams: number }, baseline: { grams: number, pool: string } } }
       // The replayed grids differ several-fold, so the plan beats "now in DE" by a wide margin.
       expect(plan.expected.grams).toBeLessThan(plan.baseline.grams)
       expect(plan.baseline).toMatchObject({ pool: 'h100-de', source: 'replay:zones-2022', signal: 'average' })
       const list = await fetch(`${service.url}/v1/jobs`, { headers: { authorization: `Bearer ${reader}` } })
-      expect((await list.json()).jobs).toEqual([]) // acme sees none of default's jobs
+      expect((await list.json() as { jobs: unknown[] }).jobs).toEqual([]) // acme sees none of default's jobs
     } finally {
       await service.close()
     }

@@ -5,7 +5,7 @@ import { ApiError, invalidField, notFound } from '../../errors.js'
 import { insertPool, listPools, updatePool } from '../../store/pools.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
-import { errorResponses, Pool, PoolInput, PoolPatch, Problem } from '../schemas.js'
+import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem } from '../schemas.js'
 
 export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
   return async app => {
@@ -34,7 +34,7 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         operationId: 'updatePool',
         tags: ['pools'],
         summary: 'Change a pool\'s capacity, power model, executor or enabled flag (admin); existing plans are kept',
-        params: Type.Object({ name: Type.String({ maxLength: 63 }) }),
+        params: Type.Object({ name: PoolName }),
         body: PoolPatch,
         response: { 200: Pool, ...errorResponses }
       }

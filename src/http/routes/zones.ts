@@ -14,10 +14,14 @@ const MAX_SPAN_MS = 14 * 24 * HOUR_MS
 
 const iso = (t: number) => new Date(t).toISOString()
 
-function parseInstant (field: string, value: string | undefined, fallback: number): number {
+/** Intensity is served for at most a year either side of now: history and forecasts beyond mean nothing. */
+const MAX_DISTANCE_MS = 366 * 24 * HOUR_MS
+
+function parseInstant (field: string, value: string | undefined, fallback: number, now: number): number {
   if (value === undefined) return fallback
   const t = Date.parse(value)
   if (!Number.isFinite(t)) throw invalidField(field, `"${value}" is not an RFC 3339 date-time`, 400)
+  if (Math.abs(t - now) > MAX_DISTANCE_MS) throw invalidField(field, 'must be within a year of now', 400)
   return t
 }
 
@@ -63,8 +67,8 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const { zone } = request.params
       if (!deps.providers.has(zone)) throw notFound(`zone ${zone}`)
       const now = deps.now()
-      const from = parseInstant('from', request.query.from, Math.floor(now / HOUR_MS) * HOUR_MS)
-      const to = parseInstant('to', request.query.to, from + 24 * HOUR_MS)
+      const from = parseInstant('from', request.query.from, Math.floor(now / HOUR_MS) * HOUR_MS, now)
+      const to = parseInstant('to', request.query.to, from + 24 * HOUR_MS, now)
       if (to <= from) throw invalidField('to', 'must be after from', 400)
       if (to - from > MAX_SPAN_MS) throw invalidField('to', 'the range may span at most 14 days', 400)
       const past = from < now ? await actualSeries(deps, zone, from, Math.min(to, now), now) : undefined

@@ -1,0 +1,33 @@
+import { Ajv, type Options } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type { FastifyInstance } from 'fastify'
+import { ApiError } from '../errors.js'
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+const COMMON: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false }
+
+/**
+ * Bodies are validated without type coercion: `"gpus": true` or `"command": "python x.py"` are
+ * errors, not silently 1 or a one-element argv. Query strings and params arrive as text and are
+ * coerced (`?limit=10`).
+ */
+export function installValidation (app: FastifyInstance): void {
+  const strict = addFormats(new Ajv({ ...COMMON, coerceTypes: false }))
+  const lenient = addFormats(new Ajv({ ...COMMON, coerceTypes: 'array' }))
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+  // PostgreSQL text cannot hold NUL (U+0000): refuse it at the edge rather than fail in the store.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string
+    if (text.includes('\\u0000')) {
+      done(new ApiError(400, 'invalid-body', 'JSON strings may not contain NUL (\\u0000)', [{ field: 'body', message: 'contains \\u0000' }]), undefined)
+      return
+    }
+    try {
+      done(null, text === '' ? undefined : JSON.parse(text, (key, value: unknown) => key === '__proto__' ? undefined : value))
+    } catch (err) {
+      done(new ApiError(400, 'invalid-body', `body is not valid JSON: ${(err as Error).message}`, [{ field: 'body', message: 'is not valid JSON' }]), undefined)
+    }
+  })
+}
