@@ -6,6 +6,7 @@ import { ensureAdminKey, prepareStore, serve } from '../main.js'
 import { createApiKey } from '../store/api-keys.js'
 import { createTenant, findTenantByName } from '../store/tenants.js'
 import { openapiDocument } from './openapi.js'
+import { simulateCommand } from './simulate.js'
 
 const USAGE = `usage: greenshift <command>
 
@@ -15,6 +16,8 @@ const USAGE = `usage: greenshift <command>
                                 create an API key (printed once) for a tenant, creating the tenant if new
   openapi [--out FILE | --check FILE]
                                 print, write, or check for drift the OpenAPI document
+  simulate --intensity ZONE=FILE --jobs FILE [...]
+                                replay jobs on real intensity data: baseline vs planned vs oracle
 `
 
 const SCOPES = new Set(['submit', 'read', 'admin'])
@@ -80,6 +83,8 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
       return await keysCreate(rest, env, out)
     case 'openapi':
       return await openapi([sub, ...rest].filter((a): a is string => a !== undefined), out)
+    case 'simulate':
+      return simulateCommand([sub, ...rest].filter((a): a is string => a !== undefined), { out })
     case 'help': case '--help': case '-h': case undefined:
       out(USAGE)
       return command === undefined ? 2 : 0
