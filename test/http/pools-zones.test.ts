@@ -38,6 +38,15 @@ describe('pools', () => {
     expect(pue.json().errors[0].field).toBe('pue')
   })
 
+  test('shrinking a pool below what its plans hold is a 409; above it is fine', async () => {
+    const job = { name: 'x', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] }
+    expect((await call('POST', '/v1/jobs', t().keys.a, job)).statusCode).toBe(201)
+    const shrink = await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { gpuCount: 4 })
+    expect(shrink.statusCode).toBe(409)
+    expect(shrink.json().errors[0]).toMatchObject({ field: 'gpuCount', message: 'must be at least 6' })
+    expect((await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { gpuCount: 6 })).statusCode).toBe(200)
+  })
+
   test('a disabled pool is not planned into', async () => {
     await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { enabled: false })
     const res = await call('POST', '/v1/jobs', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool as PoolType } from '../../core/types.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
-import { insertPool, listPools, updatePool } from '../../store/pools.js'
+import { changePool } from '../../scheduler/pools.js'
+import { insertPool, listPools } from '../../store/pools.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
 import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem } from '../schemas.js'
@@ -36,11 +37,11 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         summary: 'Change a pool\'s capacity, power model, executor or enabled flag (admin); existing plans are kept',
         params: Type.Object({ name: PoolName }),
         body: PoolPatch,
-        response: { 200: Pool, ...errorResponses }
+        response: { 200: Pool, ...errorResponses, 409: Problem }
       }
     }, async request => {
       requireScope(request, 'admin')
-      const pool = await updatePool(deps.store.db, request.params.name, request.body, new Date(deps.now()))
+      const pool = await changePool(deps, request.params.name, request.body, deps.now())
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
       return pool
     })

@@ -71,7 +71,7 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const to = parseInstant('to', request.query.to, from + 24 * HOUR_MS, now)
       if (to <= from) throw invalidField('to', 'must be after from', 400)
       if (to - from > MAX_SPAN_MS) throw invalidField('to', 'the range may span at most 14 days', 400)
-      const past = from < now ? await actualSeries(deps, zone, from, Math.min(to, now), now) : undefined
+      const past = from < now ? await actualSeries(deps, zone, from, Math.min(to, now)) : undefined
       const future = to > now ? await forecastSeries(deps, zone, Math.max(from, now), to, now) : undefined
       // Actuals up to now, then the forecast from now: each point clipped so the two never overlap.
       const clip = (kind: 'actual' | 'forecast', lo: number, hi: number) => (p: IntensityPoint) =>
