@@ -26,7 +26,19 @@ export class CapacityLedger {
 
   /** Holds `r.gpus` GPUs of `r.pool` over [r.start, r.end). Empty intervals hold nothing. */
   reserve (r: Reservation): void {
-    if (!(r.end > r.start) || r.gpus === 0) return
+    this.add(r, r.gpus)
+  }
+
+  /**
+   * Frees what `reserve(r)` held: the same pool, interval and GPUs. The joint planner moves a
+   * job by releasing it and reserving it elsewhere, thousands of times per batch.
+   */
+  release (r: Reservation): void {
+    this.add(r, -r.gpus)
+  }
+
+  private add (r: Reservation, gpus: number): void {
+    if (!(r.end > r.start) || gpus === 0) return
     let steps = this.pools.get(r.pool)
     if (steps === undefined) {
       steps = { times: [], levels: [] }
@@ -34,7 +46,11 @@ export class CapacityLedger {
     }
     const from = splitAt(steps, r.start)
     const to = splitAt(steps, r.end)
-    for (let i = from; i < to; i++) steps.levels[i]! += r.gpus
+    for (let i = from; i < to; i++) steps.levels[i]! += gpus
+    // A change point left at the level before it changes nothing: dropping it keeps the arrays at
+    // ~2 points per live reservation however many moves came before.
+    dropIfFlat(steps, to)
+    dropIfFlat(steps, from)
   }
 
   /**
@@ -85,4 +101,12 @@ function splitAt (steps: Steps, t: Instant): number {
   times.splice(i, 0, t)
   levels.splice(i, 0, i > 0 ? levels[i - 1]! : 0)
   return i
+}
+
+/** Removes change point i when it keeps the level in force before it. */
+function dropIfFlat (steps: Steps, i: number): void {
+  const { times, levels } = steps
+  if (i >= times.length || levels[i] !== (i > 0 ? levels[i - 1]! : 0)) return
+  times.splice(i, 1)
+  levels.splice(i, 1)
 }

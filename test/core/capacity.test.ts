@@ -63,4 +63,22 @@ describe('CapacityLedger', () => {
       expect(l.peak('p0', at(h), at(h) + 1)).toBe(level(at(h)))
     }
   })
+
+  it('releases what was reserved, leaving the other reservations as they were', () => {
+    const l = ledger()
+    const moved = { pool: 'a', start: at(2), end: at(4), gpus: 3, jobId: 'm' }
+    l.reserve(moved)
+    expect(l.peak('a', at(2), at(3))).toBe(9)
+    l.release(moved)
+    expect(l.peak('a', at(0), at(10))).toBe(6)
+    expect(l.blockedIntervals('a', 8, 3, at(0), at(10))).toEqual([{ start: at(2), end: at(3) }])
+    // a thousand moves of one job back and forth leave one reservation's worth held
+    for (let i = 0; i < 1000; i++) {
+      const r = { pool: 'c', start: at(i % 7), end: at((i % 7) + 2), gpus: 2 }
+      l.reserve(r)
+      if (i < 999) l.release(r)
+    }
+    expect(l.peak('c', at(0), at(10))).toBe(2)
+    expect(l.blockedIntervals('c', 2, 1, at(0), at(10))).toEqual([{ start: at(5), end: at(7) }])
+  })
 })

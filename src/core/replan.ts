@@ -1,0 +1,107 @@
+import { book, catalogFor, ledgerOf, planWith, repriced, type IdentifiedRequest } from './place.js'
+import { checkRequest, latestSafeStart, plannerOptions, type PlannerOptions } from './plan-request.js'
+import type { PoolCatalog, PoolView } from './planner-pools.js'
+import type { CapacityLedger } from './capacity.js'
+import type { Instant, Placement, PlanRequest } from './types.js'
+
+/** A job in the plan in force: its request as submitted, where it is placed, whether it has started. */
+export interface PlannedJob {
+  id: string
+  req: PlanRequest
+  placement: Placement
+  started: boolean
+}
+
+/** Hysteresis of re-planning: a move must beat both figures. */
+export interface ReplanThreshold {
+  /** Least saving in grams CO2e, exclusive. */
+  grams: number
+  /** Least saving as a % of the job's current emissions on the new forecast, exclusive. */
+  percent: number
+}
+
+/** One move worth making. `from` is the current placement priced on the new forecast, so `from.grams − to.grams = savingGrams`. */
+export interface Move {
+  id: string
+  from: Placement
+  to: Placement
+  savingGrams: number
+  savingPercent: number
+}
+
+/**
+ * The moves worth making when a new forecast arrives. `pools` carry the new series; their
+ * reservations are the GPUs held by work outside `current` (any reservation tagged with the id
+ * of a job in `current` is ignored: each job's own GPUs come from its placement, so a job never
+ * blocks itself). A job may move only if it has not started and its current start is after
+ * `now`; it is re-planned from max(its earliest start, now) to its latest safe start (computed
+ * from the request as submitted, never later), against every other job's reservation, and moves
+ * only when the saving on the new forecast exceeds both `threshold.grams` and `threshold.percent`.
+ * Candidates are tried largest estimated saving first and applied one at a time to one ledger,
+ * so the moves, applied in the order returned, never exceed any pool's capacity. Pure.
+ */
+export function replanMoves (
+  current: readonly PlannedJob[], pools: readonly PoolView[], now: Instant, threshold: ReplanThreshold, opts?: Partial<PlannerOptions>
+): Move[] {
+  const o = plannerOptions(opts)
+  const ids = new Set(current.map(c => c.id))
+  const views = pools.map(v => ({ ...v, reservations: v.reservations.filter(r => r.jobId === undefined || !ids.has(r.jobId)) }))
+  const ledger = ledgerOf(views)
+  const held = new Map<string, { req: IdentifiedRequest, placement: Placement }>()
+  for (const c of current) {
+    checkRequest(c.req)
+    const req = { ...c.req, id: c.id }
+    book(ledger, req, c.placement)
+    held.set(c.id, { req, placement: c.placement })
+  }
+  const candidates = current.flatMap(c => {
+    const bounded = movable(c, now, o)
+    return bounded === undefined ? [] : [bounded]
+  })
+  if (candidates.length === 0) return []
+  const catalog = catalogFor(candidates, views)
+  // No margin on top: the bounded deadline already is the latest safe start + duration.
+  const o0 = { ...o, safetyMarginMs: 0 }
+  const estimate = new Map(candidates.map(r => [r.id, bestMove(r, held.get(r.id)!, catalog, ledger, o0)?.savingGrams ?? -Infinity]))
+  const moves: Move[] = []
+  for (const r of [...candidates].sort((a, b) => estimate.get(b.id)! - estimate.get(a.id)!)) {
+    const move = bestMove(r, held.get(r.id)!, catalog, ledger, o0)
+    if (move === undefined || !(move.savingGrams > threshold.grams && move.savingPercent > threshold.percent)) continue
+    const { req, placement } = held.get(r.id)!
+    book(ledger, req, placement, -1)
+    book(ledger, req, move.to)
+    held.set(r.id, { req, placement: move.to })
+    moves.push(move)
+  }
+  return moves
+}
+
+/**
+ * The request a movable job is re-planned with: from max(earliest start, now) to its latest safe
+ * start + duration. Undefined for a started job, one whose start is not after `now`, or one past
+ * its latest safe start (it must be dispatched now, whatever the forecast says).
+ */
+function movable (c: PlannedJob, now: Instant, o: PlannerOptions): IdentifiedRequest | undefined {
+  const start = c.placement.segments[0]?.start
+  if (c.started || start === undefined || !(start > now)) return undefined
+  const lss = latestSafeStart(c.req, o)
+  const earliestStart = Math.max(c.req.earliestStart, now)
+  if (earliestStart > lss) return undefined
+  return { ...c.req, id: c.id, earliestStart, deadline: lss + c.req.durationMs }
+}
+
+/**
+ * The job's cheapest placement with its own GPUs freed (the ledger is left as it was), against
+ * its current placement priced on the new forecast. Undefined when either cannot be priced.
+ */
+function bestMove (
+  r: IdentifiedRequest, held: { req: IdentifiedRequest, placement: Placement }, catalog: PoolCatalog, ledger: CapacityLedger, o: PlannerOptions
+): Move | undefined {
+  const from = repriced(r, held.placement, catalog)
+  book(ledger, held.req, held.placement, -1)
+  const out = planWith(r, catalog, ledger, o)
+  book(ledger, held.req, held.placement)
+  if (from === undefined || !out.ok) return undefined
+  const savingGrams = from.grams - out.placement.grams
+  return { id: r.id, from, to: out.placement, savingGrams, savingPercent: from.grams > 0 ? 100 * savingGrams / from.grams : 0 }
+}
