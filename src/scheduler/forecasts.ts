@@ -7,6 +7,8 @@ export interface ZoneStatus {
   lastAttemptAt: Instant
   lastSuccessAt: Instant | null
   lastError: string | null
+  /** The fetch under way, which concurrent callers wait for instead of planning on nothing. */
+  inflight?: Promise<number> | undefined
 }
 
 /** Forecasts older than this are fetched again (the issue's 15–60 minute band). */
@@ -29,10 +31,16 @@ function floorHour (t: Instant): Instant {
  * `zoneStatus` and planning continues on what is stored. Returns the number of points fetched.
  */
 export async function refreshForecast (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
-  const provider = deps.providers.get(zone)
   const status: ZoneStatus = deps.zoneStatus.get(zone) ?? { lastAttemptAt: now, lastSuccessAt: null, lastError: null }
-  status.lastAttemptAt = now
   deps.zoneStatus.set(zone, status)
+  if (status.inflight !== undefined) return await status.inflight
+  status.lastAttemptAt = now
+  status.inflight = fetchAndStore(deps, zone, status, now, timeoutMs).finally(() => { status.inflight = undefined })
+  return await status.inflight
+}
+
+async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now: Instant, timeoutMs: number): Promise<number> {
+  const provider = deps.providers.get(zone)
   if (provider === undefined) {
     status.lastError = `no provider configured for zone ${zone}`
     return 0
@@ -58,9 +66,10 @@ export async function refreshForecast (deps: Deps, zone: string, now: Instant, t
 
 /** Whether a zone's stored forecast is stale and the provider has not just been tried. */
 export async function needsRefresh (deps: Deps, zone: string, now: Instant): Promise<boolean> {
+  const status = deps.zoneStatus.get(zone)
+  if (status?.inflight !== undefined) return true
   const newest = await newestFetch(deps.store.db, zone, 'forecast')
   if (newest !== undefined && now - newest.fetchedAt < REFRESH_MS) return false
-  const status = deps.zoneStatus.get(zone)
   return status === undefined || status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
 }
 

@@ -40,3 +40,37 @@ test('only one scheduler holds the lease at a time', async () => {
   expect((await tick(deps, 'two', NOW + 60_000, 180_000)).leader).toBe(false)
   expect((await tick(deps, 'two', NOW + 181_000, 180_000)).leader).toBe(true)
 })
+
+test('a pending job is never planned outside its allowed pools, and fails with a cause once its deadline cannot be met', async () => {
+  const { deps, app } = t()
+  const real = new Map(deps.providers)
+  for (const [zone, p] of real) deps.providers.set(zone, down(p))
+  const res = await app.inject({
+    method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
+    payload: { name: 'north-only', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), zones: ['NORTH'] }
+  })
+  expect(res.json().state).toBe('pending')
+  await app.inject({ method: 'PATCH', url: '/v1/pools/gpu-north', headers: t().auth(t().keys.admin), payload: { enabled: false } })
+  for (const [zone, p] of real) deps.providers.set(zone, p)
+  expect(await tick(deps, 'test', NOW + 60_000, 180_000)).toMatchObject({ planned: 0, failed: 0, stillPending: 1 })
+  expect(await tick(deps, 'test', NOW + 4 * HOUR + 1, 180_000)).toMatchObject({ planned: 0, failed: 1, stillPending: 0 })
+  const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: t().auth(t().keys.a) })).json()
+  expect(job.state).toBe('failed')
+  expect(job.events.at(-1).reason).toContain('deadline-missed')
+})
+
+test('with no data at all, a pending job is still planned by its latest safe start, labelled as fallback', async () => {
+  const { deps, app } = t()
+  for (const [zone, p] of deps.providers) deps.providers.set(zone, down(p))
+  const res = await app.inject({
+    method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
+    payload: { name: 'blind', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), pools: ['gpu-north'] }
+  })
+  expect(res.json().state).toBe('pending')
+  expect(await tick(deps, 'test', NOW + HOUR, 180_000)).toMatchObject({ planned: 0, stillPending: 1 })
+  const latestSafe = NOW + 4 * HOUR - 10 * 60_000
+  expect(await tick(deps, 'test', latestSafe, 180_000)).toMatchObject({ planned: 1, stillPending: 0 })
+  const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: t().auth(t().keys.a) })).json()
+  expect(job.plan.segments[0].start).toBe(iso(latestSafe))
+  expect(job.plan.expected).toMatchObject({ source: 'unavailable', usesFallback: true })
+})
