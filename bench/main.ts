@@ -1,6 +1,9 @@
 import { planJob, planJobs, type PoolView } from '../src/core/planner.js'
 import { HOUR_MS, MINUTE_MS, type IntensityPoint, type PlanRequest, type Pool, type Series } from '../src/core/types.js'
+import { captureReport } from './capture.js'
+import { fleetReport } from './fleet.js'
 import { rollingAverageBest } from './rolling-average.js'
+import { targetsReport } from './targets.js'
 
 /**
  * `npm run bench` — figures measured in one run, as ratios against a baseline measured alongside.
@@ -111,5 +114,20 @@ function fleetBench (): void {
   console.log(`  vs one uncontended quote ${oneMs.toFixed(3)} ms: ${(ms / n / oneMs).toFixed(2)}× per job`)
 }
 
+function section (title: string): void {
+  console.log(`\n== ${title}`)
+}
+
+section('planning speed')
 quoteBench()
 fleetBench()
+section('Let\'s Wait Awhile, Scenario II (published vs reproduced, % saved)')
+const off = targetsReport().filter(r => Math.abs(r.reproduced - r.published) > 0.05)
+section('forecast error: share of the oracle\'s saving captured (CAISO North, WattTime MOER, 1-hour jobs)')
+captureReport(quick ? { everyMinutes: 240 } : {})
+section('joint planning on a 4-zone fleet (DE, FR, GB, PL; GAIA trace)')
+fleetReport(quick ? { days: 7 } : {})
+if (off.length > 0) {
+  console.error(`${off.length} published figure(s) not reproduced within 0.05 pp`)
+  process.exitCode = 1
+}
