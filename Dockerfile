@@ -14,7 +14,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-COPY data ./data
+COPY data/zones-2022 ./data/zones-2022
 RUN mkdir -p /var/lib/greenshift && chown node:node /var/lib/greenshift
 USER node
 EXPOSE 8080
