@@ -22,21 +22,9 @@ const FORECAST = 'watttime2023_caiso-north_forecast.csv'
 const SOURCE = 'WattTime MOER CAISO North (vessim watttime2023_caiso-north)'
 
 /** One line of the report: one slack, one view the planner had. Percentages in percent. */
-export interface CaptureRow {
+export interface CaptureRow extends Pick<SimSummary, 'jobs' | 'baselineG' | 'plannedG' | 'oracleG' | 'savingPct' | 'oracleSavingPct' | 'capturedPct' | 'deadlineMisses' | 'fallbackJobs' | 'signal' | 'source'> {
   slackHours: number
   planner: string
-  jobs: number
-  baselineG: number
-  plannedG: number
-  oracleG: number
-  savingPct: number
-  oracleSavingPct: number
-  capturedPct: number | null
-  deadlineMisses: number
-  fallbackJobs: number
-  /** `marginal`, and what emissions were accounted on (WattTime's actual MOER). */
-  signal: string
-  source: string
 }
 
 /** What `captureReport` runs; defaults reproduce the README figures. */

@@ -4,6 +4,7 @@ import { captureReport } from './capture.js'
 import { fleetReport } from './fleet.js'
 import { rollingAverageBest } from './rolling-average.js'
 import { targetsReport } from './targets.js'
+import { rng } from '../src/sim/noise.js'
 
 /**
  * `npm run bench` — figures measured in one run, as ratios against a baseline measured alongside.
@@ -12,18 +13,6 @@ import { targetsReport } from './targets.js'
 const quick = process.argv.includes('--quick')
 const NOW = Date.UTC(2026, 10, 23, 10)
 const STEP = 5 * MINUTE_MS
-
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same series. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A 48-hour 5-minute series with a daily solar dip and noise, like a real average-signal forecast. */
 function series (zone: string, seed: number, hours = 48): Series {

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { planJobs, type PoolView } from '../../src/core/planner.js'
 import type { IntensityPoint, PlanRequest } from '../../src/core/types.js'
 import { HOUR, MIN, pool, T0 } from './helpers.js'
-
-/** Deterministic PRNG (mulberry32), so every run plans the same fleet. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { rng } from '../../src/sim/noise.js'
 
 /** 48 h of 5-minute points with a daily solar dip and noise. */
 function points (seed: number): IntensityPoint[] {
