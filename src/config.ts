@@ -3,14 +3,15 @@ import { dirname, resolve } from 'node:path'
 import type { ExecutorSpec, Pool } from './core/types.js'
 import type { IntensityProvider } from './providers/provider.js'
 import { JsonChecker, type NumberRule } from './providers/json-check.js'
-import { parseZoneSpec, providersFor, type ProviderDeps, type ZoneSpec } from './providers/registry.js'
+import { providersFor, type ProviderDeps } from './providers/registry.js'
 import { REPLAY_DATASET } from './providers/replay.js'
+import { parseZoneSpec, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
 
 /** pino's levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
 
-/** Where a zone's intensity comes from, with defaults filled in and csv paths made absolute. */
+/** Where a zone's intensity comes from (shorthand or chain), defaults filled in, csv paths absolute. */
 export type ZoneConfig = ZoneSpec
 
 /** Planner settings. */
@@ -19,6 +20,8 @@ export interface PlanningConfig {
   readonly safetyMarginMinutes: number
   /** How far ahead forecasts are fetched and planned, hours. */
   readonly forecastHorizonHours: number
+  /** Stored intensity (forecasts and actuals) ending longer ago than this is pruned, days. */
+  readonly retentionDays: number
 }
 
 /** The validated, frozen configuration of one greenshift process. */
@@ -38,6 +41,8 @@ export interface Config {
   readonly zones: Readonly<Record<string, ZoneConfig>>
   readonly pools: Pool[]
   readonly planning: PlanningConfig
+  /** Provider secrets the zones name (e.g. ELECTRICITYMAPS_TOKEN), from the environment; print as names only. */
+  readonly secrets: Secrets
 }
 
 /** Invalid environment or config file; `issues` lists every problem, each naming its variable or path. */
@@ -72,7 +77,7 @@ export const DEFAULT_CONFIG_JSON = JSON.stringify({
     agentPool('h100-se', 'SE-SE3', 'H100-SXM5-80GB', 16, 700, 1.1),
     agentPool('a100-us', 'US-CAL-CISO', 'A100-SXM4-80GB', 64, 400, 1.3)
   ],
-  planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 }
+  planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 }
 }, null, 2)
 
 /** The part of `fs.readFileSync` that `loadConfig` uses. */
@@ -86,9 +91,11 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
   const get = (name: string): string | undefined => env[name]?.trim() || undefined
   const issues: string[] = []
   const configPath = get('GREENSHIFT_CONFIG')
+  const secrets = new Map<string, string>()
+  const ctx = (baseDir: string): SpecContext => ({ baseDir, env: get, secrets })
   const file = configPath === undefined
-    ? parseFile(JSON.parse(DEFAULT_CONFIG_JSON), new JsonChecker('built-in default config', issues), process.cwd())
-    : readConfigFile(configPath, readFile, issues) ?? EMPTY_FILE
+    ? parseFile(JSON.parse(DEFAULT_CONFIG_JSON), new JsonChecker('built-in default config', issues), ctx(process.cwd()))
+    : readConfigFile(configPath, readFile, issues, ctx) ?? EMPTY_FILE
   const config: Config = {
     port: envInteger(issues, 'PORT', get('PORT'), 8080, 0, 65_535),
     host: get('HOST') ?? '0.0.0.0',
@@ -100,7 +107,8 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
     logLevel: envLogLevel(issues, get('LOG_LEVEL')),
     // 1 s to 86,400 s (a day): a tick is one scheduler pass (refresh, plan, dispatch).
     tickSeconds: envInteger(issues, 'GREENSHIFT_TICK_SECONDS', get('GREENSHIFT_TICK_SECONDS'), 60, 1, 86_400),
-    ...file
+    ...file,
+    secrets: new Secrets(secrets)
   }
   if (issues.length > 0) throw new ConfigError(issues)
   return deepFreeze(config)
@@ -126,9 +134,9 @@ function envLogLevel (issues: string[], text: string | undefined): LogLevel {
 
 type FileSettings = Pick<Config, 'zones' | 'pools' | 'planning'>
 /** Stands in for a file that could not be read, whose problem is already recorded. */
-const EMPTY_FILE: FileSettings = { zones: {}, pools: [], planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 } }
+const EMPTY_FILE: FileSettings = { zones: {}, pools: [], planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 } }
 
-function readConfigFile (path: string, readFile: ReadTextFile, issues: string[]): FileSettings | undefined {
+function readConfigFile (path: string, readFile: ReadTextFile, issues: string[], ctx: (baseDir: string) => SpecContext): FileSettings | undefined {
   const prefix = `GREENSHIFT_CONFIG ${path}`
   let raw: unknown
   try {
@@ -139,7 +147,7 @@ function readConfigFile (path: string, readFile: ReadTextFile, issues: string[])
     return undefined
   }
   // Relative csv paths are relative to the file that names them, not to the working directory.
-  return parseFile(raw, new JsonChecker(prefix, issues), dirname(resolve(path)))
+  return parseFile(raw, new JsonChecker(prefix, issues), ctx(dirname(resolve(path))))
 }
 
 const POSITIVE_INT: NumberRule = { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, rule: 'must be a positive integer' }
@@ -150,22 +158,25 @@ const PUE: NumberRule = { min: 1, max: 3, integer: false, rule: 'must be a numbe
 const MARGIN: NumberRule = { min: 0, max: 1440, integer: false, rule: 'must be a number from 0 to 1440' }
 // Planning further than 30 days (720 h) ahead would only price the fallback profile.
 const HORIZON: NumberRule = { min: 1, max: 720, integer: true, rule: 'must be an integer from 1 to 720' }
+// A week is the least that rebuilds a "same hour last week" profile; past 10 years the table only grows.
+const RETENTION: NumberRule = { min: 7, max: 3650, integer: true, rule: 'must be an integer from 7 to 3650' }
 const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled']
 const EXECUTOR_KEYS = { agent: ['kind'], webhook: ['kind', 'url'], slurm: ['kind', 'baseUrl', 'partition'] }
 
-function parseFile (raw: unknown, c: JsonChecker, baseDir: string): FileSettings {
+function parseFile (raw: unknown, c: JsonChecker, ctx: SpecContext): FileSettings {
   const top = c.object(raw, 'config', ['zones', 'pools', 'planning']) ?? {}
-  const { zones, names } = parseZones(c, top.zones, baseDir)
+  const { zones, names } = parseZones(c, top.zones, ctx)
   const pools = parsePools(c, top.pools, names && new Set(names))
-  const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours']) ?? {}
+  const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours', 'retentionDays']) ?? {}
   return {
     zones,
     pools,
     planning: {
       safetyMarginMinutes: c.number(planning, 'safetyMarginMinutes', 'planning', MARGIN, 10),
-      forecastHorizonHours: c.number(planning, 'forecastHorizonHours', 'planning', HORIZON, 48)
+      forecastHorizonHours: c.number(planning, 'forecastHorizonHours', 'planning', HORIZON, 48),
+      retentionDays: c.number(planning, 'retentionDays', 'planning', RETENTION, 14)
     }
   }
 }
@@ -174,7 +185,7 @@ function parseFile (raw: unknown, c: JsonChecker, baseDir: string): FileSettings
  * Valid zones, and every zone name, so that a pool naming a broken zone gets no second error
  * (`names` is undefined when `zones` itself is unusable: pools' zones are then not checked).
  */
-function parseZones (c: JsonChecker, raw: unknown, baseDir: string): { zones: Record<string, ZoneConfig>, names?: string[] } {
+function parseZones (c: JsonChecker, raw: unknown, ctx: SpecContext): { zones: Record<string, ZoneConfig>, names?: string[] } {
   const zones: Record<string, ZoneConfig> = {}
   const names: string[] = []
   const o = c.object(raw, 'zones')
@@ -187,7 +198,7 @@ function parseZones (c: JsonChecker, raw: unknown, baseDir: string): { zones: Re
       c.fail(path, 'is not a valid zone name (letters, digits, "-" and "_", at most 64)')
       continue
     }
-    const zone = parseZoneSpec(c, value, path, name, baseDir)
+    const zone = parseZoneSpec(c, value, path, name, ctx)
     if (zone !== undefined) zones[name] = zone
   }
   return { zones, names }
@@ -242,7 +253,7 @@ function deepFreeze<T> (value: T): T {
   return value
 }
 
-/** One provider per configured zone (zone name → provider); csv files are read here, once. */
+/** One provider per configured zone (a `ProviderChain` for chain zones), with the config's secrets; csv files are read here, once. */
 export function buildProviders (config: Config, deps: ProviderDeps = {}): Map<string, IntensityProvider> {
-  return providersFor(config.zones, deps)
+  return providersFor(config.zones, { secrets: config.secrets, ...deps })
 }

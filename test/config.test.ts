@@ -51,7 +51,7 @@ describe('loadConfig defaults', () => {
     expect(config.databaseUrl).toBeUndefined()
     expect(config.adminKey).toBeUndefined()
     expect(config.configPath).toBeUndefined()
-    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48 })
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 })
   })
 
   it('replays 2022 in at least seven zones and has pools of several GPU models in several zones', () => {
@@ -135,7 +135,7 @@ describe('loadConfig file', () => {
     expect(config.zones.DE).toEqual({ provider: 'replay', dataset: 'zones-2022', region: 'DE', horizonHours: 48 })
     expect(config.pools.map(p => [p.name, p.enabled])).toEqual([['a100-de', false], ['lab-hook', true], ['slurm-de', true]])
     expect(config.pools[2]?.executor).toEqual({ kind: 'slurm', baseUrl: 'http://slurm:6820', partition: 'gpu' })
-    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48 })
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 })
   })
 
   it('names the file and the path, as in pools[2].gpuCount', () => {
@@ -148,7 +148,8 @@ describe('loadConfig file', () => {
     ['unknown top-level key', f => { f.pool = [] }, 'config.pool is not a known key (expected zones, pools, planning)'],
     ['non-object file', f => { f.zones = 3 }, 'zones must be a JSON object'],
     ['bad zone name', f => { f.zones['a b'] = { provider: 'replay', dataset: 'zones-2022' } }, 'zones.a b is not a valid zone name (letters, digits, "-" and "_", at most 64)'],
-    ['unknown provider', f => { f.zones.DE.provider = 'watttime' }, 'zones.DE.provider must be one of "replay", "csv"'],
+    ['unknown provider', f => { f.zones.DE.provider = 'wattime' }, 'zones.DE.provider must be one of "replay", "csv"'],
+    ['http provider as shorthand', f => { f.zones.DE.provider = 'watttime' }, 'zones.DE.provider "watttime" must be written as a chain: { "providers": [{ "provider": "watttime", ... }] }'],
     ['other dataset', f => { f.zones.DE.dataset = 'zones-2023' }, 'zones.DE.dataset must be one of "zones-2022"'],
     ['zone not shipped', f => { f.zones.MARS = { provider: 'replay', dataset: 'zones-2022' } }, 'zones.MARS "MARS" is not in dataset zones-2022'],
     ['region not shipped', f => { f.zones.DE.region = 'DE-X' }, 'zones.DE.region "DE-X" is not in dataset zones-2022'],
@@ -177,7 +178,8 @@ describe('loadConfig file', () => {
     ['slurm no partition', f => { delete f.pools[2].executor.partition }, 'pools[2].executor.partition is required'],
     ['bad margin', f => { f.planning.safetyMarginMinutes = -1 }, 'planning.safetyMarginMinutes must be a number from 0 to 1440'],
     ['bad planning horizon', f => { f.planning.forecastHorizonHours = 1000 }, 'planning.forecastHorizonHours must be an integer from 1 to 720'],
-    ['unknown planning key', f => { f.planning.horizon = 1 }, 'planning.horizon is not a known key (expected safetyMarginMinutes, forecastHorizonHours)']
+    ['bad retention', f => { f.planning.retentionDays = 3 }, 'planning.retentionDays must be an integer from 7 to 3650'],
+    ['unknown planning key', f => { f.planning.horizon = 1 }, 'planning.horizon is not a known key (expected safetyMarginMinutes, forecastHorizonHours, retentionDays)']
   ]
 
   it.each(cases)('rejects %s', (_what, mutate, message) => {

@@ -1,16 +1,21 @@
-import { resolve } from 'node:path'
-import type { Signal } from '../core/types.js'
+import type { Dispatcher } from 'undici'
+import { CarbonAwareSdkProvider } from './carbon-aware-sdk.js'
+import { CarbonIntensityUkProvider } from './carbonintensity-uk.js'
+import { ProviderChain, type ChainMember } from './chain.js'
 import { CsvProvider } from './csv.js'
-import type { JsonChecker, NumberRule } from './json-check.js'
+import { ElectricityMapsProvider } from './electricitymaps.js'
+import { EnergiDataServiceProvider } from './energidataservice.js'
 import type { IntensityProvider } from './provider.js'
-import { REPLAY_DATASET, REPLAY_REGIONS, ReplayProvider } from './replay.js'
+import { ReplayProvider } from './replay.js'
+import { WattTimeProvider } from './watttime.js'
+import { isChain, regionOf, type ChainSpec, type ProviderEntry, type ZoneSpec } from './zone-spec.js'
 
-/** Where one zone's intensity comes from: validated config, defaults filled in, csv path absolute. */
-export type ZoneSpec =
-  | { readonly provider: 'replay', readonly dataset: typeof REPLAY_DATASET, readonly region: string, readonly horizonHours: number }
-  | { readonly provider: 'csv', readonly path: string, readonly signal: Signal }
+/** Secret values by environment variable name (the config's `Secrets`). */
+export interface SecretSource {
+  get: (name: string) => string | undefined
+}
 
-/** File access for `providersFor`, injected by tests; defaults read the real files. */
+/** File access, secrets and HTTP for `providersFor`; tests inject them, defaults read the real files. */
 export interface ProviderDeps {
   /** Reads a csv zone's file; default `fs.readFileSync` as UTF-8. */
   loadCsv?: (path: string) => string
@@ -18,45 +23,62 @@ export interface ProviderDeps {
   replayDir?: string
   /** Reads a replay file; default `fs.promises.readFile` as UTF-8. */
   loadReplay?: (path: string) => Promise<string>
+  /** Where chain entries' tokens and passwords come from; default: none. */
+  secrets?: SecretSource
+  /** undici dispatcher for every HTTP provider (tests pass a MockAgent); default undici's global one. */
+  dispatcher?: Dispatcher
 }
 
 /**
- * One provider per zone (zone name → provider), in the order given. CSV files are read here, so a
- * bad file fails at startup with a `ProviderError`; replay files are read on first use.
+ * One provider per zone (zone name → provider), in the order given: the provider itself for a
+ * shorthand zone, a `ProviderChain` for a chain zone. CSV files are read here, so a bad file fails at
+ * startup with a `ProviderError`; replay files are read on first use; HTTP providers call nothing
+ * until asked. Throws when a secret a chain names is not in `deps.secrets`.
  */
 export function providersFor (zones: Readonly<Record<string, ZoneSpec>>, deps: ProviderDeps = {}): Map<string, IntensityProvider> {
   const providers = new Map<string, IntensityProvider>()
   for (const [zone, spec] of Object.entries(zones)) {
-    providers.set(zone, spec.provider === 'csv'
-      ? new CsvProvider({ zone, path: spec.path, signal: spec.signal, load: deps.loadCsv })
-      : new ReplayProvider({ regions: { [zone]: spec.region }, horizonHours: spec.horizonHours, dir: deps.replayDir, load: deps.loadReplay }))
+    providers.set(zone, isChain(spec) ? chainFor(zone, spec, deps) : memberFor(zone, spec, deps).provider)
   }
   return providers
 }
 
-// Electricity Maps and WattTime forecast 24–72 h ahead; a replay may pretend to reach a year (8,760 h).
-const HORIZON: NumberRule = { min: 1, max: 8760, integer: true, rule: 'must be an integer from 1 to 8760' }
+function chainFor (zone: string, spec: ChainSpec, deps: ProviderDeps): ProviderChain {
+  return new ProviderChain({ members: spec.providers.map(entry => memberFor(zone, entry, deps)) })
+}
 
-/**
- * Validates one `zones.<name>` entry of the config file. `replay` reads `dataset` (must be
- * 'zones-2022'), optional `region` (default: the zone name, must be a shipped file) and optional
- * `horizonHours` (default 48); `csv` reads `path` (resolved against `baseDir`) and `signal`.
- * Problems go to `c`; returns undefined when the entry is unusable.
- */
-export function parseZoneSpec (c: JsonChecker, value: unknown, path: string, name: string, baseDir: string): ZoneSpec | undefined {
-  const o = c.object(value, path)
-  const provider = o && c.choice(o, 'provider', path, ['replay', 'csv'] as const)
-  if (o === undefined || provider === undefined) return undefined
-  if (provider === 'csv') {
-    c.object(o, path, ['provider', 'path', 'signal'])
-    const file = c.text(o, 'path', path)
-    return { provider, path: resolve(baseDir, file), signal: c.choice(o, 'signal', path, ['average', 'marginal'] as const) ?? 'average' }
+function secret (deps: ProviderDeps, name: string): string {
+  const value = deps.secrets?.get(name)
+  if (value === undefined) throw new Error(`the environment variable ${name} is not set`)
+  return value
+}
+
+/** One configured provider, constructed; HTTP clients share `deps.dispatcher` when one is given. */
+function memberFor (zone: string, entry: ProviderEntry, deps: ProviderDeps): ChainMember {
+  const http = deps.dispatcher === undefined ? {} : { http: { dispatcher: deps.dispatcher } }
+  const base = (url: string | undefined) => url === undefined ? {} : { baseUrl: url }
+  const region = regionOf(entry)
+  switch (entry.provider) {
+    case 'electricitymaps': return {
+      region,
+      provider: new ElectricityMapsProvider({ region: entry.region, token: secret(deps, entry.tokenEnv), emissionFactorType: entry.emissionFactorType, ...base(entry.baseUrl), ...http })
+    }
+    case 'watttime': return {
+      region,
+      provider: new WattTimeProvider({
+        region: entry.region, username: secret(deps, entry.usernameEnv), password: secret(deps, entry.passwordEnv), signalType: entry.signalType, ...base(entry.baseUrl), ...http
+      })
+    }
+    case 'carbonintensity-uk': return { region, provider: new CarbonIntensityUkProvider({ region: entry.region, ...base(entry.baseUrl), ...http }) }
+    case 'energidataservice': return { region, provider: new EnergiDataServiceProvider({ region: entry.region, ...base(entry.baseUrl), ...http }) }
+    case 'carbon-aware-sdk': return {
+      region,
+      provider: new CarbonAwareSdkProvider({ region: entry.region, baseUrl: entry.baseUrl, ...(entry.signal === undefined ? {} : { signal: entry.signal }), ...http })
+    }
+    case 'csv': return { region, provider: new CsvProvider({ zone, path: entry.path, signal: entry.signal, load: deps.loadCsv }) }
+    case 'replay': return {
+      region,
+      provider: new ReplayProvider({ regions: { [zone]: entry.region }, horizonHours: entry.horizonHours, dir: deps.replayDir, load: deps.loadReplay })
+    }
   }
-  c.object(o, path, ['provider', 'dataset', 'region', 'horizonHours'])
-  c.choice(o, 'dataset', path, [REPLAY_DATASET])
-  const region = o.region === undefined ? name : c.text(o, 'region', path)
-  if (!REPLAY_REGIONS.includes(region)) {
-    c.fail(o.region === undefined ? path : `${path}.region`, `"${region}" is not in dataset ${REPLAY_DATASET} (shipped: ${REPLAY_REGIONS.join(', ')})`)
-  }
-  return { provider, dataset: REPLAY_DATASET, region, horizonHours: c.number(o, 'horizonHours', path, HORIZON, 48) }
 }
