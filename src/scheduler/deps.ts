@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
+import type { Metrics } from '../metrics.js'
 import type { IntensityProvider } from '../providers/provider.js'
 import type { Store } from '../store/db.js'
 import type { ZoneStatus } from './forecasts.js'
@@ -8,9 +9,11 @@ import type { ZoneStatus } from './forecasts.js'
 export interface Deps {
   store: Store
   config: Config
-  /** Zone name → its intensity provider. */
+  /** Zone name → its intensity provider (a `ProviderChain` for chain zones). */
   providers: Map<string, IntensityProvider>
   /** Per-zone fetch outcome, kept in memory for `GET /v1/zones`. */
   zoneStatus: Map<string, ZoneStatus>
   log: Logger
+  /** Where provider calls are counted and timed; without it they are only logged. */
+  metrics?: Metrics | undefined
 }

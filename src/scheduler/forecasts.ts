@@ -1,6 +1,11 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
-import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
+import { insertIntensityPoints, latestPointsOfSignal, newestFetch, newestFetchSummary, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
+import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
+import { failureOf, observedFetch, refreshMsOf } from './fetch.js'
+import { withWeekProfile } from './profile.js'
+
+export { REFRESH_MS } from './fetch.js'
 
 /** What greenshift last saw from a zone's provider. */
 export interface ZoneStatus {
@@ -9,30 +14,35 @@ export interface ZoneStatus {
   lastError: string | null
   /** The fetch under way, which concurrent callers wait for instead of planning on nothing. */
   inflight?: Promise<number> | undefined
+  /** When the tick last asked for the zone's recent actuals. */
+  actualsAttemptAt?: Instant | undefined
 }
 
-/** Forecasts older than this are fetched again (the issue's 15–60 minute band). */
-export const REFRESH_MS = 30 * MINUTE_MS
 /** After a failed fetch, requests wait this long before trying the provider again. */
 const RETRY_MS = MINUTE_MS
 /** A request waits at most this long for a provider; the tick allows longer. */
 const REQUEST_TIMEOUT_MS = 5_000
 const TICK_TIMEOUT_MS = 30_000
-/** Intensity rows ending longer ago than this are pruned by the tick. */
-export const RETENTION_MS = 14 * 24 * HOUR_MS
+const DAY_MS = 24 * HOUR_MS
 
 function floorHour (t: Instant): Instant {
   return Math.floor(t / HOUR_MS) * HOUR_MS
 }
 
+function statusOf (deps: Deps, zone: string, now: Instant): ZoneStatus {
+  const status = deps.zoneStatus.get(zone) ?? { lastAttemptAt: now, lastSuccessAt: null, lastError: null }
+  deps.zoneStatus.set(zone, status)
+  return status
+}
+
 /**
- * Fetches a zone's forecast from its provider and stores every point with `fetched_at = now`, so
- * greenshift can later say what it knew when it planned. Never throws: an outage is recorded in
- * `zoneStatus` and planning continues on what is stored. Returns the number of points fetched.
+ * Fetches a zone's forecast from its provider (chain) and stores every point with `fetched_at = now`
+ * and the answering provider's own signal and source, so greenshift can later say what it knew when
+ * it planned. Never throws: an outage is recorded in `zoneStatus` and planning continues on what is
+ * stored. Returns the number of points fetched.
  */
 export async function refreshForecast (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
-  const status: ZoneStatus = deps.zoneStatus.get(zone) ?? { lastAttemptAt: now, lastSuccessAt: null, lastError: null }
-  deps.zoneStatus.set(zone, status)
+  const status = statusOf(deps, zone, now)
   if (status.inflight !== undefined) return await status.inflight
   status.lastAttemptAt = now
   status.inflight = fetchAndStore(deps, zone, status, now, timeoutMs).finally(() => { status.inflight = undefined })
@@ -40,86 +50,96 @@ export async function refreshForecast (deps: Deps, zone: string, now: Instant, t
 }
 
 async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now: Instant, timeoutMs: number): Promise<number> {
-  const provider = deps.providers.get(zone)
-  if (provider === undefined) {
-    status.lastError = `no provider configured for zone ${zone}`
+  const horizonMs = deps.config.planning.forecastHorizonHours * HOUR_MS
+  const answer = await observedFetch(deps, zone, 'forecast', floorHour(now), now + horizonMs, timeoutMs)
+  const series = answer?.series
+  if (series === undefined) {
+    status.lastError = failureOf(zone, answer)
     return 0
   }
-  const horizonMs = deps.config.planning.forecastHorizonHours * HOUR_MS
   try {
-    const series = await provider.forecast(zone, floorHour(now), now + horizonMs, AbortSignal.timeout(timeoutMs))
-    if (series.points.length === 0) throw new Error(`${provider.id} returned no forecast points after ${new Date(now).toISOString()}`)
-    const inserted = await insertIntensityPoints(deps.store.db, series.points.map(p => ({
-      zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'forecast' as const,
-      signal: series.signal, source: series.source, fetchedAt: now
+    await insertIntensityPoints(deps.store.db, series.points.map(p => ({
+      zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'forecast' as const, signal: series.signal, source: series.source, fetchedAt: now
     })))
     status.lastSuccessAt = now
     status.lastError = null
-    deps.log.info({ provider: provider.id, zone, points: series.points.length, inserted }, 'forecast fetched')
     return series.points.length
   } catch (err) {
     status.lastError = err instanceof Error ? err.message : String(err)
-    deps.log.warn({ provider: provider.id, zone, err: status.lastError }, 'forecast fetch failed')
+    deps.log.warn({ zone, err: status.lastError }, 'storing the forecast failed')
     return 0
   }
 }
 
-/** Whether a zone's stored forecast is stale and the provider has not just been tried. */
+/** Whether a zone's stored forecast is older than its refresh interval and the provider has not just been tried. */
 export async function needsRefresh (deps: Deps, zone: string, now: Instant): Promise<boolean> {
   const status = deps.zoneStatus.get(zone)
   if (status?.inflight !== undefined) return true
   const newest = await newestFetch(deps.store.db, zone, 'forecast')
-  if (newest !== undefined && now - newest.fetchedAt < REFRESH_MS) return false
+  if (newest !== undefined && now - newest.fetchedAt < refreshMsOf(deps, zone)) return false
   return status === undefined || status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
 }
 
-/** Refreshes every stale zone in parallel and prunes old rows; the tick's forecast step. */
+/**
+ * The tick's intensity step: refreshes every stale zone's forecast and, when due, its last 48 h of
+ * actuals, all zones in parallel; then prunes rows older than `planning.retentionDays`. Returns how
+ * many zones got a fresh forecast.
+ */
 export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   const zones = [...deps.providers.keys()]
-  const fetched = await Promise.all(zones.map(async zone => await needsRefresh(deps, zone, now) ? await refreshForecast(deps, zone, now) : 0))
-  await pruneIntensityBefore(deps.store.db, now - RETENTION_MS)
+  const fetched = await Promise.all(zones.map(async zone => {
+    const points = await needsRefresh(deps, zone, now) ? await refreshForecast(deps, zone, now) : 0
+    await refreshActuals(deps, zone, statusOf(deps, zone, now), now)
+    return points
+  }))
+  await pruneIntensityBefore(deps.store.db, now - deps.config.planning.retentionDays * DAY_MS)
   return fetched.filter(n => n > 0).length
 }
 
-function toSeries (zone: string, rows: StoredPoint[], fallbackSignal: Signal, fallbackSource: string): Series {
+function toSeries (zone: string, rows: StoredPoint[], signal: Signal, fallbackSource: string): Series {
   const sources = [...new Set(rows.map(r => r.source))]
   return {
     zone,
-    signal: rows[0]?.signal ?? fallbackSignal,
+    signal,
     source: sources.length > 0 ? sources.join('+') : fallbackSource,
     points: rows.map(r => ({ start: r.start, end: r.end, gPerKwh: r.gPerKwh }))
   }
 }
 
 /**
- * The newest known forecast for a zone over [from, to), refreshed first when stale (waiting at most
- * 5 s for the provider). When nothing covers the window, the last known day is returned so the
- * planner's labelled fallback can extend it. Empty (never throws) when nothing was ever known.
+ * The forecast to plan a zone on over [from, to), refreshed first when stale (waiting at most 5 s
+ * for the provider). Only rows of the newest fetch's signal are used, so a fall from a marginal to
+ * an average provider never mixes the two. Without fresh data this is the last good stored
+ * forecast; beyond its end, the labelled same-hour-last-week profile (see `withWeekProfile`); when
+ * the stored week is too thin, the last known day, which the planner's labelled fallback repeats.
+ * Empty (never throws) when nothing was ever known.
  */
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
   if (await needsRefresh(deps, zone, now)) await refreshForecast(deps, zone, now, REQUEST_TIMEOUT_MS)
-  let rows = await latestPoints(deps.store.db, zone, 'forecast', from, to)
-  if (rows.length === 0) {
-    const newest = await newestFetch(deps.store.db, zone, 'forecast')
-    if (newest !== undefined) rows = await latestPoints(deps.store.db, zone, 'forecast', newest.horizonEnd - 24 * HOUR_MS, newest.horizonEnd)
+  const db = deps.store.db
+  const newest = await newestFetchSummary(db, zone, 'forecast')
+  if (newest === undefined) {
+    const provider = deps.providers.get(zone)
+    return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
   }
-  const provider = deps.providers.get(zone)
-  return toSeries(zone, rows, provider?.signal ?? 'average', provider?.id ?? 'none')
+  const rows = await latestPointsOfSignal(db, zone, 'forecast', newest.signal, from, to)
+  const series = await withWeekProfile(db, zone, toSeries(zone, rows, newest.signal, newest.source), from, to, newest.horizonEnd)
+  if (series.points.length > 0) return series
+  const lastDay = await latestPointsOfSignal(db, zone, 'forecast', newest.signal, newest.horizonEnd - DAY_MS, newest.horizonEnd)
+  return toSeries(zone, lastDay, newest.signal, newest.source)
 }
 
 /**
- * Actual intensity for a zone over [from, to), straight from its provider; on a provider failure,
- * whatever actuals are stored. Reading never writes: actuals are stored by the ledger.
+ * Actual intensity for a zone over [from, to), from its provider (chain); when every provider
+ * fails, the stored actuals of the newest stored signal. Reading never writes: actuals are stored
+ * by the tick.
  */
 export async function actualSeries (deps: Deps, zone: string, from: Instant, to: Instant): Promise<Series> {
+  const answer = await observedFetch(deps, zone, 'actuals', from, to, REQUEST_TIMEOUT_MS)
+  if (answer?.series !== undefined) return answer.series
   const provider = deps.providers.get(zone)
-  if (provider !== undefined) {
-    try {
-      return await provider.actuals(zone, from, to, AbortSignal.timeout(REQUEST_TIMEOUT_MS))
-    } catch (err) {
-      deps.log.warn({ provider: provider.id, zone, err: err instanceof Error ? err.message : String(err) }, 'actuals fetch failed')
-    }
-  }
-  const rows = await latestPoints(deps.store.db, zone, 'actual', from, to)
-  return toSeries(zone, rows, provider?.signal ?? 'average', provider?.id ?? 'none')
+  const newest = await newestFetchSummary(deps.store.db, zone, 'actual')
+  const signal = newest?.signal ?? provider?.signal ?? 'average'
+  const rows = await latestPointsOfSignal(deps.store.db, zone, 'actual', signal, from, to)
+  return toSeries(zone, rows, signal, provider?.id ?? 'none')
 }

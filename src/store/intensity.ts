@@ -105,3 +105,56 @@ export async function pruneIntensityBefore (db: Db, before: Instant): Promise<nu
   const result = await db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/**
+ * Like `latestPoints`, restricted to rows of one signal: planning never merges an average and a
+ * marginal series, even when a fallback chain stored both for the same hours.
+ */
+export async function latestPointsOfSignal (db: Db, zone: string, kind: IntensityKind, signal: Signal, from: Instant, to: Instant): Promise<StoredPoint[]> {
+  const rows = await db.selectFrom('intensity_points')
+    .distinctOn('start_at')
+    .select(['start_at', 'end_at', 'g_per_kwh', 'signal', 'source', 'fetched_at'])
+    .where('zone', '=', zone)
+    .where('kind', '=', kind)
+    .where('signal', '=', signal)
+    .where('start_at', '<', toDate(to))
+    .where('end_at', '>', toDate(from))
+    .orderBy('start_at')
+    .orderBy('fetched_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+  return rows.map((r) => ({
+    start: toInstant(r.start_at),
+    end: toInstant(r.end_at),
+    gPerKwh: r.g_per_kwh,
+    signal: r.signal,
+    source: r.source,
+    fetchedAt: toInstant(r.fetched_at)
+  }))
+}
+
+/** The newest fetch of a zone's points of this kind: when, how far it reached, and who answered with which signal. */
+export interface FetchSummary {
+  fetchedAt: Instant
+  horizonEnd: Instant
+  signal: Signal
+  source: string
+}
+
+/** Like `newestFetch`, with the signal and source of that fetch (one fetch stores one series). */
+export async function newestFetchSummary (db: Db, zone: string, kind: IntensityKind): Promise<FetchSummary | undefined> {
+  const row = await db.selectFrom('intensity_points')
+    .select(['fetched_at', 'signal', 'source', (eb) => eb.fn.max('end_at').as('horizon_end')])
+    .where('zone', '=', zone)
+    .where('kind', '=', kind)
+    .where('fetched_at', '=', (eb) => eb.selectFrom('intensity_points')
+      .select((e) => e.fn.max('fetched_at').as('f'))
+      .where('zone', '=', zone)
+      .where('kind', '=', kind))
+    .groupBy(['fetched_at', 'signal', 'source'])
+    .orderBy('horizon_end', 'desc')
+    .executeTakeFirst()
+  return row === undefined
+    ? undefined
+    : { fetchedAt: toInstant(row.fetched_at), horizonEnd: toInstant(row.horizon_end), signal: row.signal, source: row.source }
+}

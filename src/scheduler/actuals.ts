@@ -1,0 +1,42 @@
+import { HOUR_MS, type Instant } from '../core/types.js'
+import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
+import type { Deps } from './deps.js'
+import { observedFetch, refreshMsOf } from './fetch.js'
+import type { ZoneStatus } from './forecasts.js'
+
+/**
+ * Actuals are re-fetched over the last 48 h: Electricity Maps marks its latest hours `isEstimated`
+ * and revises them, and WattTime and UK Carbon Intensity publish or settle with a delay of up to a
+ * few hours. Older hours have settled.
+ */
+export const ACTUALS_WINDOW_MS = 48 * HOUR_MS
+const TIMEOUT_MS = 30_000
+
+/**
+ * Fetches a zone's actuals over the last 48 h when the zone's refresh interval has passed since the
+ * last try, and stores the points that differ from the newest stored value for their start (value,
+ * end, signal or source), so a re-fetch that changes nothing stores nothing. Never throws; returns
+ * how many points were stored.
+ */
+export async function refreshActuals (deps: Deps, zone: string, status: ZoneStatus, now: Instant): Promise<number> {
+  if (status.actualsAttemptAt !== undefined && now - status.actualsAttemptAt < refreshMsOf(deps, zone)) return 0
+  status.actualsAttemptAt = now
+  // From a whole hour, so that re-fetched hourly points keep their starts and compare equal.
+  const from = Math.floor(now / HOUR_MS) * HOUR_MS - ACTUALS_WINDOW_MS
+  const series = (await observedFetch(deps, zone, 'actuals', from, now, TIMEOUT_MS))?.series
+  if (series === undefined || series.points.length === 0) return 0
+  try {
+    const stored = new Map((await latestPoints(deps.store.db, zone, 'actual', from, now)).map(p => [p.start, p]))
+    const changed = series.points.filter(p => {
+      const old = stored.get(p.start)
+      return old === undefined || old.end !== p.end || old.gPerKwh !== p.gPerKwh || old.signal !== series.signal || old.source !== series.source
+    })
+    await insertIntensityPoints(deps.store.db, changed.map(p => ({
+      zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'actual' as const, signal: series.signal, source: series.source, fetchedAt: now
+    })))
+    return changed.length
+  } catch (err) {
+    deps.log.warn({ zone, err: err instanceof Error ? err.message : String(err) }, 'storing actuals failed')
+    return 0
+  }
+}

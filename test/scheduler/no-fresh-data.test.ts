@@ -1,0 +1,104 @@
+import { expect, test } from 'vitest'
+import type { Instant } from '../../src/core/types.js'
+import { ProviderChain } from '../../src/providers/chain.js'
+import { forecastSeries, refreshStale } from '../../src/scheduler/forecasts.js'
+import { PROFILE_SOURCE } from '../../src/scheduler/profile.js'
+import { tick } from '../../src/scheduler/tick.js'
+import { iso, NOW, useTestApp } from '../support/app.js'
+import { fakeGrid, HOUR, WEEK } from './grid.js'
+
+const t = useTestApp()
+
+/** Last week's green hours: two hours that, one week on, fall 36 h after NOW. */
+const GREEN = NOW + 36 * HOUR
+const mod = (a: number, n: number) => ((a % n) + n) % n
+/** 300 g/kWh, with 50 in the weekly green hours and 100 from NOW + 5 h to NOW + 7 h (a forecast-only dip). */
+const value = (h: Instant) => mod(h - GREEN, WEEK) < 2 * HOUR ? 50 : h >= NOW + 5 * HOUR && h < NOW + 7 * HOUR ? 100 : 300
+
+/** NORTH on a fake grid; the tick's intensity step run every 40 h over the week before NOW, then at NOW. */
+async function weekOfHistory (hours = [-168, -128, -88, -48, -8, 0]) {
+  const { deps } = t()
+  const grid = fakeGrid('grid', 'average', value)
+  deps.providers.set('NORTH', grid)
+  for (const h of hours) await refreshStale(deps, NOW + h * HOUR)
+  return grid
+}
+
+async function submit (at: Instant, deadline: Instant) {
+  t().clock.now = at
+  const res = await t().app.inject({
+    method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
+    payload: { name: 'train', gpus: 2, durationMinutes: 120, deadline: iso(deadline), pools: ['gpu-north'] }
+  })
+  expect(res.statusCode).toBe(201)
+  return res.json()
+}
+
+test('without fresh data, planning uses the last good stored forecast', async () => {
+  const grid = await weekOfHistory()
+  grid.down = true
+  const job = await submit(NOW + 2 * HOUR, NOW + 12 * HOUR)
+  expect(grid.calls.forecast).toBe(7)
+  expect(t().deps.zoneStatus.get('NORTH')?.lastError).toContain('grid: HTTP 500 (test)')
+  expect(job.state).toBe('planned')
+  expect(job.plan.segments).toEqual([{ start: iso(NOW + 5 * HOUR), end: iso(NOW + 7 * HOUR) }])
+  expect(job.plan.expected).toMatchObject({ signal: 'average', source: 'grid:NORTH', usesFallback: false })
+})
+
+test('beyond the stored forecast, a labelled same-hour-last-week profile; the deadline is met', async () => {
+  const grid = await weekOfHistory()
+  grid.down = true
+  const series = await forecastSeries(t().deps, 'NORTH', NOW + 30 * HOUR, NOW + 46 * HOUR, NOW + 30 * HOUR)
+  expect(series).toMatchObject({ signal: 'average', source: PROFILE_SOURCE, fallbackFrom: NOW + 30 * HOUR })
+  expect(series.points.find(p => p.start === GREEN)?.gPerKwh).toBe(50)
+
+  const job = await submit(NOW + 30 * HOUR, NOW + 46 * HOUR)
+  expect(job.plan.segments).toEqual([{ start: iso(GREEN), end: iso(GREEN + 2 * HOUR) }])
+  expect(job.plan.expected).toMatchObject({ source: PROFILE_SOURCE, usesFallback: true })
+  expect(Date.parse(job.plan.segments[0].end)).toBeLessThanOrEqual(NOW + 46 * HOUR)
+  // The scheduler's pass during the outage gets nothing from NORTH's provider and keeps the plan.
+  expect(await tick(t().deps, 'test', NOW + 31 * HOUR, 180_000)).toMatchObject({ leader: true, failed: 0 })
+  expect(t().deps.zoneStatus.get('NORTH')).toMatchObject({ lastAttemptAt: NOW + 31 * HOUR, lastSuccessAt: NOW })
+  const again = await t().app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: t().auth(t().keys.a) })
+  expect(again.json()).toMatchObject({ state: 'planned', plan: { segments: [{ start: iso(GREEN) }] } })
+})
+
+test('a forecast ending inside the window is extended by the profile, and the plan names both', async () => {
+  const grid = await weekOfHistory()
+  grid.down = true
+  const series = await forecastSeries(t().deps, 'NORTH', NOW + 20 * HOUR, NOW + 40 * HOUR, NOW + 20 * HOUR)
+  expect(series).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}`, fallbackFrom: NOW + 24 * HOUR })
+  const job = await submit(NOW + 20 * HOUR, NOW + 40 * HOUR)
+  expect(job.plan.segments[0].start).toBe(iso(GREEN))
+  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}`, usesFallback: true })
+})
+
+test('with less than a week stored, the planner\'s own fallback repeats the last known day', async () => {
+  const grid = await weekOfHistory([0])
+  grid.down = true
+  const series = await forecastSeries(t().deps, 'NORTH', NOW + 30 * HOUR, NOW + 46 * HOUR, NOW + 30 * HOUR)
+  expect(series.source).toBe('grid:NORTH')
+  expect(series.points[0]?.start).toBe(NOW)
+  const job = await submit(NOW + 30 * HOUR, NOW + 46 * HOUR)
+  expect(job.plan.expected).toMatchObject({ source: 'grid:NORTH', usesFallback: true })
+  // The dip of NOW + 5 h, repeated a day later, starts before the window: only its last hour is left.
+  expect(job.plan.segments[0].start).toBe(iso(NOW + 30 * HOUR))
+})
+
+test('a fall from a marginal to an average provider is planned on the average series alone, and says so', async () => {
+  const { deps } = t()
+  const moer = fakeGrid('watttime', 'marginal', () => 900)
+  const avg = fakeGrid('electricitymaps', 'average', value)
+  deps.providers.set('NORTH', new ProviderChain({ members: [{ provider: moer, region: 'CAISO_NORTH' }, { provider: avg, region: 'DE' }] }))
+  await refreshStale(deps, NOW - HOUR)
+  moer.down = true
+  await refreshStale(deps, NOW)
+  const series = await forecastSeries(deps, 'NORTH', NOW, NOW + 12 * HOUR, NOW)
+  expect(series).toMatchObject({ signal: 'average', source: 'electricitymaps:NORTH' })
+  expect(series.points.every(p => p.gPerKwh !== 900)).toBe(true)
+  const job = await submit(NOW, NOW + 12 * HOUR)
+  expect(job.plan.expected).toMatchObject({ signal: 'average', source: 'electricitymaps:NORTH' })
+  moer.down = false
+  await refreshStale(deps, NOW + HOUR)
+  expect(await forecastSeries(deps, 'NORTH', NOW + HOUR, NOW + 2 * HOUR, NOW + HOUR)).toMatchObject({ signal: 'marginal', source: 'watttime:NORTH' })
+})

@@ -1,0 +1,69 @@
+import { expect, test } from 'vitest'
+import type { Config } from '../../src/config.js'
+import { insertIntensityPoints, latestPoints } from '../../src/store/intensity.js'
+import { needsRefresh, refreshStale } from '../../src/scheduler/forecasts.js'
+import { NOW, useTestApp } from '../support/app.js'
+import { fakeGrid, HOUR } from './grid.js'
+
+const t = useTestApp()
+const MINUTE = 60_000
+
+async function actualRows (): Promise<number> {
+  const rows = await t().deps.store.db.selectFrom('intensity_points').select(db => db.fn.countAll<string>().as('n'))
+    .where('zone', '=', 'NORTH').where('kind', '=', 'actual').executeTakeFirstOrThrow()
+  return Number(rows.n)
+}
+
+/** The test config with NORTH as a chain zone refreshed every `minutes`. */
+function withChainZone (config: Config, minutes: number): Config {
+  const north = { providers: [{ provider: 'replay' as const, dataset: 'zones-2022' as const, region: 'DE', horizonHours: 48 }], refreshMinutes: minutes }
+  return { ...config, zones: { ...config.zones, NORTH: north } }
+}
+
+test('actuals of the last 48 h are re-fetched each refresh and stored only when new or revised', async () => {
+  const { deps } = t()
+  const grid = fakeGrid('grid', 'average', () => 300)
+  deps.providers.set('NORTH', grid)
+  await refreshStale(deps, NOW)
+  expect(await actualRows()).toBe(48)
+  await refreshStale(deps, NOW + 10 * MINUTE)
+  expect(grid.calls.actuals).toBe(1)
+
+  // 31 min on: the same 48 hours, plus the part of the current hour now known.
+  await refreshStale(deps, NOW + 31 * MINUTE)
+  expect(await actualRows()).toBe(49)
+
+  // The provider revises one estimated hour; the current hour completes and the next begins.
+  grid.value = h => h === NOW - 3 * HOUR ? 280 : 300
+  await refreshStale(deps, NOW + 62 * MINUTE)
+  expect(grid.calls.actuals).toBe(3)
+  expect(await actualRows()).toBe(52)
+  const stored = await latestPoints(deps.store.db, 'NORTH', 'actual', NOW - 3 * HOUR, NOW + HOUR)
+  expect(stored.map(p => [p.start - NOW, p.end - NOW, p.gPerKwh])).toEqual([
+    [-3 * HOUR, -2 * HOUR, 280], [-2 * HOUR, -HOUR, 300], [-HOUR, 0, 300], [0, HOUR, 300]
+  ])
+})
+
+test('a chain zone is refreshed on its own refreshMinutes instead of the 30-minute default', async () => {
+  const { deps } = t()
+  deps.config = withChainZone(deps.config, 10)
+  await refreshStale(deps, NOW)
+  expect(await needsRefresh(deps, 'NORTH', NOW + 9 * MINUTE)).toBe(false)
+  expect(await needsRefresh(deps, 'NORTH', NOW + 10 * MINUTE)).toBe(true)
+  expect(await needsRefresh(deps, 'SOUTH', NOW + 10 * MINUTE)).toBe(false)
+  expect(await needsRefresh(deps, 'SOUTH', NOW + 30 * MINUTE)).toBe(true)
+})
+
+test('rows older than planning.retentionDays are pruned by the tick', async () => {
+  const { deps } = t()
+  deps.config = { ...deps.config, planning: { ...deps.config.planning, retentionDays: 7 } }
+  const old = { zone: 'NORTH', gPerKwh: 1, kind: 'actual' as const, signal: 'average' as const, source: 'grid:NORTH', fetchedAt: NOW - 9 * 24 * HOUR }
+  await insertIntensityPoints(deps.store.db, [
+    { ...old, start: NOW - 8 * 24 * HOUR, end: NOW - 8 * 24 * HOUR + HOUR },
+    { ...old, start: NOW - 6 * 24 * HOUR, end: NOW - 6 * 24 * HOUR + HOUR }
+  ])
+  deps.providers.set('NORTH', fakeGrid('grid', 'average', () => 300))
+  await refreshStale(deps, NOW)
+  const kept = await latestPoints(deps.store.db, 'NORTH', 'actual', NOW - 10 * 24 * HOUR, NOW - 5 * 24 * HOUR)
+  expect(kept.map(p => p.start)).toEqual([NOW - 6 * 24 * HOUR])
+})
