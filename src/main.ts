@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import pino, { type Logger } from 'pino'
 import { buildProviders, loadConfig, type Config } from './config.js'
 import { buildApp } from './http/app.js'
+import { createMetrics } from './metrics.js'
 import type { Deps } from './scheduler/deps.js'
 import { startLoop } from './scheduler/loop.js'
 import { countApiKeys, createApiKey } from './store/api-keys.js'
@@ -11,12 +12,12 @@ import { createTenant, findTenantByName } from './store/tenants.js'
 import { upsertZone } from './store/zones.js'
 
 /** Opens and migrates the store, then seeds the configured pools and zones (never overwriting). */
-export async function prepareStore (config: Config, log: Logger, now: Date): Promise<Store> {
+export async function prepareStore (config: Config, log: Logger, now: Date, providers = buildProviders(config)): Promise<Store> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   const applied = await migrateToLatest(store.db)
   if (applied.length > 0) log.info({ applied, database: store.kind }, 'migrations applied')
   await seedPools(store.db, config.pools, now)
-  for (const [name, provider] of buildProviders(config)) {
+  for (const [name, provider] of providers) {
     await upsertZone(store.db, { name, signal: provider.signal, providers: config.zones[name] }, now)
   }
   return store
@@ -37,9 +38,10 @@ export async function ensureAdminKey (store: Store, given: string | undefined, p
 export async function serve (env: NodeJS.ProcessEnv): Promise<{ close: () => Promise<void>, url: string }> {
   const config = loadConfig(env)
   const log = pino({ level: config.logLevel })
-  const store = await prepareStore(config, log, new Date())
+  const providers = buildProviders(config)
+  const store = await prepareStore(config, log, new Date(), providers)
   await ensureAdminKey(store, config.adminKey, line => process.stdout.write(line + '\n'))
-  const deps: Deps = { store, config, providers: buildProviders(config), zoneStatus: new Map(), log }
+  const deps: Deps = { store, config, providers, zoneStatus: new Map(), log, metrics: createMetrics() }
   let ready = false
   const app = await buildApp({ ...deps, now: Date.now, ready: () => ready }, { logger: log })
   const url = await app.listen({ port: config.port, host: config.host })

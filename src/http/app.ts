@@ -3,12 +3,14 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Instant } from '../core/types.js'
+import { createMetrics } from '../metrics.js'
 import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
 import { installValidation } from './validation.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { poolRoutes } from './routes/pools.js'
 import { quoteRoutes } from './routes/quotes.js'
 import { zoneRoutes } from './routes/zones.js'
@@ -41,6 +43,8 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(healthRoutes(deps))
+  // Without shared metrics from the caller, the app keeps its own registry (counters stay at zero).
+  await app.register(metricsRoutes(deps, deps.metrics ?? createMetrics()))
   await app.register(async v1 => {
     v1.addHook('onRequest', authenticate(deps.store))
     await v1.register(jobRoutes(deps))

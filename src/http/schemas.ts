@@ -158,16 +158,30 @@ export const PoolPatch = Type.Partial(Type.Object({
 }), { additionalProperties: false, minProperties: 1 })
 export type PoolPatch = Static<typeof PoolPatch>
 
+const ChainMember = Type.Object({
+  provider: Type.String({ description: 'provider id, e.g. watttime' }),
+  region: Nullable(Type.String({ description: "the provider's region id for this zone (csv: the file name)" })),
+  signal: Figure.signal,
+  lastSuccessAt: Nullable(Type.String({ format: 'date-time' })),
+  lastErrorAt: Nullable(Type.String({ format: 'date-time' })),
+  lastError: Nullable(Type.String({ description: 'the last error or gap (too short an answer) seen from this provider' }))
+})
+
 export const Zone = Type.Object({
   name: Type.String(),
-  provider: Type.String(),
+  provider: Type.String({ description: 'the first (primary) provider' }),
   signal: Figure.signal,
   pools: Type.Array(Type.String()),
+  refreshMinutes: Type.Integer({ description: 'how often the forecast and recent actuals are fetched' }),
+  chain: Type.Array(ChainMember, { description: 'the providers tried in order, with what each last did (since this process started)' }),
   forecast: Type.Object({
     fetchedAt: Nullable(Type.String({ format: 'date-time' })),
     ageSeconds: Nullable(Type.Number()),
     horizonEnd: Nullable(Type.String({ format: 'date-time' })),
-    lastError: Nullable(Type.String())
+    lastError: Nullable(Type.String()),
+    answeredBy: Nullable(Type.String({ description: 'the provider whose answer is the newest stored forecast' })),
+    source: Nullable(Type.String({ description: 'source label of the newest stored forecast, e.g. watttime:CAISO_NORTH:co2_moer' })),
+    signal: Nullable(Figure.signal)
   })
 })
 

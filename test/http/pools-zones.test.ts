@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { ProviderChain } from '../../src/providers/chain.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
 
 const t = useTestApp()
@@ -62,8 +63,24 @@ describe('zones', () => {
     const res = await call('GET', '/v1/zones', t().keys.aRead)
     expect(res.statusCode).toBe(200)
     const north = res.json().find((z: { name: string }) => z.name === 'NORTH')
-    expect(north).toMatchObject({ provider: 'csv', signal: 'average', pools: ['gpu-north'] })
-    expect(north.forecast).toMatchObject({ fetchedAt: iso(NOW), ageSeconds: 60, lastError: null })
+    expect(north).toMatchObject({ provider: 'csv', signal: 'average', pools: ['gpu-north'], refreshMinutes: 30 })
+    expect(north.forecast).toMatchObject({
+      fetchedAt: iso(NOW), ageSeconds: 60, lastError: null, answeredBy: 'csv', source: 'csv:north.csv', signal: 'average', horizonEnd: iso(NOW + 48 * HOUR)
+    })
+    expect(north.chain).toEqual([{ provider: 'csv', region: 'north.csv', signal: 'average', lastSuccessAt: expect.any(String), lastErrorAt: null, lastError: null }])
+  })
+
+  test('a chain zone shows its providers in order, each one\'s last error, and which one answered', async () => {
+    const down = async () => { throw new Error('HTTP 500 from the test') }
+    const watttime = { id: 'watttime', signal: 'marginal' as const, forecast: down, actuals: down }
+    const north = t().deps.providers.get('NORTH')!
+    t().deps.providers.set('NORTH', new ProviderChain({ members: [{ provider: watttime, region: 'CAISO_NORTH' }, { provider: north, region: 'north.csv' }] }))
+    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+    const zone = (await call('GET', '/v1/zones', t().keys.aRead)).json().find((z: { name: string }) => z.name === 'NORTH')
+    expect(zone).toMatchObject({ provider: 'watttime', signal: 'marginal' })
+    expect(zone.chain.map((m: { provider: string, region: string }) => [m.provider, m.region])).toEqual([['watttime', 'CAISO_NORTH'], ['csv', 'north.csv']])
+    expect(zone.chain[0]).toMatchObject({ lastError: 'forecast: HTTP 500 from the test', lastSuccessAt: null })
+    expect(zone.forecast).toMatchObject({ answeredBy: 'csv', source: 'csv:north.csv', signal: 'average', lastError: null })
   })
 
   test('intensity: actuals before now, forecast after, in gCO2e/kWh', async () => {

@@ -1,9 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { HOUR_MS, type IntensityPoint } from '../../core/types.js'
 import { invalidField, notFound } from '../../errors.js'
+import { asChain } from '../../providers/chain.js'
+import type { IntensityProvider } from '../../providers/provider.js'
+import { isChain, regionOf } from '../../providers/zone-spec.js'
+import { refreshMsOf } from '../../scheduler/fetch.js'
 import { actualSeries, forecastSeries } from '../../scheduler/forecasts.js'
-import { newestFetch } from '../../store/intensity.js'
+import { newestFetchSummary } from '../../store/intensity.js'
 import { listPools } from '../../store/pools.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
@@ -25,29 +29,52 @@ function parseInstant (field: string, value: string | undefined, fallback: numbe
   return t
 }
 
+/** One zone as `GET /v1/zones` shows it: its chain with each provider's last outcome, and its newest stored forecast. */
+async function zoneView (deps: AppDeps, name: string, provider: IntensityProvider, pools: string[], now: number): Promise<Static<typeof Zone>> {
+  const newest = await newestFetchSummary(deps.store.db, name, 'forecast')
+  const isoOrNull = (t: number | null) => t === null ? null : iso(t)
+  const spec = deps.config.zones[name]
+  return {
+    name,
+    provider: provider.id,
+    signal: provider.signal,
+    pools,
+    refreshMinutes: Math.round(refreshMsOf(deps, name) / 60_000),
+    chain: asChain(provider).status().members.map(m => ({
+      ...m,
+      // A shorthand zone's provider is not built as a chain member: its region comes from the config.
+      region: m.region ?? (spec === undefined || isChain(spec) ? null : regionOf(spec)),
+      lastSuccessAt: isoOrNull(m.lastSuccessAt),
+      lastErrorAt: isoOrNull(m.lastErrorAt)
+    })),
+    forecast: {
+      fetchedAt: newest === undefined ? null : iso(newest.fetchedAt),
+      ageSeconds: newest === undefined ? null : Math.round((now - newest.fetchedAt) / 1000),
+      horizonEnd: newest === undefined ? null : iso(newest.horizonEnd),
+      lastError: deps.zoneStatus.get(name)?.lastError ?? null,
+      // Every source label starts with its provider's id: 'watttime:CAISO_NORTH:co2_moer', 'replay:zones-2022'.
+      answeredBy: newest?.source.split(':')[0] ?? null,
+      source: newest?.source ?? null,
+      signal: newest?.signal ?? null
+    }
+  }
+}
+
 export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
   return async app => {
     app.get('/zones', {
-      schema: { operationId: 'listZones', tags: ['zones'], summary: 'Grid zones, their provider and forecast freshness', response: { 200: Type.Array(Zone), ...errorResponses } }
+      schema: {
+        operationId: 'listZones',
+        tags: ['zones'],
+        summary: 'Grid zones: provider chain, signal, forecast freshness and horizon, last error, who answered',
+        response: { 200: Type.Array(Zone), ...errorResponses }
+      }
     }, async request => {
       requireScope(request, 'read')
       const now = deps.now()
       const pools = await listPools(deps.store.db)
-      return await Promise.all([...deps.providers].map(async ([name, provider]) => {
-        const newest = await newestFetch(deps.store.db, name, 'forecast')
-        return {
-          name,
-          provider: provider.id,
-          signal: provider.signal,
-          pools: pools.filter(p => p.zone === name).map(p => p.name),
-          forecast: {
-            fetchedAt: newest === undefined ? null : iso(newest.fetchedAt),
-            ageSeconds: newest === undefined ? null : Math.round((now - newest.fetchedAt) / 1000),
-            horizonEnd: newest === undefined ? null : iso(newest.horizonEnd),
-            lastError: deps.zoneStatus.get(name)?.lastError ?? null
-          }
-        }
-      }))
+      return await Promise.all([...deps.providers].map(async ([name, provider]) =>
+        await zoneView(deps, name, provider, pools.filter(p => p.zone === name).map(p => p.name), now)))
     })
 
     app.get('/zones/:zone/intensity', {
@@ -74,10 +101,12 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const past = from < now ? await actualSeries(deps, zone, from, Math.min(to, now)) : undefined
       const future = to > now ? await forecastSeries(deps, zone, Math.max(from, now), to, now) : undefined
       // Actuals up to now, then the forecast from now: each point clipped so the two never overlap.
-      const clip = (kind: 'actual' | 'forecast', lo: number, hi: number) => (p: IntensityPoint) =>
+      const clip = (kind: 'actual' | 'forecast' | 'fallback', lo: number, hi: number) => (p: IntensityPoint) =>
         ({ start: iso(Math.max(p.start, lo)), end: iso(Math.min(p.end, hi)), gPerKwh: p.gPerKwh, kind })
       const head = (past?.points ?? []).filter(p => p.start < now).map(clip('actual', from, now))
-      const tail = (future?.points ?? []).filter(p => p.end > now).map(clip('forecast', Math.max(from, now), to))
+      // Points from the labelled fallback on (the weekly profile) are no forecast: they say so.
+      const fallbackFrom = future?.fallbackFrom ?? Infinity
+      const tail = (future?.points ?? []).filter(p => p.end > now).map(p => clip(p.start >= fallbackFrom ? 'fallback' : 'forecast', Math.max(from, now), to)(p))
       const any = future ?? past
       return { zone, signal: any?.signal ?? 'average', source: any?.source ?? 'none', unit: 'gCO2e/kWh' as const, points: [...head, ...tail] }
     })
