@@ -1,5 +1,5 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
-import { insertIntensityPoints, latestPointsOfSignal, newestFetch, newestFetchSummary, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
+import { insertIntensityPoints, latestPoints, newestFetch, newestFetchSummary, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { failureOf, observedFetch, refreshMsOf } from './fetch.js'
@@ -122,10 +122,10 @@ export async function forecastSeries (deps: Deps, zone: string, from: Instant, t
     const provider = deps.providers.get(zone)
     return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
   }
-  const rows = await latestPointsOfSignal(db, zone, 'forecast', newest.signal, from, to)
+  const rows = await latestPoints(db, zone, 'forecast', from, to, newest.signal)
   const series = await withWeekProfile(db, zone, toSeries(zone, rows, newest.signal, newest.source), from, to, newest.horizonEnd)
   if (series.points.length > 0) return series
-  const lastDay = await latestPointsOfSignal(db, zone, 'forecast', newest.signal, newest.horizonEnd - DAY_MS, newest.horizonEnd)
+  const lastDay = await latestPoints(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal)
   return toSeries(zone, lastDay, newest.signal, newest.source)
 }
 
@@ -140,6 +140,6 @@ export async function actualSeries (deps: Deps, zone: string, from: Instant, to:
   const provider = deps.providers.get(zone)
   const newest = await newestFetchSummary(deps.store.db, zone, 'actual')
   const signal = newest?.signal ?? provider?.signal ?? 'average'
-  const rows = await latestPointsOfSignal(deps.store.db, zone, 'actual', signal, from, to)
+  const rows = await latestPoints(deps.store.db, zone, 'actual', from, to, signal)
   return toSeries(zone, rows, signal, provider?.id ?? 'none')
 }

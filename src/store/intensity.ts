@@ -61,14 +61,16 @@ function toRow (r: IntensityRow): Insertable<IntensityPointsTable> {
 
 /**
  * The points of a zone overlapping [from, to), one per start: the one fetched last (any source).
- * Sorted by start.
+ * Sorted by start. With `signal`, only rows of that signal: planning never merges an average and a
+ * marginal series, even when a fallback chain stored both for the same hours.
  */
-export async function latestPoints (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant): Promise<StoredPoint[]> {
+export async function latestPoints (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant, signal?: Signal): Promise<StoredPoint[]> {
   const rows = await db.selectFrom('intensity_points')
     .distinctOn('start_at')
     .select(['start_at', 'end_at', 'g_per_kwh', 'signal', 'source', 'fetched_at'])
     .where('zone', '=', zone)
     .where('kind', '=', kind)
+    .$if(signal !== undefined, (q) => q.where('signal', '=', signal as Signal))
     .where('start_at', '<', toDate(to))
     .where('end_at', '>', toDate(from))
     .orderBy('start_at')
@@ -104,33 +106,6 @@ export async function newestFetch (db: Db, zone: string, kind: IntensityKind): P
 export async function pruneIntensityBefore (db: Db, before: Instant): Promise<number> {
   const result = await db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).executeTakeFirst()
   return Number(result.numDeletedRows)
-}
-
-/**
- * Like `latestPoints`, restricted to rows of one signal: planning never merges an average and a
- * marginal series, even when a fallback chain stored both for the same hours.
- */
-export async function latestPointsOfSignal (db: Db, zone: string, kind: IntensityKind, signal: Signal, from: Instant, to: Instant): Promise<StoredPoint[]> {
-  const rows = await db.selectFrom('intensity_points')
-    .distinctOn('start_at')
-    .select(['start_at', 'end_at', 'g_per_kwh', 'signal', 'source', 'fetched_at'])
-    .where('zone', '=', zone)
-    .where('kind', '=', kind)
-    .where('signal', '=', signal)
-    .where('start_at', '<', toDate(to))
-    .where('end_at', '>', toDate(from))
-    .orderBy('start_at')
-    .orderBy('fetched_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute()
-  return rows.map((r) => ({
-    start: toInstant(r.start_at),
-    end: toInstant(r.end_at),
-    gPerKwh: r.g_per_kwh,
-    signal: r.signal,
-    source: r.source,
-    fetchedAt: toInstant(r.fetched_at)
-  }))
 }
 
 /** The newest fetch of a zone's points of this kind: when, how far it reached, and who answered with which signal. */
