@@ -29,8 +29,9 @@ function floorHour (t: Instant): Instant {
   return Math.floor(t / HOUR_MS) * HOUR_MS
 }
 
-function statusOf (deps: Deps, zone: string, now: Instant): ZoneStatus {
-  const status = deps.zoneStatus.get(zone) ?? { lastAttemptAt: now, lastSuccessAt: null, lastError: null }
+function statusOf (deps: Deps, zone: string): ZoneStatus {
+  // Never tried yet: -Infinity, so the first call is never throttled as a retry.
+  const status = deps.zoneStatus.get(zone) ?? { lastAttemptAt: Number.NEGATIVE_INFINITY, lastSuccessAt: null, lastError: null }
   deps.zoneStatus.set(zone, status)
   return status
 }
@@ -42,14 +43,27 @@ function statusOf (deps: Deps, zone: string, now: Instant): ZoneStatus {
  * stored. Returns the number of points fetched.
  */
 export async function refreshForecast (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
-  const status = statusOf(deps, zone, now)
+  return await oneAtATime(deps, zone, async status => await fetchAndStore(deps, zone, status, now, timeoutMs))
+}
+
+/**
+ * Runs `work` for a zone unless a fetch is already under way, in which case its result is awaited:
+ * deciding and fetching happen inside one promise, so concurrent callers never fetch twice.
+ */
+async function oneAtATime (deps: Deps, zone: string, work: (status: ZoneStatus) => Promise<number>): Promise<number> {
+  const status = statusOf(deps, zone)
   if (status.inflight !== undefined) return await status.inflight
-  status.lastAttemptAt = now
-  status.inflight = fetchAndStore(deps, zone, status, now, timeoutMs).finally(() => { status.inflight = undefined })
+  status.inflight = work(status).finally(() => { status.inflight = undefined })
   return await status.inflight
 }
 
+/** Refreshes a zone's forecast when it is stale (and the provider was not just tried); else 0. */
+export async function refreshIfStale (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
+  return await oneAtATime(deps, zone, async status => await isStale(deps, zone, status, now) ? await fetchAndStore(deps, zone, status, now, timeoutMs) : 0)
+}
+
 async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now: Instant, timeoutMs: number): Promise<number> {
+  status.lastAttemptAt = now
   const horizonMs = deps.config.planning.forecastHorizonHours * HOUR_MS
   const answer = await observedFetch(deps, zone, 'forecast', floorHour(now), now + horizonMs, timeoutMs)
   const series = answer?.series
@@ -72,12 +86,10 @@ async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now:
 }
 
 /** Whether a zone's stored forecast is older than its refresh interval and the provider has not just been tried. */
-export async function needsRefresh (deps: Deps, zone: string, now: Instant): Promise<boolean> {
-  const status = deps.zoneStatus.get(zone)
-  if (status?.inflight !== undefined) return true
+async function isStale (deps: Deps, zone: string, status: ZoneStatus, now: Instant): Promise<boolean> {
   const newest = await newestFetch(deps.store.db, zone, 'forecast')
   if (newest !== undefined && now - newest.fetchedAt < refreshMsOf(deps, zone)) return false
-  return status === undefined || status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
+  return status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
 }
 
 /**
@@ -88,8 +100,8 @@ export async function needsRefresh (deps: Deps, zone: string, now: Instant): Pro
 export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   const zones = [...deps.providers.keys()]
   const fetched = await Promise.all(zones.map(async zone => {
-    const points = await needsRefresh(deps, zone, now) ? await refreshForecast(deps, zone, now) : 0
-    await refreshActuals(deps, zone, statusOf(deps, zone, now), now)
+    const points = await refreshIfStale(deps, zone, now)
+    await refreshActuals(deps, zone, statusOf(deps, zone), now)
     return points
   }))
   await pruneIntensityBefore(deps.store.db, now - deps.config.planning.retentionDays * DAY_MS)
@@ -115,7 +127,7 @@ function toSeries (zone: string, rows: StoredPoint[], signal: Signal, fallbackSo
  * Empty (never throws) when nothing was ever known.
  */
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
-  if (await needsRefresh(deps, zone, now)) await refreshForecast(deps, zone, now, REQUEST_TIMEOUT_MS)
+  await refreshIfStale(deps, zone, now, REQUEST_TIMEOUT_MS)
   const db = deps.store.db
   const newest = await newestFetchSummary(db, zone, 'forecast')
   if (newest === undefined) {

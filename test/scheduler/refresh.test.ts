@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Config } from '../../src/config.js'
 import { insertIntensityPoints, latestPoints } from '../../src/store/intensity.js'
-import { needsRefresh, refreshStale } from '../../src/scheduler/forecasts.js'
+import { refreshIfStale, refreshStale } from '../../src/scheduler/forecasts.js'
 import { NOW, useTestApp } from '../support/app.js'
 import { fakeGrid, HOUR } from './grid.js'
 
@@ -48,10 +48,10 @@ test('a chain zone is refreshed on its own refreshMinutes instead of the 30-minu
   const { deps } = t()
   deps.config = withChainZone(deps.config, 10)
   await refreshStale(deps, NOW)
-  expect(await needsRefresh(deps, 'NORTH', NOW + 9 * MINUTE)).toBe(false)
-  expect(await needsRefresh(deps, 'NORTH', NOW + 10 * MINUTE)).toBe(true)
-  expect(await needsRefresh(deps, 'SOUTH', NOW + 10 * MINUTE)).toBe(false)
-  expect(await needsRefresh(deps, 'SOUTH', NOW + 30 * MINUTE)).toBe(true)
+  expect(await refreshIfStale(deps, 'NORTH', NOW + 9 * MINUTE)).toBe(0)
+  expect(await refreshIfStale(deps, 'NORTH', NOW + 10 * MINUTE)).toBeGreaterThan(0)
+  expect(await refreshIfStale(deps, 'SOUTH', NOW + 10 * MINUTE)).toBe(0)
+  expect(await refreshIfStale(deps, 'SOUTH', NOW + 30 * MINUTE)).toBeGreaterThan(0)
 })
 
 test('rows older than planning.retentionDays are pruned by the tick', async () => {
