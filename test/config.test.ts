@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildProviders, ConfigError, DEFAULT_CONFIG_JSON, loadConfig, type Config } from '../src/config.js'
+import { buildProviders, ConfigError, DEFAULT_CONFIG_JSON, loadConfig } from '../src/config.js'
 import { CsvProvider } from '../src/providers/csv.js'
 import { ReplayProvider } from '../src/providers/replay.js'
+import { issues, loadFile } from './support/config.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lab-intensity.csv', import.meta.url))
 const KEY = 'gs_abcdefghijklmnopqrstuvwx'
@@ -26,21 +27,6 @@ function base (): Json {
     ],
     planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 }
   }
-}
-
-/** Loads `file` as if it were ./x.json, without touching the disk. */
-function loadFile (file: unknown, env: NodeJS.ProcessEnv = {}): Config {
-  return loadConfig({ ...env, GREENSHIFT_CONFIG: './x.json' }, () => JSON.stringify(file))
-}
-
-function issues (load: () => unknown): readonly string[] {
-  try {
-    load()
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected a ConfigError')
 }
 
 describe('loadConfig defaults', () => {

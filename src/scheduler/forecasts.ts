@@ -1,5 +1,5 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
-import { insertIntensityPoints, latestPoints, newestFetch, newestFetchSummary, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
+import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { failureOf, observedFetch, refreshMsOf } from './fetch.js'
@@ -129,7 +129,7 @@ function toSeries (zone: string, rows: StoredPoint[], signal: Signal, fallbackSo
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
   await refreshIfStale(deps, zone, now, REQUEST_TIMEOUT_MS)
   const db = deps.store.db
-  const newest = await newestFetchSummary(db, zone, 'forecast')
+  const newest = await newestFetch(db, zone, 'forecast')
   if (newest === undefined) {
     const provider = deps.providers.get(zone)
     return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
@@ -150,7 +150,7 @@ export async function actualSeries (deps: Deps, zone: string, from: Instant, to:
   const answer = await observedFetch(deps, zone, 'actuals', from, to, REQUEST_TIMEOUT_MS)
   if (answer?.series !== undefined) return answer.series
   const provider = deps.providers.get(zone)
-  const newest = await newestFetchSummary(deps.store.db, zone, 'actual')
+  const newest = await newestFetch(deps.store.db, zone, 'actual')
   const signal = newest?.signal ?? provider?.signal ?? 'average'
   const rows = await latestPoints(deps.store.db, zone, 'actual', from, to, signal)
   return toSeries(zone, rows, signal, provider?.id ?? 'none')

@@ -87,21 +87,6 @@ export async function latestPoints (db: Db, zone: string, kind: IntensityKind, f
   }))
 }
 
-/** When a zone's points of this kind were last fetched, if ever, and how far that fetch reached. */
-export async function newestFetch (db: Db, zone: string, kind: IntensityKind): Promise<{ fetchedAt: Instant, horizonEnd: Instant } | undefined> {
-  const row = await db.selectFrom('intensity_points')
-    .select(['fetched_at', (eb) => eb.fn.max('end_at').as('horizon_end')])
-    .where('zone', '=', zone)
-    .where('kind', '=', kind)
-    .where('fetched_at', '=', (eb) => eb.selectFrom('intensity_points')
-      .select((e) => e.fn.max('fetched_at').as('f'))
-      .where('zone', '=', zone)
-      .where('kind', '=', kind))
-    .groupBy('fetched_at')
-    .executeTakeFirst()
-  return row === undefined ? undefined : { fetchedAt: toInstant(row.fetched_at), horizonEnd: toInstant(row.horizon_end) }
-}
-
 /** Deletes points that ended before `before`; returns how many. */
 export async function pruneIntensityBefore (db: Db, before: Instant): Promise<number> {
   const result = await db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).executeTakeFirst()
@@ -116,8 +101,8 @@ export interface FetchSummary {
   source: string
 }
 
-/** Like `newestFetch`, with the signal and source of that fetch (one fetch stores one series). */
-export async function newestFetchSummary (db: Db, zone: string, kind: IntensityKind): Promise<FetchSummary | undefined> {
+/** When a zone's points of this kind were last fetched, if ever: how far that fetch reached, and its signal and source (one fetch stores one series). */
+export async function newestFetch (db: Db, zone: string, kind: IntensityKind): Promise<FetchSummary | undefined> {
   const row = await db.selectFrom('intensity_points')
     .select(['fetched_at', 'signal', 'source', (eb) => eb.fn.max('end_at').as('horizon_end')])
     .where('zone', '=', zone)

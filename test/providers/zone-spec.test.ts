@@ -1,7 +1,8 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { buildProviders, ConfigError, loadConfig, type Config } from '../../src/config.js'
+import { buildProviders } from '../../src/config.js'
 import { ProviderChain } from '../../src/providers/chain.js'
+import { issues, loadFile } from '../support/config.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -11,21 +12,6 @@ function base (): Json {
     zones: { DE: { provider: 'replay', dataset: 'zones-2022' } },
     pools: [{ name: 'a100-de', zone: 'DE', gpuModel: 'A100-SXM4-80GB', gpuCount: 64, wattsPerGpu: 400, pue: 1.2, executor: { kind: 'agent' } }]
   }
-}
-
-/** Loads `file` as if it were ./x.json, without touching the disk. */
-function loadFile (file: unknown, env: NodeJS.ProcessEnv = {}): Config {
-  return loadConfig({ ...env, GREENSHIFT_CONFIG: './x.json' }, () => JSON.stringify(file))
-}
-
-function issues (load: () => unknown): readonly string[] {
-  try {
-    load()
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected a ConfigError')
 }
 
 describe('provider chains', () => {

@@ -61,7 +61,7 @@ describe(`pools, zones, intensity, leases (${backendName()})`, () => {
       [0, 100, 0], [HOUR, 201, 1_800_000], [2 * HOUR, 202, 1_800_000]
     ])
     expect(got[0]).toMatchObject({ end: T0 + HOUR, signal: 'average', source: 'replay' })
-    expect(await newestFetch(store().db, 'NORTH', 'forecast')).toEqual({ fetchedAt: T0 + 1_800_000, horizonEnd: T0 + 3 * HOUR })
+    expect(await newestFetch(store().db, 'NORTH', 'forecast')).toEqual({ fetchedAt: T0 + 1_800_000, horizonEnd: T0 + 3 * HOUR, signal: 'average', source: 'replay' })
     expect(await newestFetch(store().db, 'WEST', 'forecast')).toBeUndefined()
   })
 

@@ -7,7 +7,7 @@ import type { IntensityProvider } from '../../providers/provider.js'
 import { isChain, regionOf } from '../../providers/zone-spec.js'
 import { refreshMsOf } from '../../scheduler/fetch.js'
 import { actualSeries, forecastSeries } from '../../scheduler/forecasts.js'
-import { newestFetchSummary } from '../../store/intensity.js'
+import { newestFetch } from '../../store/intensity.js'
 import { listPools } from '../../store/pools.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
@@ -31,7 +31,7 @@ function parseInstant (field: string, value: string | undefined, fallback: numbe
 
 /** One zone as `GET /v1/zones` shows it: its chain with each provider's last outcome, and its newest stored forecast. */
 async function zoneView (deps: AppDeps, name: string, provider: IntensityProvider, pools: string[], now: number): Promise<Static<typeof Zone>> {
-  const newest = await newestFetchSummary(deps.store.db, name, 'forecast')
+  const newest = await newestFetch(deps.store.db, name, 'forecast')
   const isoOrNull = (t: number | null) => t === null ? null : iso(t)
   const spec = deps.config.zones[name]
   return {

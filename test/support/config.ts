@@ -1,0 +1,17 @@
+import { ConfigError, loadConfig, type Config } from '../../src/config.js'
+
+/** Loads `file` as if it were ./x.json, without touching the disk. */
+export function loadFile (file: unknown, env: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ ...env, GREENSHIFT_CONFIG: './x.json' }, () => JSON.stringify(file))
+}
+
+/** The issues a ConfigError lists; fails the test when `load` does not throw one. */
+export function issues (load: () => unknown): readonly string[] {
+  try {
+    load()
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
