@@ -1,4 +1,4 @@
-import type { Instant, Interval } from './types.js'
+import { HOUR_MS, type Instant, type Interval } from './types.js'
 
 /** Index of the first element of `sorted` that is ≥ `x` (`sorted.length` if none). O(log n). */
 export function lowerBound (sorted: ArrayLike<number>, x: number, lo = 0, hi = sorted.length): number {
@@ -51,4 +51,9 @@ export const TIE_TOLERANCE = 1e-12
 export function isCheaper (a: number, b: number): boolean {
   if (!Number.isFinite(b)) return a < b
   return a < b - TIE_TOLERANCE * Math.abs(b)
+}
+
+/** The start of the UTC hour holding `t`: providers publish hourly points on these boundaries. */
+export function floorHour (t: Instant): Instant {
+  return Math.floor(t / HOUR_MS) * HOUR_MS
 }

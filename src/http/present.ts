@@ -1,7 +1,8 @@
 import type { Instant, Job, JobPlan } from '../core/types.js'
 import type { QuoteOption } from '../scheduler/quote.js'
 
-const iso = (t: Instant): string => new Date(t).toISOString()
+/** An instant as the API shows it: RFC 3339, UTC. */
+export const iso = (t: Instant): string => new Date(t).toISOString()
 const isoOrNull = (t: Instant | null): string | null => t === null ? null : iso(t)
 
 /** Rounds grams to 0.1 g: the inputs are not more precise than that, and JSON stays readable. */

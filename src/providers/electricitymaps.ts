@@ -1,4 +1,5 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
+import { floorHour } from '../core/intervals.js'
 import { clipPoints } from './csv.js'
 import { endpoint, sendJson, withDefaults, type HttpOptions } from './http.js'
 import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
@@ -163,9 +164,6 @@ function withEnds (samples: readonly Sample[], stepMs: number): IntensityPoint[]
   return sorted.map((s, i) => ({ start: s.start, end: Math.min(s.start + stepMs, sorted[i + 1]?.start ?? Infinity), gPerKwh: s.gPerKwh }))
 }
 
-function floorHour (t: Instant): Instant {
-  return Math.floor(t / HOUR_MS) * HOUR_MS
-}
 
 /** `2024-03-18T02:00:00.000Z`: the API checks datetime formatting strictly (carbon-aware-sdk). */
 function isoUtc (t: Instant): string {

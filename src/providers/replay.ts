@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOUR_MS, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
+import { floorHour } from '../core/intervals.js'
 import { parseIntensityCsv } from './csv.js'
 import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
 
@@ -118,7 +119,7 @@ export class ReplayProvider implements IntensityProvider {
     signal?.throwIfAborted()
     const points: IntensityPoint[] = []
     // `from < to` keeps an empty range empty instead of one zero-length point.
-    for (let hour = Math.floor(from / HOUR_MS) * HOUR_MS; hour < to && from < to; hour += HOUR_MS) {
+    for (let hour = floorHour(from); hour < to && from < to; hour += HOUR_MS) {
       // Offsets are whole weeks, so `index` is a whole hour of 2022 in [0, 8760).
       const gPerKwh = values[(hour - replayOffset(hour) - YEAR_START) / HOUR_MS] ?? Number.NaN
       points.push({ start: Math.max(hour, from), end: Math.min(hour + HOUR_MS, to), gPerKwh })

@@ -1,3 +1,4 @@
+import { floorHour } from '../core/intervals.js'
 import { HOUR_MS, type Instant } from '../core/types.js'
 import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
 import type { Deps } from './deps.js'
@@ -22,7 +23,7 @@ export async function refreshActuals (deps: Deps, zone: string, status: ZoneStat
   if (status.actualsAttemptAt !== undefined && now - status.actualsAttemptAt < refreshMsOf(deps, zone)) return 0
   status.actualsAttemptAt = now
   // From a whole hour, so that re-fetched hourly points keep their starts and compare equal.
-  const from = Math.floor(now / HOUR_MS) * HOUR_MS - ACTUALS_WINDOW_MS
+  const from = floorHour(now) - ACTUALS_WINDOW_MS
   const series = (await observedFetch(deps, zone, 'actuals', from, now, TIMEOUT_MS))?.series
   if (series === undefined || series.points.length === 0) return 0
   try {

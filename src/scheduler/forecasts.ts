@@ -1,6 +1,7 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
 import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
+import { floorHour } from '../core/intervals.js'
 import type { Deps } from './deps.js'
 import { failureOf, observedFetch, refreshMsOf } from './fetch.js'
 import { withWeekProfile } from './profile.js'
@@ -25,9 +26,6 @@ const REQUEST_TIMEOUT_MS = 5_000
 const TICK_TIMEOUT_MS = 30_000
 const DAY_MS = 24 * HOUR_MS
 
-function floorHour (t: Instant): Instant {
-  return Math.floor(t / HOUR_MS) * HOUR_MS
-}
 
 function statusOf (deps: Deps, zone: string): ZoneStatus {
   // Never tried yet: -Infinity, so the first call is never throttled as a retry.

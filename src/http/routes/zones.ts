@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { HOUR_MS, type IntensityPoint } from '../../core/types.js'
+import { floorHour } from '../../core/intervals.js'
 import { invalidField, notFound } from '../../errors.js'
 import { asChain } from '../../providers/chain.js'
 import type { IntensityProvider } from '../../providers/provider.js'
@@ -11,12 +12,12 @@ import { newestFetch } from '../../store/intensity.js'
 import { listPools } from '../../store/pools.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
+import { iso } from '../present.js'
 import { errorResponses, IntensityResponse, Zone } from '../schemas.js'
 
 /** One request may span at most 14 days of intensity: 4,032 five-minute points. */
 const MAX_SPAN_MS = 14 * 24 * HOUR_MS
 
-const iso = (t: number) => new Date(t).toISOString()
 
 /** Intensity is served for at most a year either side of now: history and forecasts beyond mean nothing. */
 const MAX_DISTANCE_MS = 366 * 24 * HOUR_MS
@@ -94,7 +95,7 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const { zone } = request.params
       if (!deps.providers.has(zone)) throw notFound(`zone ${zone}`)
       const now = deps.now()
-      const from = parseInstant('from', request.query.from, Math.floor(now / HOUR_MS) * HOUR_MS, now)
+      const from = parseInstant('from', request.query.from, floorHour(now), now)
       const to = parseInstant('to', request.query.to, from + 24 * HOUR_MS, now)
       if (to <= from) throw invalidField('to', 'must be after from', 400)
       if (to - from > MAX_SPAN_MS) throw invalidField('to', 'the range may span at most 14 days', 400)
