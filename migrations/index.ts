@@ -1,12 +1,14 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-init.js'
+import * as m0002 from './0002-dispatch.js'
 
 /**
  * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
  * Kysely runs them in name order and records each name in `kysely_migration`.
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
-  '0001-init': m0001
+  '0001-init': m0001,
+  '0002-dispatch': m0002
 })
 
 /** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */

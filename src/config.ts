@@ -5,7 +5,7 @@ import type { IntensityProvider } from './providers/provider.js'
 import { JsonChecker, type NumberRule } from './providers/json-check.js'
 import { providersFor, type ProviderDeps } from './providers/registry.js'
 import { REPLAY_DATASET } from './providers/replay.js'
-import { parseZoneSpec, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
+import { parseZoneSpec, secretEnv, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
 
 /** pino's levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -162,13 +162,15 @@ const HORIZON: NumberRule = { min: 1, max: 720, integer: true, rule: 'must be an
 const RETENTION: NumberRule = { min: 7, max: 3650, integer: true, rule: 'must be an integer from 7 to 3650' }
 const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
-const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled']
-const EXECUTOR_KEYS = { agent: ['kind'], webhook: ['kind', 'url'], slurm: ['kind', 'baseUrl', 'partition'] }
+const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled', 'embodiedGPerGpuHour']
+const EXECUTOR_KEYS = { agent: ['kind'], webhook: ['kind', 'url', 'secretEnv'], slurm: ['kind', 'url', 'partition', 'user', 'tokenEnv'] }
+// A 8-GPU server's manufacture is a few tonnes CO2e over ~5 years: tens of g per GPU-hour.
+const EMBODIED: NumberRule = { min: 0, max: 100_000, integer: false, rule: 'must be a number from 0 to 100000' }
 
 function parseFile (raw: unknown, c: JsonChecker, ctx: SpecContext): FileSettings {
   const top = c.object(raw, 'config', ['zones', 'pools', 'planning']) ?? {}
   const { zones, names } = parseZones(c, top.zones, ctx)
-  const pools = parsePools(c, top.pools, names && new Set(names))
+  const pools = parsePools(c, top.pools, names && new Set(names), ctx)
   const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours', 'retentionDays']) ?? {}
   return {
     zones,
@@ -204,7 +206,7 @@ function parseZones (c: JsonChecker, raw: unknown, ctx: SpecContext): { zones: R
   return { zones, names }
 }
 
-function parsePools (c: JsonChecker, raw: unknown, zones: ReadonlySet<string> | undefined): Pool[] {
+function parsePools (c: JsonChecker, raw: unknown, zones: ReadonlySet<string> | undefined, ctx: SpecContext): Pool[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     c.fail('pools', 'must be a non-empty array')
     return []
@@ -229,19 +231,24 @@ function parsePools (c: JsonChecker, raw: unknown, zones: ReadonlySet<string> | 
       gpuCount: c.number(o, 'gpuCount', path, POSITIVE_INT),
       wattsPerGpu: c.number(o, 'wattsPerGpu', path, WATTS),
       pue: c.number(o, 'pue', path, PUE),
-      executor: parseExecutor(c, o.executor, `${path}.executor`),
-      enabled: o.enabled !== false
+      executor: parseExecutor(c, o.executor, `${path}.executor`, ctx),
+      enabled: o.enabled !== false,
+      embodiedGPerGpuHour: o.embodiedGPerGpuHour === undefined ? null : c.number(o, 'embodiedGPerGpuHour', path, EMBODIED)
     }]
   })
 }
 
-function parseExecutor (c: JsonChecker, raw: unknown, path: string): ExecutorSpec {
+function parseExecutor (c: JsonChecker, raw: unknown, path: string, ctx: SpecContext): ExecutorSpec {
   const o = c.object(raw, path)
   const kind = o && c.choice(o, 'kind', path, ['agent', 'webhook', 'slurm'] as const)
   if (o === undefined || kind === undefined) return { kind: 'agent' }
   c.object(o, path, EXECUTOR_KEYS[kind])
-  if (kind === 'webhook') return { kind, url: c.url(o, 'url', path) }
-  if (kind === 'slurm') return { kind, baseUrl: c.url(o, 'baseUrl', path), partition: c.text(o, 'partition', path) }
+  // The secret's variable must be set at start-up; its value joins `secrets`, the spec keeps the name.
+  const env = (key: string) => o[key] === undefined ? (c.text(o, key, path), '') : secretEnv(c, o, key, path, '', ctx)
+  if (kind === 'webhook') return { kind, url: c.url(o, 'url', path), secretEnv: env('secretEnv') }
+  if (kind === 'slurm') {
+    return { kind, url: c.url(o, 'url', path), partition: c.text(o, 'partition', path), user: c.text(o, 'user', path), tokenEnv: env('tokenEnv') }
+  }
   return { kind }
 }
 

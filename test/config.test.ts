@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildProviders, ConfigError, DEFAULT_CONFIG_JSON, loadConfig } from '../src/config.js'
 import { CsvProvider } from '../src/providers/csv.js'
 import { ReplayProvider } from '../src/providers/replay.js'
-import { issues, loadFile } from './support/config.js'
+import { EXECUTOR_SECRETS, issues, loadFile } from './support/config.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lab-intensity.csv', import.meta.url))
 const KEY = 'gs_abcdefghijklmnopqrstuvwx'
@@ -22,8 +22,8 @@ function base (): Json {
     },
     pools: [
       { name: 'a100-de', zone: 'DE', gpuModel: 'A100-SXM4-80GB', gpuCount: 64, wattsPerGpu: 400, pue: 1.2, executor: { kind: 'agent' } },
-      { name: 'lab-hook', zone: 'LAB', gpuModel: 'L4', gpuCount: 2, wattsPerGpu: 72, pue: 1.5, executor: { kind: 'webhook', url: 'https://lab.example/run' } },
-      { name: 'slurm-de', zone: 'DE', gpuModel: 'H100', gpuCount: 8, wattsPerGpu: 700, pue: 1.1, executor: { kind: 'slurm', baseUrl: 'http://slurm:6820', partition: 'gpu' } }
+      { name: 'lab-hook', zone: 'LAB', gpuModel: 'L4', gpuCount: 2, wattsPerGpu: 72, pue: 1.5, executor: { kind: 'webhook', url: 'https://lab.example/run', secretEnv: 'LAB_HOOK_SECRET' } },
+      { name: 'slurm-de', zone: 'DE', gpuModel: 'H100', gpuCount: 8, wattsPerGpu: 700, pue: 1.1, executor: { kind: 'slurm', url: 'http://slurm:6820', partition: 'gpu', user: 'root', tokenEnv: 'SLURM_JWT' } }
     ],
     planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48 }
   }
@@ -49,7 +49,7 @@ describe('loadConfig defaults', () => {
     expect(new Set(config.pools.map(p => p.zone)).size).toBeGreaterThanOrEqual(4)
     expect(new Set(config.pools.map(p => p.gpuModel)).size).toBeGreaterThanOrEqual(3)
     expect(config.pools.find(p => p.name === 'h100-de')).toEqual({
-      name: 'h100-de', zone: 'DE', gpuModel: 'H100-SXM5-80GB', gpuCount: 32, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true
+      name: 'h100-de', zone: 'DE', gpuModel: 'H100-SXM5-80GB', gpuCount: 32, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null
     })
   })
 
@@ -120,7 +120,9 @@ describe('loadConfig file', () => {
     const config = loadFile(file)
     expect(config.zones.DE).toEqual({ provider: 'replay', dataset: 'zones-2022', region: 'DE', horizonHours: 48 })
     expect(config.pools.map(p => [p.name, p.enabled])).toEqual([['a100-de', false], ['lab-hook', true], ['slurm-de', true]])
-    expect(config.pools[2]?.executor).toEqual({ kind: 'slurm', baseUrl: 'http://slurm:6820', partition: 'gpu' })
+    expect(config.pools[2]?.executor).toEqual({ kind: 'slurm', url: 'http://slurm:6820', partition: 'gpu', user: 'root', tokenEnv: 'SLURM_JWT' })
+    expect(config.secrets.get('SLURM_JWT')).toBe('jwt-test')
+    expect(config.secrets.get('LAB_HOOK_SECRET')).toBe('whsec-test')
     expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 })
   })
 
@@ -145,7 +147,7 @@ describe('loadConfig file', () => {
     ['csv bad signal', f => { f.zones.LAB.signal = 'avg' }, 'zones.LAB.signal must be one of "average", "marginal"'],
     ['no pools', f => { f.pools = [] }, 'pools must be a non-empty array'],
     ['pool not an object', f => { f.pools[1] = 'x' }, 'pools[1] must be a JSON object'],
-    ['unknown pool key', f => { f.pools[0].gpus = 1 }, 'pools[0].gpus is not a known key (expected name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor, enabled)'],
+    ['unknown pool key', f => { f.pools[0].gpus = 1 }, 'pools[0].gpus is not a known key (expected name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor, enabled, embodiedGPerGpuHour)'],
     ['bad pool name', f => { f.pools[0].name = 'A100_DE' }, 'pools[0].name "A100_DE" must match ^[a-z0-9][a-z0-9-]{0,62}$'],
     ['duplicate pool name', f => { f.pools[2].name = 'a100-de' }, 'pools[2].name "a100-de" is already used by pools[0]'],
     ['missing name', f => { delete f.pools[0].name }, 'pools[0].name is required'],
@@ -158,9 +160,13 @@ describe('loadConfig file', () => {
     ['enabled not boolean', f => { f.pools[0].enabled = 'yes' }, 'pools[0].enabled must be true or false'],
     ['missing executor', f => { delete f.pools[0].executor }, 'pools[0].executor is required'],
     ['unknown executor', f => { f.pools[0].executor = { kind: 'k8s' } }, 'pools[0].executor.kind must be one of "agent", "webhook", "slurm"'],
-    ['webhook without url', f => { f.pools[1].executor = { kind: 'webhook' } }, 'pools[1].executor.url is required'],
+    ['webhook without url', f => { f.pools[1].executor = { kind: 'webhook', secretEnv: 'LAB_HOOK_SECRET' } }, 'pools[1].executor.url is required'],
+    ['webhook without secretEnv', f => { delete f.pools[1].executor.secretEnv }, 'pools[1].executor.secretEnv is required'],
+    ['webhook secret unset', f => { f.pools[1].executor.secretEnv = 'NOT_SET_ANYWHERE' }, 'pools[1].executor needs the environment variable NOT_SET_ANYWHERE, which is not set'],
+    ['slurm bad token variable', f => { f.pools[2].executor.tokenEnv = '1X' }, 'pools[2].executor.tokenEnv "1X" is not an environment variable name (letters, digits and "_", not starting with a digit)'],
+    ['negative embodied carbon', f => { f.pools[0].embodiedGPerGpuHour = -1 }, 'pools[0].embodiedGPerGpuHour must be a number from 0 to 100000'],
     ['webhook bad url', f => { f.pools[1].executor.url = 'ftp://x' }, 'pools[1].executor.url must be an absolute http:// or https:// URL'],
-    ['slurm extra key', f => { f.pools[2].executor.url = 'http://x' }, 'pools[2].executor.url is not a known key (expected kind, baseUrl, partition)'],
+    ['slurm extra key', f => { f.pools[2].executor.baseUrl = 'http://x' }, 'pools[2].executor.baseUrl is not a known key (expected kind, url, partition, user, tokenEnv)'],
     ['slurm no partition', f => { delete f.pools[2].executor.partition }, 'pools[2].executor.partition is required'],
     ['bad margin', f => { f.planning.safetyMarginMinutes = -1 }, 'planning.safetyMarginMinutes must be a number from 0 to 1440'],
     ['bad planning horizon', f => { f.planning.forecastHorizonHours = 1000 }, 'planning.forecastHorizonHours must be an integer from 1 to 720'],
@@ -220,7 +226,7 @@ describe('relative csv paths', () => {
     mkdirSync(join(dir, 'conf'))
     copyFileSync(FIXTURE, join(dir, 'conf', 'lab-intensity.csv'))
     writeFileSync(join(dir, 'conf', 'greenshift.json'), JSON.stringify(base()))
-    const config = loadConfig({ GREENSHIFT_CONFIG: join(dir, 'conf', 'greenshift.json') })
+    const config = loadConfig({ ...EXECUTOR_SECRETS, GREENSHIFT_CONFIG: join(dir, 'conf', 'greenshift.json') })
     expect(config.zones.LAB).toEqual({ provider: 'csv', path: join(dir, 'conf', 'lab-intensity.csv'), signal: 'average' })
     const lab = buildProviders(config).get('LAB')
     expect(lab).toBeInstanceOf(CsvProvider)

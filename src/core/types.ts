@@ -39,10 +39,16 @@ export interface Interval {
   end: Instant
 }
 
+/**
+ * Where a pool's jobs run. Secrets never sit in the spec: `secretEnv` and `tokenEnv` name the
+ * environment variables the server reads them from.
+ */
 export type ExecutorSpec =
   | { kind: 'agent' }
-  | { kind: 'webhook', url: string }
-  | { kind: 'slurm', baseUrl: string, partition: string }
+  | { kind: 'webhook', url: string, secretEnv: string }
+  | { kind: 'slurm', url: string, partition: string, user: string, tokenEnv: string }
+
+export type ExecutorKind = ExecutorSpec['kind']
 
 /** A GPU pool in one grid zone. */
 export interface Pool {
@@ -55,6 +61,8 @@ export interface Pool {
   pue: number
   executor: ExecutorSpec
   enabled: boolean
+  /** Embodied (manufacturing) carbon in gCO2e per GPU-hour; reported apart from operational figures. */
+  embodiedGPerGpuHour: number | null
 }
 
 /** GPUs held in one pool over an interval by a planned or running job. */
@@ -167,4 +175,62 @@ export interface EmissionsFigure {
   source: string
   method: 'expected' | 'measured' | 'estimated'
   usesFallback: boolean
+}
+
+/** How a run ended, as an executor reported it; `lost` when its agent stopped heart-beating. */
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost'
+
+/**
+ * One hand-over of a job to its pool's executor. A job has one run per attempt; a lost agent's
+ * job goes back to planning and gets a new attempt.
+ */
+export interface JobRun {
+  jobId: string
+  attempt: number
+  pool: string
+  executor: ExecutorKind
+  /** The executor's own id for the run (Slurm job id, agent id), once known. */
+  ref: string | null
+  dispatchedAt: Instant
+  /** When the executor acknowledged the hand-over; null until then (dispatch is retried). */
+  acceptedAt: Instant | null
+  startedAt: Instant | null
+  finishedAt: Instant | null
+  heartbeatAt: Instant | null
+  /** 0..1 as last reported. */
+  progress: number | null
+  exitCode: number | null
+  /** Measured energy of the run in kWh (GPU energy × pool PUE), when the executor measured it. */
+  energyKwh: number | null
+  outcome: RunOutcome | null
+  detail: string | null
+}
+
+/** A figure of the ledger: grams CO2e with what they rest on. */
+export interface LedgerFigure {
+  grams: number
+  signal: Signal
+  source: string
+  method: 'expected' | 'measured' | 'estimated'
+  /** True while actual intensity does not yet cover the interval it prices. */
+  provisional: boolean
+}
+
+/**
+ * A job's carbon ledger once it has run: expected (at plan time, forecast), baseline (run at once on
+ * the baseline pool) and actual, both on actual intensity with the run's energy, and avoided.
+ */
+export interface JobLedger {
+  energyKwh: number
+  energyMethod: 'measured' | 'estimated'
+  runMs: number
+  expected: LedgerFigure
+  baseline: LedgerFigure & { pool: string, zone: string, start: Instant }
+  actual: LedgerFigure & { pool: string, zone: string }
+  /** baseline − actual, grams CO2e. */
+  avoidedGrams: number
+  provisional: boolean
+  /** gCO2e of manufacturing the GPUs for the run's GPU-hours; null when the pool sets no figure. */
+  embodiedGrams: number | null
+  computedAt: Instant
 }

@@ -125,11 +125,22 @@ export const Quote = Type.Object({
 /** Executors are reached over HTTP(S) only: no file:, gopher: or other schemes. */
 const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })
 
+/** The name of an environment variable on the server that holds a secret (never the secret itself). */
+const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$', description: 'name of an environment variable on the server holding the secret' })
+
 const Executor = Type.Union([
   Type.Object({ kind: Type.Literal('agent') }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('webhook'), url: HttpUrl }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('slurm'), baseUrl: HttpUrl, partition: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
+  Type.Object({ kind: Type.Literal('webhook'), url: HttpUrl, secretEnv: EnvName }, { additionalProperties: false }),
+  Type.Object({
+    kind: Type.Literal('slurm'),
+    url: HttpUrl,
+    partition: Type.String({ minLength: 1, maxLength: 64 }),
+    user: Type.String({ minLength: 1, maxLength: 64, description: 'the user the Slurm JWT was issued for' }),
+    tokenEnv: EnvName
+  }, { additionalProperties: false })
 ])
+
+const Embodied = Nullable(Type.Number({ minimum: 0, maximum: 100_000, description: 'embodied carbon, gCO2e per GPU-hour; reported apart from operational figures' }))
 
 const PoolFields = {
   zone: ZoneName,
@@ -138,14 +149,16 @@ const PoolFields = {
   wattsPerGpu: Type.Number({ minimum: 1, maximum: 5000 }),
   pue: Type.Number({ minimum: 1, maximum: 3 }),
   executor: Executor,
-  enabled: Type.Boolean()
+  enabled: Type.Boolean(),
+  embodiedGPerGpuHour: Embodied
 }
 
 export const Pool = Type.Object({ name: Type.String(), ...PoolFields })
 export const PoolInput = Type.Object({
   name: PoolName,
   ...PoolFields,
-  enabled: Type.Optional(Type.Boolean())
+  enabled: Type.Optional(Type.Boolean()),
+  embodiedGPerGpuHour: Type.Optional(Embodied)
 }, { additionalProperties: false })
 export type PoolInput = Static<typeof PoolInput>
 export const PoolPatch = Type.Partial(Type.Object({
@@ -154,7 +167,8 @@ export const PoolPatch = Type.Partial(Type.Object({
   wattsPerGpu: PoolFields.wattsPerGpu,
   pue: PoolFields.pue,
   executor: Executor,
-  enabled: PoolFields.enabled
+  enabled: PoolFields.enabled,
+  embodiedGPerGpuHour: Embodied
 }), { additionalProperties: false, minProperties: 1 })
 export type PoolPatch = Static<typeof PoolPatch>
 

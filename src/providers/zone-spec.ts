@@ -181,7 +181,7 @@ function optionalChoice<T extends string> (c: JsonChecker, o: JsonObject, key: s
  * The name of the variable holding a secret (`fallback` unless the entry overrides it), checked to
  * be set. The value goes to `ctx.secrets` only: messages name the variable, never its value.
  */
-function secretEnv (c: JsonChecker, o: JsonObject, key: string, path: string, fallback: string, ctx: SpecContext): string {
+export function secretEnv (c: JsonChecker, o: JsonObject, key: string, path: string, fallback: string, ctx: SpecContext): string {
   const name = o[key] === undefined ? fallback : c.text(o, key, path)
   if (name === '') return name
   if (!ENV_NAME.test(name)) {

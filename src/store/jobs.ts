@@ -87,6 +87,8 @@ export interface Transition {
   type?: string
   /** Extra jsonb data on the event. */
   data?: unknown
+  /** When given, sets the job's current dispatch attempt. */
+  attempt?: number
 }
 
 /**
@@ -96,7 +98,12 @@ export interface Transition {
  */
 export async function transitionJob (db: Db, t: Transition): Promise<Job | undefined> {
   if (t.from.length === 0) return undefined
-  const set = { state: t.to, updated_at: t.at, ...(t.plan === undefined ? {} : planColumns(t.plan)) }
+  const set = {
+    state: t.to,
+    updated_at: t.at,
+    ...(t.plan === undefined ? {} : planColumns(t.plan)),
+    ...(t.attempt === undefined ? {} : { attempt: t.attempt })
+  }
   const row = await db
     .with('old', (qb) => qb.selectFrom('jobs').select(['id', 'state'])
       .where('id', '=', t.id).where('state', 'in', t.from).forUpdate())
@@ -117,6 +124,12 @@ export async function transitionJob (db: Db, t: Transition): Promise<Job | undef
     .selectFrom('moved').selectAll()
     .executeTakeFirst()
   return row === undefined ? undefined : toJob(row)
+}
+
+/** A job by id whatever its tenant: for the scheduler and executors' callbacks, never for tenant routes. */
+export async function getJobById (db: Db, id: string): Promise<(Job & { attempt: number }) | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst()
+  return row === undefined ? undefined : { ...toJob(row), attempt: row.attempt }
 }
 
 /** GPUs held by the planned segments of every planned, dispatched or running job. */

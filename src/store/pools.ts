@@ -12,7 +12,8 @@ function toPool (row: Selectable<PoolsTable>): Pool {
     wattsPerGpu: row.watts_per_gpu,
     pue: row.pue,
     executor: row.executor,
-    enabled: row.enabled
+    enabled: row.enabled,
+    embodiedGPerGpuHour: row.embodied_g_per_gpu_hour
   }
 }
 
@@ -26,6 +27,7 @@ function toRow (pool: Pool, now: Date): Insertable<PoolsTable> {
     pue: pool.pue,
     executor: JSON.stringify(pool.executor),
     enabled: pool.enabled,
+    embodied_g_per_gpu_hour: pool.embodiedGPerGpuHour ?? null,
     created_at: now,
     updated_at: now
   }
@@ -61,6 +63,7 @@ export async function updatePool (db: Db, name: string, patch: Partial<Omit<Pool
   if (patch.pue !== undefined) set.pue = patch.pue
   if (patch.executor !== undefined) set.executor = JSON.stringify(patch.executor)
   if (patch.enabled !== undefined) set.enabled = patch.enabled
+  if (patch.embodiedGPerGpuHour !== undefined) set.embodied_g_per_gpu_hour = patch.embodiedGPerGpuHour
   const row = await db.updateTable('pools').set(set).where('name', '=', name).returningAll().executeTakeFirst()
   return row === undefined ? undefined : toPool(row)
 }

@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, Transaction } from 'kysely'
-import type { ExecutorSpec, JobPlan, JobState, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, RunOutcome, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -16,6 +16,9 @@ export interface Database {
   job_segments: JobSegmentsTable
   job_events: JobEventsTable
   leases: LeasesTable
+  job_runs: JobRunsTable
+  measurements: MeasurementsTable
+  pool_tokens: PoolTokensTable
 }
 
 /** A timestamptz column with a database default (`now()`): optional on insert. */
@@ -62,6 +65,7 @@ export interface PoolsTable {
   enabled: boolean
   created_at: Date
   updated_at: Date
+  embodied_g_per_gpu_hour: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface ZonesTable {
@@ -109,6 +113,8 @@ export interface JobsTable {
   request_hash: string | null
   submitted_at: Date
   updated_at: Date
+  ledger: ColumnType<JobLedger | null, string | null | undefined, string | null>
+  attempt: ColumnType<number, number | undefined, number>
 }
 
 export interface JobSegmentsTable {
@@ -135,6 +141,43 @@ export interface LeasesTable {
   name: string
   holder: string
   expires_at: Date
+}
+
+export interface JobRunsTable {
+  job_id: string
+  attempt: number
+  pool: string
+  executor: ExecutorKind
+  ref: string | null
+  dispatched_at: Date
+  accepted_at: Date | null
+  started_at: Date | null
+  finished_at: Date | null
+  heartbeat_at: Date | null
+  progress: number | null
+  exit_code: number | null
+  energy_kwh: number | null
+  outcome: RunOutcome | null
+  detail: string | null
+}
+
+export interface MeasurementsTable {
+  id: GeneratedAlways<number>
+  job_id: string
+  attempt: number
+  at: Date
+  power_w: number | null
+  energy_kwh: number | null
+}
+
+export interface PoolTokensTable {
+  id: string
+  pool: string
+  name: string
+  prefix: string
+  token_hash: string
+  created_at: Date
+  revoked_at: Date | null
 }
 
 /** The first argument of every query function: the database or a transaction on it. */

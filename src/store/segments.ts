@@ -40,3 +40,10 @@ export async function listSegments (db: Db, jobId: string): Promise<Segment[]> {
     id: r.id, jobId: r.job_id, kind: r.kind, pool: r.pool, start: toInstant(r.start_at), end: toInstant(r.end_at)
   }))
 }
+
+/** Records an interval a job actually ran on a pool. */
+export async function insertActualSegment (db: Db, jobId: string, pool: string, interval: Interval): Promise<void> {
+  await db.insertInto('job_segments').values({
+    job_id: jobId, kind: 'actual', pool, start_at: toDate(interval.start), end_at: toDate(interval.end)
+  }).execute()
+}

@@ -61,6 +61,7 @@ export function pool (name: string, over: Partial<Pool> = {}): Pool {
     pue: 1.2,
     executor: { kind: 'agent' },
     enabled: true,
+    embodiedGPerGpuHour: null,
     ...over
   }
 }

@@ -12,15 +12,15 @@ describe(`pools, zones, intensity, leases (${backendName()})`, () => {
   const now = new Date(T0)
 
   it('inserts a pool once; a second insert of the name is refused', async () => {
-    expect(await insertPool(store().db, pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run' } }), now)).toBe(true)
+    expect(await insertPool(store().db, pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run', secretEnv: 'HOOK_SECRET' } }), now)).toBe(true)
     expect(await insertPool(store().db, pool('a', { gpuCount: 1 }), now)).toBe(false)
-    expect(await getPool(store().db, 'a')).toEqual(pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run' } }))
+    expect(await getPool(store().db, 'a')).toEqual(pool('a', { executor: { kind: 'webhook', url: 'https://x.test/run', secretEnv: 'HOOK_SECRET' } }))
     expect(await getPool(store().db, 'nope')).toBeUndefined()
   })
 
   it('updates some fields of a pool', async () => {
     await insertPool(store().db, pool('a'), now)
-    const patch = { gpuCount: 16, enabled: false, executor: { kind: 'slurm' as const, baseUrl: 'http://s', partition: 'gpu' } }
+    const patch = { gpuCount: 16, enabled: false, executor: { kind: 'slurm' as const, url: 'http://s', partition: 'gpu', user: 'root', tokenEnv: 'SLURM_JWT' } }
     const updated = await updatePool(store().db, 'a', patch, new Date(T0 + HOUR))
     expect(updated).toEqual(pool('a', patch))
     expect(await getPool(store().db, 'a')).toEqual(updated)

@@ -23,7 +23,7 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       requireScope(request, 'admin')
       const body = request.body
       if (!deps.providers.has(body.zone)) throw invalidField('zone', `unknown zone "${body.zone}"; configured zones: ${[...deps.providers.keys()].join(', ')}`)
-      const pool: PoolType = { ...body, enabled: body.enabled ?? true }
+      const pool: PoolType = { ...body, enabled: body.enabled ?? true, embodiedGPerGpuHour: body.embodiedGPerGpuHour ?? null }
       if (!await insertPool(deps.store.db, pool, new Date(deps.now()))) {
         throw new ApiError(409, 'pool-exists', `pool "${body.name}" already exists`, [{ field: 'name', message: 'already exists' }])
       }

@@ -1,0 +1,117 @@
+import type { Instant, Job, JobRun, RunOutcome } from '../core/types.js'
+import { getJobById, transitionJob } from '../store/jobs.js'
+import { getRun, insertMeasurement, updateRun } from '../store/runs.js'
+import { insertActualSegment, replacePlannedSegments } from '../store/segments.js'
+import type { Db } from '../store/schema.js'
+import type { Deps } from './deps.js'
+
+/**
+ * The run lifecycle shared by every executor: the agent API, webhook callbacks and Slurm polling
+ * all report through these functions, so states, events and the ledger's inputs are kept one way.
+ * Each takes the (job id, attempt) it reports on; a report about an attempt that is no longer the
+ * job's current one, or about a closed run, changes nothing and says so.
+ */
+
+/** Whether a report was applied, and whether the executor should stop the run (job cancelled or run superseded). */
+export interface ReportResult {
+  applied: boolean
+  cancel: boolean
+  job: Job | undefined
+}
+
+async function current (db: Db, jobId: string, attempt: number): Promise<{ job: Job & { attempt: number }, run: JobRun } | undefined> {
+  const job = await getJobById(db, jobId)
+  if (job === undefined || job.attempt !== attempt) return undefined
+  const run = await getRun(db, jobId, attempt)
+  return run === undefined ? undefined : { job, run }
+}
+
+/** The run has started at `at`: the job moves dispatched → running. Repeated reports are harmless. */
+export async function startRun (deps: Deps, jobId: string, attempt: number, at: Instant, now: Instant, ref?: string): Promise<ReportResult> {
+  return await deps.store.db.transaction().execute(async trx => {
+    const cur = await current(trx, jobId, attempt)
+    if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
+    await updateRun(trx, jobId, attempt, { startedAt: at, acceptedAt: at, heartbeatAt: now, ...(ref === undefined ? {} : { ref }) })
+    const moved = await transitionJob(trx, { id: jobId, from: ['dispatched'], to: 'running', at: new Date(now), reason: `started on ${cur.run.pool} at ${new Date(at).toISOString()}` })
+    const job = moved ?? cur.job
+    return { applied: true, cancel: job.state === 'cancelled', job }
+  })
+}
+
+/** A sign of life with progress (0..1) and, when measured, power now (W) and energy so far (kWh). */
+export async function heartbeatRun (
+  deps: Deps, jobId: string, attempt: number, now: Instant,
+  sample: { progress?: number | null, powerW?: number | null, energyKwh?: number | null }
+): Promise<ReportResult> {
+  return await deps.store.db.transaction().execute(async trx => {
+    const cur = await current(trx, jobId, attempt)
+    if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
+    await updateRun(trx, jobId, attempt, { heartbeatAt: now, ...(sample.progress === undefined || sample.progress === null ? {} : { progress: sample.progress }) })
+    const powerW = sample.powerW ?? null
+    const energyKwh = sample.energyKwh ?? null
+    if (powerW !== null || energyKwh !== null) {
+      await insertMeasurement(trx, { jobId, attempt, at: now, powerW, energyKwh })
+    }
+    return { applied: true, cancel: cur.job.state === 'cancelled', job: cur.job }
+  })
+}
+
+/** How a run ended, as reported. `energyKwh` is measured energy at the wall, or null (then estimated). */
+export interface RunEnd {
+  exitCode: number | null
+  startedAt: Instant | null
+  finishedAt: Instant
+  energyKwh: number | null
+  detail?: string | null
+  /** Default: `succeeded` for exit code 0, else `failed`. */
+  outcome?: RunOutcome
+}
+
+/**
+ * Closes the run, records the actual segment it ran, and moves the job to succeeded or failed (a
+ * cancelled job stays cancelled). Returns whether this call closed it.
+ */
+export async function finishRun (deps: Deps, jobId: string, attempt: number, end: RunEnd, now: Instant): Promise<ReportResult> {
+  return await deps.store.db.transaction().execute(async trx => {
+    const cur = await current(trx, jobId, attempt)
+    if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: false, job: cur?.job }
+    const outcome = cur.job.state === 'cancelled' ? 'cancelled' : end.outcome ?? (end.exitCode === 0 ? 'succeeded' : 'failed')
+    const startedAt = cur.run.startedAt ?? end.startedAt
+    await updateRun(trx, jobId, attempt, {
+      ...(startedAt === null ? {} : { startedAt }),
+      finishedAt: end.finishedAt,
+      exitCode: end.exitCode,
+      energyKwh: end.energyKwh,
+      outcome,
+      detail: end.detail ?? null
+    })
+    if (startedAt !== null && end.finishedAt > startedAt) {
+      await insertActualSegment(trx, jobId, cur.run.pool, { start: startedAt, end: end.finishedAt })
+    }
+    let job: Job | undefined = cur.job
+    if (outcome === 'succeeded' || outcome === 'failed') {
+      const reason = outcome === 'succeeded'
+        ? `finished on ${cur.run.pool} with exit code 0`
+        : `failed on ${cur.run.pool}: ${end.detail ?? `exit code ${end.exitCode ?? 'unknown'}`}`
+      job = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: outcome, at: new Date(now), reason, data: { exitCode: end.exitCode, energyKwh: end.energyKwh } }) ?? job
+      await replacePlannedSegments(trx, jobId, cur.run.pool, [])
+    }
+    return { applied: true, cancel: false, job }
+  })
+}
+
+/**
+ * The run is gone without a result (its agent stopped heart-beating, or the executor lost it): it is
+ * closed as `lost` and the job goes back to `pending`, so the next tick plans it again within its
+ * deadline (or fails it with the cause when it no longer fits).
+ */
+export async function loseRun (deps: Deps, jobId: string, attempt: number, reason: string, now: Instant): Promise<boolean> {
+  return await deps.store.db.transaction().execute(async trx => {
+    const cur = await current(trx, jobId, attempt)
+    if (cur === undefined || cur.run.outcome !== null) return false
+    await updateRun(trx, jobId, attempt, { outcome: 'lost', finishedAt: now, detail: reason })
+    const moved = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: 'pending', at: new Date(now), reason, plan: null })
+    await replacePlannedSegments(trx, jobId, cur.run.pool, [])
+    return moved !== undefined
+  })
+}

@@ -1,0 +1,96 @@
+import type { ExecutorKind, Instant, JobRun, RunOutcome } from '../core/types.js'
+import { toDate, toInstant, toInstantOrNull } from './convert.js'
+import type { Db, JobRunsTable } from './schema.js'
+import type { Selectable, Updateable } from 'kysely'
+
+function toRun (r: Selectable<JobRunsTable>): JobRun {
+  return {
+    jobId: r.job_id,
+    attempt: r.attempt,
+    pool: r.pool,
+    executor: r.executor,
+    ref: r.ref,
+    dispatchedAt: toInstant(r.dispatched_at),
+    acceptedAt: toInstantOrNull(r.accepted_at),
+    startedAt: toInstantOrNull(r.started_at),
+    finishedAt: toInstantOrNull(r.finished_at),
+    heartbeatAt: toInstantOrNull(r.heartbeat_at),
+    progress: r.progress,
+    exitCode: r.exit_code,
+    energyKwh: r.energy_kwh,
+    outcome: r.outcome,
+    detail: r.detail
+  }
+}
+
+/** Opens run `attempt` of a job; a second insert of the same (job, attempt) does nothing. */
+export async function insertRun (db: Db, run: { jobId: string, attempt: number, pool: string, executor: ExecutorKind, at: Instant }): Promise<void> {
+  await db.insertInto('job_runs').values({
+    job_id: run.jobId, attempt: run.attempt, pool: run.pool, executor: run.executor, dispatched_at: toDate(run.at)
+  }).onConflict(oc => oc.columns(['job_id', 'attempt']).doNothing()).execute()
+}
+
+/** One run of a job. */
+export async function getRun (db: Db, jobId: string, attempt: number): Promise<JobRun | undefined> {
+  const row = await db.selectFrom('job_runs').selectAll().where('job_id', '=', jobId).where('attempt', '=', attempt).executeTakeFirst()
+  return row === undefined ? undefined : toRun(row)
+}
+
+/** Every run of a job, first attempt first. */
+export async function listRuns (db: Db, jobId: string): Promise<JobRun[]> {
+  const rows = await db.selectFrom('job_runs').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute()
+  return rows.map(toRun)
+}
+
+/** What may change on an open run; instants in epoch ms. */
+export interface RunPatch {
+  ref?: string | null
+  acceptedAt?: Instant
+  startedAt?: Instant
+  finishedAt?: Instant
+  heartbeatAt?: Instant
+  progress?: number | null
+  exitCode?: number | null
+  energyKwh?: number | null
+  outcome?: RunOutcome
+  detail?: string | null
+}
+
+/**
+ * Changes an open run (one without an outcome); `startedAt` and `acceptedAt` are kept if already
+ * set. Returns the run as changed, or undefined when it is closed or absent.
+ */
+export async function updateRun (db: Db, jobId: string, attempt: number, patch: RunPatch): Promise<JobRun | undefined> {
+  const set: Updateable<JobRunsTable> = {}
+  if (patch.ref !== undefined) set.ref = patch.ref
+  if (patch.finishedAt !== undefined) set.finished_at = toDate(patch.finishedAt)
+  if (patch.heartbeatAt !== undefined) set.heartbeat_at = toDate(patch.heartbeatAt)
+  if (patch.progress !== undefined) set.progress = patch.progress
+  if (patch.exitCode !== undefined) set.exit_code = patch.exitCode
+  if (patch.energyKwh !== undefined) set.energy_kwh = patch.energyKwh
+  if (patch.outcome !== undefined) set.outcome = patch.outcome
+  if (patch.detail !== undefined) set.detail = patch.detail
+  const row = await db.updateTable('job_runs')
+    .set(eb => ({
+      ...set,
+      ...(patch.startedAt === undefined ? {} : { started_at: eb.fn.coalesce('started_at', eb.val(toDate(patch.startedAt))) }),
+      ...(patch.acceptedAt === undefined ? {} : { accepted_at: eb.fn.coalesce('accepted_at', eb.val(toDate(patch.acceptedAt))) })
+    }))
+    .where('job_id', '=', jobId).where('attempt', '=', attempt).where('outcome', 'is', null)
+    .returningAll().executeTakeFirst()
+  return row === undefined ? undefined : toRun(row)
+}
+
+/** Appends an energy sample of a run: power now (W) and/or the energy so far (kWh). */
+export async function insertMeasurement (db: Db, m: { jobId: string, attempt: number, at: Instant, powerW: number | null, energyKwh: number | null }): Promise<void> {
+  await db.insertInto('measurements').values({
+    job_id: m.jobId, attempt: m.attempt, at: toDate(m.at), power_w: m.powerW, energy_kwh: m.energyKwh
+  }).execute()
+}
+
+/** A run's samples, oldest first. */
+export async function listMeasurements (db: Db, jobId: string, attempt: number): Promise<Array<{ at: Instant, powerW: number | null, energyKwh: number | null }>> {
+  const rows = await db.selectFrom('measurements').select(['at', 'power_w', 'energy_kwh'])
+    .where('job_id', '=', jobId).where('attempt', '=', attempt).orderBy('at').orderBy('id').execute()
+  return rows.map(r => ({ at: toInstant(r.at), powerW: r.power_w, energyKwh: r.energy_kwh }))
+}
