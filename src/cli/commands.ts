@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js'
 import { ensureAdminKey, prepareStore, serve } from '../main.js'
 import { createApiKey } from '../store/api-keys.js'
 import { createTenant, findTenantByName } from '../store/tenants.js'
+import { agentCommand } from './agent.js'
 import { openapiDocument } from './openapi.js'
 import { simulateCommand } from './simulate.js'
 
@@ -18,6 +19,9 @@ const USAGE = `usage: greenshift <command>
                                 print, write, or check for drift the OpenAPI document
   simulate --intensity ZONE=FILE --jobs FILE [...]
                                 replay jobs on real intensity data: baseline vs planned vs oracle
+  agent --server URL --pool NAME [--token T] [--gpus 0,1] [--once] [...]
+                                on a GPU host: pull the pool's jobs, run them, report exit code and
+                                measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN)
 `
 
 const SCOPES = new Set(['submit', 'read', 'admin'])
@@ -85,6 +89,8 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
       return await openapi([sub, ...rest].filter((a): a is string => a !== undefined), out)
     case 'simulate':
       return simulateCommand([sub, ...rest].filter((a): a is string => a !== undefined), { out })
+    case 'agent':
+      return await agentCommand([sub, ...rest].filter((a): a is string => a !== undefined), env)
     case 'help': case '--help': case '-h': case undefined:
       out(USAGE)
       return command === undefined ? 2 : 0

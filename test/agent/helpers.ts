@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { delimiter, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The directory holding the fake nvidia-smi. */
+export const FAKE_BIN = resolve(fileURLToPath(new URL('../fixtures/bin', import.meta.url)))
+
+/** The test process's environment with the fake nvidia-smi first on PATH, plus `extra`. */
+export function fakeSmiEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${FAKE_BIN}${delimiter}${process.env.PATH ?? ''}`, ...extra }
+}
+
+/** One request the fake API received. */
+export interface Received {
+  path: string
+  authorization: string | undefined
+  body: Record<string, unknown>
+}
+
+/** What the fake answers: a status and a JSON body (none for 204). */
+export interface Answer {
+  status: number
+  body?: unknown
+}
+
+/** A loopback server speaking the agent API as the test scripts it. */
+export interface FakeApi {
+  url: string
+  received: Received[]
+  /** The bodies received on paths ending in `suffix`. */
+  bodies: (suffix: string) => Array<Record<string, unknown>>
+  close: () => Promise<void>
+}
+
+async function readBody (req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = ''
+  for await (const chunk of req) text += String(chunk)
+  return text === '' ? {} : JSON.parse(text) as Record<string, unknown>
+}
+
+/** Starts the fake on 127.0.0.1; `answer` decides each reply (problem+json for errors, as the server does). */
+export async function fakeApi (answer: (req: Received) => Answer | Promise<Answer>): Promise<FakeApi> {
+  const received: Received[] = []
+  const server = createServer((req, res) => {
+    void (async () => {
+      const r: Received = { path: req.url ?? '', authorization: req.headers.authorization, body: await readBody(req) }
+      received.push(r)
+      const { status, body } = await answer(r)
+      const type = status >= 400 ? 'application/problem+json' : 'application/json'
+      if (body === undefined) res.writeHead(status).end()
+      else res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body))
+    })()
+  })
+  await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    bodies: suffix => received.filter(r => r.path.endsWith(suffix)).map(r => r.body),
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>(done => server.close(() => done()))
+    }
+  }
+}
+
+/** A claim reply for a job running `command`; heartbeats every 0.1 s so tests see several within a second. */
+export function claimReply (id: string, command: string[] | null, extra: Record<string, unknown> = {}): Answer {
+  return {
+    status: 200,
+    body: {
+      job: { id, attempt: 1, name: 'test job', command, payload: { lr: 0.001 }, gpus: 2, durationMinutes: 60, deadline: '2030-01-01T00:00:00.000Z', labels: {}, ...extra },
+      heartbeatSeconds: 0.1
+    }
+  }
+}
+
+/** Resolves when `check` holds, polling every 20 ms; rejects after `ms` (a bound, not a wait for time to pass). */
+export async function until (check: () => boolean, ms = 10_000): Promise<void> {
+  const limit = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > limit) throw new Error(`condition not met within ${ms} ms`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
