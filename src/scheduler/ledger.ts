@@ -1,0 +1,164 @@
+import { computeLedger, coveredMs, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
+import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type Series } from '../core/types.js'
+import { appendEvent } from '../store/events.js'
+import { latestPoints } from '../store/intensity.js'
+import { jobsNeedingLedger, setLedger, type LedgerWork } from '../store/ledger.js'
+import { listPools } from '../store/pools.js'
+import type { Deps } from './deps.js'
+import { actualSeries, forecastSeries } from './forecasts.js'
+
+/** What one `refreshLedgers` pass did. */
+export interface LedgerRefresh {
+  /** Ledgers written, provisional or final. */
+  computed: number
+  /** Of those, the ones now final (actual intensity covers both intervals). */
+  final: number
+  /** Jobs left for a later pass: no plan, a pool gone, or no intensity at all for an interval. */
+  skipped: number
+  /** Jobs whose refresh threw (logged). */
+  failed: number
+}
+
+/** At most this many jobs a pass: one pass stays short even after an outage left many ledgers due. */
+const BATCH = 100
+/** A provisional ledger is recomputed at most this often: the tick fetches a zone's actuals every 30 min by default. */
+const RECHECK_MS = 30 * MINUTE_MS
+const DAY_MS = 24 * HOUR_MS
+
+/**
+ * Provider answers of this pass by zone and interval, so an interval is asked for once; and the
+ * zones whose answer fell short, which are not asked again this pass: a provider that is down or
+ * has not published yet costs one 5 s timeout per zone, not one per job.
+ */
+interface Asked {
+  answers: Map<string, Promise<Series>>
+  short: Set<string>
+}
+
+/**
+ * The scheduler's ledger step: computes the ledger of every job whose run has closed and whose
+ * ledger is missing, and recomputes provisional ones (at most every 30 min) until actual intensity
+ * covers them, for as long as intensity is retained (`planning.retentionDays`). Appends a `ledger`
+ * event when a job first gets one and when it becomes final. One job's failure is logged and never
+ * stops the others.
+ */
+export async function refreshLedgers (deps: Deps, now: Instant, limit = BATCH): Promise<LedgerRefresh> {
+  const counts: LedgerRefresh = { computed: 0, final: 0, skipped: 0, failed: 0 }
+  const db = deps.store.db
+  const work = await jobsNeedingLedger(db, limit, {
+    computedBefore: now - RECHECK_MS,
+    finishedAfter: now - deps.config.planning.retentionDays * DAY_MS
+  })
+  if (work.length === 0) return counts
+  const pools = new Map((await listPools(db)).map(p => [p.name, p]))
+  const asked: Asked = { answers: new Map(), short: new Set() }
+  for (const w of work) {
+    try {
+      const outcome = await ledgerFor(deps, w, pools, asked, now)
+      if (!outcome.ok) {
+        counts.skipped++
+        deps.log.info({ jobId: w.job.id, reason: outcome.reason, detail: outcome.detail }, 'ledger not computed yet')
+        continue
+      }
+      await record(deps, w, outcome.ledger, now)
+      counts.computed++
+      if (!outcome.ledger.provisional) counts.final++
+    } catch (err) {
+      counts.failed++
+      deps.log.warn({ jobId: w.job.id, err: err instanceof Error ? err.message : String(err) }, 'ledger refresh failed')
+    }
+  }
+  return counts
+}
+
+type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool', detail: string }
+
+async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, asked: Asked, now: Instant): Promise<Outcome> {
+  const { job, run } = w
+  const plan = job.plan
+  if (plan === null) return { ok: false, reason: 'no-plan', detail: `job ${job.id} has no plan to take its expected figure and baseline from` }
+  const runPool = pools.get(run.pool)
+  const baselinePool = pools.get(plan.baseline.pool)
+  if (runPool === undefined || baselinePool === undefined) {
+    return { ok: false, reason: 'unknown-pool', detail: `pool ${runPool === undefined ? run.pool : plan.baseline.pool} is not known` }
+  }
+  const { startedAt: start, finishedAt: end } = run
+  if (start === null || end === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
+  const baselineSpan = { start: plan.baseline.start, end: plan.baseline.start + end - start }
+  // The baseline first: it is usually the earlier interval, the one a provider has published, so a
+  // run too recent for actuals does not mark the zone short before the baseline was asked for.
+  const baselineZone = await intensity(deps, baselinePool.zone, baselineSpan, asked, now)
+  const runZone = await intensity(deps, runPool.zone, { start, end }, asked, now)
+  return computeLedger({
+    plan,
+    run: { pool: runPool, start, end, energyKwh: run.energyKwh },
+    baselinePool,
+    power: {
+      gpus: job.gpus,
+      durationMs: job.durationMinutes * MINUTE_MS,
+      wattsPerGpu: job.wattsPerGpu ?? undefined,
+      energyKwh: job.energyKwh ?? undefined
+    },
+    runZone,
+    baselineZone,
+    now
+  })
+}
+
+/**
+ * A zone's intensity over `span`: the stored actuals of the zone's signal; when they do not cover
+ * it, what the provider (or the store, see `actualSeries`) answers, if that covers more;
+ * and the stored forecast for whatever is still uncovered.
+ */
+async function intensity (deps: Deps, zone: string, span: Interval, asked: Asked, now: Instant): Promise<ZoneIntensity> {
+  const signal = deps.providers.get(zone)?.signal ?? 'average'
+  const rows = await latestPoints(deps.store.db, zone, 'actual', span.start, span.end, signal)
+  const sources = [...new Set(rows.map(r => r.source))]
+  let actual: Series = { zone, signal, source: sources.length > 0 ? sources.join('+') : 'none', points: rows }
+  const whole = span.end - span.start
+  if (coveredMs(actual.points, span, now) < whole && !asked.short.has(zone)) {
+    const key = `${zone} ${span.start} ${span.end}`
+    const answer = asked.answers.get(key) ?? actualSeries(deps, zone, span.start, span.end)
+    asked.answers.set(key, answer)
+    const fetched = await answer
+    const covered = coveredMs(fetched.points, span, now)
+    if (covered < whole) asked.short.add(zone)
+    if (covered > coveredMs(actual.points, span, now)) actual = fetched
+  }
+  const forecast = coveredMs(actual.points, span, now) < whole
+    ? await forecastSeries(deps, zone, span.start, span.end, now)
+    : { zone, signal: actual.signal, source: 'none', points: [] }
+  return { actual, forecast }
+}
+
+/** Stores the ledger; the first one and the first final one are also events in the job's history. */
+async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now: Instant): Promise<void> {
+  const first = w.ledger === null
+  const becameFinal = !ledger.provisional && (w.ledger?.provisional ?? true)
+  await deps.store.db.transaction().execute(async trx => {
+    await setLedger(trx, w.job.id, ledger)
+    if (first || becameFinal) {
+      await appendEvent(trx, { jobId: w.job.id, at: new Date(now), type: 'ledger', reason: summary(ledger), data: eventData(ledger) })
+    }
+  })
+}
+
+const g = (grams: number | null) => grams === null ? 'n/a' : `${(Math.round(grams * 10) / 10).toFixed(1)} g`
+
+function summary (l: JobLedger): string {
+  return `${l.provisional ? 'provisional' : 'final'} ledger: actual ${g(l.actual.grams)} (${l.actual.source}), ` +
+    `baseline ${g(l.baseline.grams)} (${l.baseline.source}), avoided ${g(l.avoidedGrams)}, ` +
+    `${(Math.round(l.energyKwh * 1000) / 1000).toString()} kWh ${l.energyMethod}, ${l.actual.signal} signal`
+}
+
+function eventData (l: JobLedger) {
+  return {
+    provisional: l.provisional,
+    energyKwh: l.energyKwh,
+    energyMethod: l.energyMethod,
+    actualGrams: l.actual.grams,
+    baselineGrams: l.baseline.grams,
+    avoidedGrams: l.avoidedGrams,
+    signal: l.actual.signal
+  }
+}
