@@ -22,6 +22,10 @@ export interface PlanningConfig {
   readonly forecastHorizonHours: number
   /** Stored intensity (forecasts and actuals) ending longer ago than this is pruned, days. */
   readonly retentionDays: number
+  /** Hysteresis of re-planning: a planned job moves only if it saves more than this many grams CO2e… */
+  readonly replanMinGrams: number
+  /** …and more than this % of its current expected emissions. */
+  readonly replanMinPercent: number
 }
 
 /** The validated, frozen configuration of one greenshift process. */
@@ -36,7 +40,14 @@ export interface Config {
   readonly configPath?: string
   readonly adminKey?: string
   readonly logLevel: LogLevel
-  readonly tickSeconds: number
+  /** Interval of the scheduler loop, ms (GREENSHIFT_TICK_MS, or GREENSHIFT_TICK_SECONDS × 1000). */
+  readonly tickMs: number
+  /** Whether this process runs the scheduler loop (GREENSHIFT_SCHEDULER=off serves the API only). */
+  readonly scheduler: boolean
+  /** The URL executors call back on (webhook receivers), without a trailing slash. */
+  readonly publicUrl: string
+  /** An agent silent for this long has lost its job, which goes back to planning, seconds. */
+  readonly agentTimeoutSeconds: number
   /** Zone name → provider settings, in file order. */
   readonly zones: Readonly<Record<string, ZoneConfig>>
   readonly pools: Pool[]
@@ -105,8 +116,15 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
     // Never echo the key: it would land in logs.
     adminKey: envMatch(issues, 'GREENSHIFT_ADMIN_KEY', get('GREENSHIFT_ADMIN_KEY'), /^gs_[A-Za-z0-9_-]{24,}$/, 'must be "gs_" followed by at least 24 letters, digits, "_" or "-"'),
     logLevel: envLogLevel(issues, get('LOG_LEVEL')),
-    // 1 s to 86,400 s (a day): a tick is one scheduler pass (refresh, plan, dispatch).
-    tickSeconds: envInteger(issues, 'GREENSHIFT_TICK_SECONDS', get('GREENSHIFT_TICK_SECONDS'), 60, 1, 86_400),
+    // 100 ms to a day: a tick is one scheduler pass (refresh, re-plan, plan, dispatch, collect).
+    tickMs: get('GREENSHIFT_TICK_MS') !== undefined
+      ? envInteger(issues, 'GREENSHIFT_TICK_MS', get('GREENSHIFT_TICK_MS'), 5000, 100, 86_400_000)
+      : envInteger(issues, 'GREENSHIFT_TICK_SECONDS', get('GREENSHIFT_TICK_SECONDS'), 5, 1, 86_400) * 1000,
+    scheduler: envChoice(issues, 'GREENSHIFT_SCHEDULER', get('GREENSHIFT_SCHEDULER'), ['on', 'off'], 'on') === 'on',
+    publicUrl: (envMatch(issues, 'GREENSHIFT_PUBLIC_URL', get('GREENSHIFT_PUBLIC_URL'), /^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL') ??
+      `http://127.0.0.1:${get('PORT') ?? 8080}`).replace(/\/+$/, ''),
+    // Agents beat every 15 s: four missed beats is a lost agent, not a slow network.
+    agentTimeoutSeconds: envInteger(issues, 'GREENSHIFT_AGENT_TIMEOUT_SECONDS', get('GREENSHIFT_AGENT_TIMEOUT_SECONDS'), 60, 10, 86_400),
     ...file,
     secrets: new Secrets(secrets)
   }
@@ -119,6 +137,12 @@ function envInteger (issues: string[], name: string, text: string | undefined, f
   const n = Number(text)
   if (!/^\d+$/.test(text) || n < min || n > max) issues.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`)
   return n
+}
+
+function envChoice (issues: string[], name: string, text: string | undefined, choices: readonly string[], fallback: string): string {
+  if (text === undefined) return fallback
+  if (!choices.includes(text)) issues.push(`${name} must be one of ${choices.join(', ')}, got "${text}"`)
+  return text
 }
 
 function envMatch (issues: string[], name: string, text: string | undefined, pattern: RegExp, rule: string): string | undefined {
@@ -134,7 +158,7 @@ function envLogLevel (issues: string[], text: string | undefined): LogLevel {
 
 type FileSettings = Pick<Config, 'zones' | 'pools' | 'planning'>
 /** Stands in for a file that could not be read, whose problem is already recorded. */
-const EMPTY_FILE: FileSettings = { zones: {}, pools: [], planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 } }
+const EMPTY_FILE: FileSettings = { zones: {}, pools: [], planning: { safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14, replanMinGrams: 50, replanMinPercent: 5 } }
 
 function readConfigFile (path: string, readFile: ReadTextFile, issues: string[], ctx: (baseDir: string) => SpecContext): FileSettings | undefined {
   const prefix = `GREENSHIFT_CONFIG ${path}`
@@ -160,6 +184,9 @@ const MARGIN: NumberRule = { min: 0, max: 1440, integer: false, rule: 'must be a
 const HORIZON: NumberRule = { min: 1, max: 720, integer: true, rule: 'must be an integer from 1 to 720' }
 // A week is the least that rebuilds a "same hour last week" profile; past 10 years the table only grows.
 const RETENTION: NumberRule = { min: 7, max: 3650, integer: true, rule: 'must be an integer from 7 to 3650' }
+// Moving a job for a few grams churns Slurm queues and event logs for nothing; 50 g ≈ 0.1 kWh on a dirty grid.
+const REPLAN_GRAMS: NumberRule = { min: 0, max: 1_000_000, integer: false, rule: 'must be a number from 0 to 1000000' }
+const REPLAN_PERCENT: NumberRule = { min: 0, max: 100, integer: false, rule: 'must be a number from 0 to 100' }
 const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled', 'embodiedGPerGpuHour']
@@ -171,14 +198,16 @@ function parseFile (raw: unknown, c: JsonChecker, ctx: SpecContext): FileSetting
   const top = c.object(raw, 'config', ['zones', 'pools', 'planning']) ?? {}
   const { zones, names } = parseZones(c, top.zones, ctx)
   const pools = parsePools(c, top.pools, names && new Set(names), ctx)
-  const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours', 'retentionDays']) ?? {}
+  const planning = c.object(top.planning ?? {}, 'planning', ['safetyMarginMinutes', 'forecastHorizonHours', 'retentionDays', 'replanMinGrams', 'replanMinPercent']) ?? {}
   return {
     zones,
     pools,
     planning: {
       safetyMarginMinutes: c.number(planning, 'safetyMarginMinutes', 'planning', MARGIN, 10),
       forecastHorizonHours: c.number(planning, 'forecastHorizonHours', 'planning', HORIZON, 48),
-      retentionDays: c.number(planning, 'retentionDays', 'planning', RETENTION, 14)
+      retentionDays: c.number(planning, 'retentionDays', 'planning', RETENTION, 14),
+      replanMinGrams: c.number(planning, 'replanMinGrams', 'planning', REPLAN_GRAMS, 50),
+      replanMinPercent: c.number(planning, 'replanMinPercent', 'planning', REPLAN_PERCENT, 5)
     }
   }
 }

@@ -41,11 +41,11 @@ export async function serve (env: NodeJS.ProcessEnv): Promise<{ close: () => Pro
   const providers = buildProviders(config)
   const store = await prepareStore(config, log, new Date(), providers)
   await ensureAdminKey(store, config.adminKey, line => process.stdout.write(line + '\n'))
-  const deps: Deps = { store, config, providers, zoneStatus: new Map(), log, metrics: createMetrics() }
+  const deps: Deps = { store, config, providers, zoneStatus: new Map(), log, metrics: createMetrics(), env }
   let ready = false
   const app = await buildApp({ ...deps, now: Date.now, ready: () => ready }, { logger: log })
   const url = await app.listen({ port: config.port, host: config.host })
-  const loop = startLoop(deps, `${hostname()}:${process.pid}`, config.tickSeconds * 1000)
+  const loop = config.scheduler ? startLoop(deps, `${hostname()}:${process.pid}`, config.tickMs) : undefined
   ready = true
   log.info({ url, database: store.kind, zones: [...deps.providers.keys()], pools: config.pools.length }, 'greenshift serving')
   return {
@@ -53,7 +53,7 @@ export async function serve (env: NodeJS.ProcessEnv): Promise<{ close: () => Pro
     close: async () => {
       ready = false
       await app.close()
-      await loop.stop()
+      await loop?.stop()
       await store.close()
     }
   }

@@ -33,11 +33,11 @@ describe('loadConfig defaults', () => {
   const config = loadConfig({})
 
   it('fills every setting from the environment defaults', () => {
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './.greenshift', logLevel: 'info', tickSeconds: 60 })
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './.greenshift', logLevel: 'info', tickMs: 5000, scheduler: true, publicUrl: 'http://127.0.0.1:8080', agentTimeoutSeconds: 60 })
     expect(config.databaseUrl).toBeUndefined()
     expect(config.adminKey).toBeUndefined()
     expect(config.configPath).toBeUndefined()
-    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 })
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14, replanMinGrams: 50, replanMinPercent: 5 })
   })
 
   it('replays 2022 in at least seven zones and has pools of several GPU models in several zones', () => {
@@ -85,9 +85,15 @@ describe('loadConfig environment', () => {
     })
     expect(config).toMatchObject({
       port: 9090, host: '127.0.0.1', databaseUrl: 'postgres://gs:pw@db:5432/gs', dataDir: 'memory://',
-      adminKey: KEY, logLevel: 'debug', tickSeconds: 15, configPath: undefined
+      adminKey: KEY, logLevel: 'debug', tickMs: 15_000, configPath: undefined
     })
     expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' })).toMatchObject({ port: 8080, logLevel: 'info' })
+    expect(loadConfig({ GREENSHIFT_TICK_MS: '250', GREENSHIFT_SCHEDULER: 'off', GREENSHIFT_PUBLIC_URL: 'https://gs.example/', GREENSHIFT_AGENT_TIMEOUT_SECONDS: '45' }))
+      .toMatchObject({ tickMs: 250, scheduler: false, publicUrl: 'https://gs.example', agentTimeoutSeconds: 45 })
+    expect(issues(() => loadConfig({ GREENSHIFT_SCHEDULER: 'maybe', GREENSHIFT_TICK_MS: '5' }))).toEqual([
+      'GREENSHIFT_TICK_MS must be an integer from 100 to 86400000, got "5"',
+      'GREENSHIFT_SCHEDULER must be one of on, off, got "maybe"'
+    ])
   })
 
   it.each([
@@ -123,7 +129,7 @@ describe('loadConfig file', () => {
     expect(config.pools[2]?.executor).toEqual({ kind: 'slurm', url: 'http://slurm:6820', partition: 'gpu', user: 'root', tokenEnv: 'SLURM_JWT' })
     expect(config.secrets.get('SLURM_JWT')).toBe('jwt-test')
     expect(config.secrets.get('LAB_HOOK_SECRET')).toBe('whsec-test')
-    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14 })
+    expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14, replanMinGrams: 50, replanMinPercent: 5 })
   })
 
   it('names the file and the path, as in pools[2].gpuCount', () => {
@@ -171,7 +177,7 @@ describe('loadConfig file', () => {
     ['bad margin', f => { f.planning.safetyMarginMinutes = -1 }, 'planning.safetyMarginMinutes must be a number from 0 to 1440'],
     ['bad planning horizon', f => { f.planning.forecastHorizonHours = 1000 }, 'planning.forecastHorizonHours must be an integer from 1 to 720'],
     ['bad retention', f => { f.planning.retentionDays = 3 }, 'planning.retentionDays must be an integer from 7 to 3650'],
-    ['unknown planning key', f => { f.planning.horizon = 1 }, 'planning.horizon is not a known key (expected safetyMarginMinutes, forecastHorizonHours, retentionDays)']
+    ['unknown planning key', f => { f.planning.horizon = 1 }, 'planning.horizon is not a known key (expected safetyMarginMinutes, forecastHorizonHours, retentionDays, replanMinGrams, replanMinPercent)']
   ]
 
   it.each(cases)('rejects %s', (_what, mutate, message) => {

@@ -210,6 +210,11 @@ export interface JobRun {
 export interface LedgerFigure {
   grams: number
   signal: Signal
+  /**
+   * Where the intensity came from. Expected: the plan's forecast source as stored. Baseline and
+   * actual, by part: `actual:<source>`, `forecast:<source>` (or `fallback:<source>` for the labelled
+   * fallback profile), joined with ` + ` when actuals cover part and the stored forecast the rest.
+   */
   source: string
   method: 'expected' | 'measured' | 'estimated'
   /** True while actual intensity does not yet cover the interval it prices. */
@@ -226,9 +231,11 @@ export interface JobLedger {
   runMs: number
   expected: LedgerFigure
   baseline: LedgerFigure & { pool: string, zone: string, start: Instant }
-  actual: LedgerFigure & { pool: string, zone: string }
-  /** baseline − actual, grams CO2e. */
-  avoidedGrams: number
+  actual: LedgerFigure & { pool: string, zone: string, start: Instant, end: Instant }
+  /** baseline − actual, grams CO2e; null when the two rest on different signals (see `avoidedNote`). */
+  avoidedGrams: number | null
+  /** Why `avoidedGrams` is null; null when it is set. */
+  avoidedNote: string | null
   provisional: boolean
   /** gCO2e of manufacturing the GPUs for the run's GPU-hours; null when the pool sets no figure. */
   embodiedGrams: number | null

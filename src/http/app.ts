@@ -8,11 +8,14 @@ import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
 import { installValidation } from './validation.js'
+import { agentRoutes } from './routes/agent.js'
+import { callbackRoutes } from './routes/callbacks.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { poolRoutes } from './routes/pools.js'
 import { quoteRoutes } from './routes/quotes.js'
+import { reportRoutes } from './routes/reports.js'
 import { zoneRoutes } from './routes/zones.js'
 
 export interface AppDeps extends Deps {
@@ -51,6 +54,10 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
     await v1.register(quoteRoutes(deps))
     await v1.register(poolRoutes(deps))
     await v1.register(zoneRoutes(deps))
+    await v1.register(reportRoutes(deps))
   }, { prefix: '/v1' })
+  // Agents authenticate with pool tokens, not API keys: their own plugin, their own hook.
+  await app.register(agentRoutes(deps), { prefix: '/v1' })
+  await app.register(callbackRoutes(deps), { prefix: '/v1' })
   return app
 }

@@ -1,4 +1,5 @@
-import type { Instant, Job, JobPlan } from '../core/types.js'
+import type { Instant, Job, JobPlan, JobRun } from '../core/types.js'
+import type { Segment } from '../store/segments.js'
 import type { QuoteOption } from '../scheduler/quote.js'
 
 /** An instant as the API shows it: RFC 3339, UTC. */
@@ -57,4 +58,28 @@ export function presentJob (job: Job) {
 
 export function presentOption (o: QuoteOption) {
   return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: g(o.grams), usesFallback: o.usesFallback }
+}
+
+/** A run (one hand-over to an executor) as the API shows it. */
+export function presentRun (r: JobRun) {
+  return {
+    attempt: r.attempt,
+    pool: r.pool,
+    executor: r.executor,
+    ref: r.ref,
+    dispatchedAt: iso(r.dispatchedAt),
+    acceptedAt: isoOrNull(r.acceptedAt),
+    startedAt: isoOrNull(r.startedAt),
+    finishedAt: isoOrNull(r.finishedAt),
+    heartbeatAt: isoOrNull(r.heartbeatAt),
+    progress: r.progress,
+    exitCode: r.exitCode,
+    energyKwh: r.energyKwh === null ? null : Math.round(r.energyKwh * 1000) / 1000,
+    outcome: r.outcome,
+    detail: r.detail
+  }
+}
+
+export function presentSegment (s: Segment) {
+  return { kind: s.kind, pool: s.pool, start: iso(s.start), end: iso(s.end) }
 }

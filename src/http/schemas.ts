@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { Ledger } from './present-ledger.js'
 
 /** RFC 3339 instant with an explicit offset; parsed to epoch ms by the routes. */
 const DateTime = (description: string) => Type.String({ format: 'date-time', description })
@@ -99,9 +100,36 @@ export const JobEvent = Type.Object({
   reason: Type.String()
 })
 
+export const JobRun = Type.Object({
+  attempt: Type.Integer(),
+  pool: Type.String(),
+  executor: Type.String({ description: 'agent, webhook or slurm' }),
+  ref: Nullable(Type.String({ description: 'the executor\'s id for the run: Slurm job id, agent name' })),
+  dispatchedAt: Type.String({ format: 'date-time' }),
+  acceptedAt: Nullable(Type.String({ format: 'date-time' })),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  heartbeatAt: Nullable(Type.String({ format: 'date-time' })),
+  progress: Nullable(Type.Number()),
+  exitCode: Nullable(Type.Integer()),
+  energyKwh: Nullable(Type.Number({ description: 'energy measured by the executor, kWh at the wall' })),
+  outcome: Nullable(Type.String({ description: 'succeeded, failed, cancelled or lost; null while open' })),
+  detail: Nullable(Type.String())
+})
+
+export const JobSegment = Type.Object({
+  kind: Type.String({ description: 'planned (current plan) or actual (what ran)' }),
+  pool: Type.String(),
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' })
+})
+
 export const JobDetail = Type.Object({
   ...Job.properties,
-  events: Type.Array(JobEvent)
+  events: Type.Array(JobEvent),
+  runs: Type.Array(JobRun, { description: 'each hand-over to an executor, first attempt first' }),
+  segments: Type.Array(JobSegment),
+  ledger: Nullable(Ledger)
 })
 
 export const JobPage = Type.Object({

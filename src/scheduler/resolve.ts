@@ -158,3 +158,12 @@ export function planRequest (spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadl
   if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh
   return req
 }
+
+/** The enabled pools a job may use, baseline first; empty when its pools or zones are all gone. */
+export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool'>, all: Pool[]): Pool[] {
+  let pools = all.filter(p => p.enabled)
+  if (job.pools.length > 0) pools = job.pools.flatMap(n => pools.filter(p => p.name === n))
+  else if (job.zones.length > 0) pools = pools.filter(p => job.zones.includes(p.zone))
+  const preferred = pools.find(p => p.name === job.preferredPool)
+  return preferred === undefined ? pools : [preferred, ...pools.filter(p => p !== preferred)]
+}

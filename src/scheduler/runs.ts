@@ -28,14 +28,17 @@ async function current (db: Db, jobId: string, attempt: number): Promise<{ job: 
 
 /** The run has started at `at`: the job moves dispatched → running. Repeated reports are harmless. */
 export async function startRun (deps: Deps, jobId: string, attempt: number, at: Instant, now: Instant, ref?: string): Promise<ReportResult> {
-  return await deps.store.db.transaction().execute(async trx => {
-    const cur = await current(trx, jobId, attempt)
-    if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
-    await updateRun(trx, jobId, attempt, { startedAt: at, acceptedAt: at, heartbeatAt: now, ...(ref === undefined ? {} : { ref }) })
-    const moved = await transitionJob(trx, { id: jobId, from: ['dispatched'], to: 'running', at: new Date(now), reason: `started on ${cur.run.pool} at ${new Date(at).toISOString()}` })
-    const job = moved ?? cur.job
-    return { applied: true, cancel: job.state === 'cancelled', job }
-  })
+  return await deps.store.db.transaction().execute(async trx => await startIn(trx, jobId, attempt, at, now, ref))
+}
+
+/** `startRun` inside the caller's transaction (the agent claim locks the job first). */
+export async function startIn (trx: Db, jobId: string, attempt: number, at: Instant, now: Instant, ref?: string): Promise<ReportResult> {
+  const cur = await current(trx, jobId, attempt)
+  if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
+  await updateRun(trx, jobId, attempt, { startedAt: at, acceptedAt: at, heartbeatAt: now, ...(ref === undefined ? {} : { ref }) })
+  const moved = await transitionJob(trx, { id: jobId, from: ['dispatched'], to: 'running', at: new Date(now), reason: `started on ${cur.run.pool} at ${new Date(at).toISOString()}` })
+  const job = moved ?? cur.job
+  return { applied: true, cancel: job.state === 'cancelled', job }
 }
 
 /** A sign of life with progress (0..1) and, when measured, power now (W) and energy so far (kWh). */

@@ -1,6 +1,6 @@
 import { planJointly } from '../core/joint.js'
 import { planJobs } from '../core/planner.js'
-import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type Pool } from '../core/types.js'
+import { MINUTE_MS, type Instant, type Job, type PlanOutcome } from '../core/types.js'
 import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
 import { tryAcquireLease } from '../store/leases.js'
 import { listPools, lockPools } from '../store/pools.js'
@@ -8,37 +8,45 @@ import { replacePlannedSegments } from '../store/segments.js'
 import type { Deps } from './deps.js'
 import { refreshStale } from './forecasts.js'
 import { poolViews, toJobPlan, withReservations } from './plan.js'
-import { planRequest } from './resolve.js'
+import { allowedPools, planRequest } from './resolve.js'
+import { collectRuns, type CollectResult } from './collect.js'
+import { dispatchDue, type DispatchResult } from './dispatch.js'
+import { refreshLedgers } from './ledger.js'
+import { replanWaiting } from './replan.js'
 
 export const LEASE_NAME = 'scheduler'
 
-export interface TickResult {
+export interface TickResult extends DispatchResult, CollectResult {
   leader: boolean
   refreshedZones: number
+  replanned: number
   planned: number
   failed: number
   stillPending: number
+  ledgers: number
+}
+
+const IDLE: Omit<TickResult, 'leader'> = {
+  refreshedZones: 0, replanned: 0, planned: 0, failed: 0, stillPending: 0, dispatched: 0, handedOver: 0, polled: 0, finished: 0, cancelled: 0, lost: 0, ledgers: 0
 }
 
 /**
- * One scheduler pass at `now`: take (or keep) the single-leader lease, refresh stale forecasts,
- * and plan the jobs still `pending` (accepted while no intensity data was available) jointly, so
- * they share capacity.
+ * One scheduler pass at `now`, by the single leader only (the lease row; works on PGlite and
+ * PostgreSQL): refresh stale forecasts; re-plan waiting jobs when a forecast changed; plan the
+ * jobs still `pending` jointly; dispatch jobs whose window opened (or whose latest safe start
+ * came); bring in executors' results, pass cancels on and release runs of lost agents; and
+ * settle the ledgers of finished jobs as actual intensity arrives.
  */
 export async function tick (deps: Deps, holder: string, now: Instant, leaseMs: number): Promise<TickResult> {
   const leader = await tryAcquireLease(deps.store.db, LEASE_NAME, holder, new Date(now), leaseMs)
-  if (!leader) return { leader, refreshedZones: 0, planned: 0, failed: 0, stillPending: 0 }
+  if (!leader) return { leader, ...IDLE }
   const refreshedZones = await refreshStale(deps, now)
-  return { leader, refreshedZones, ...await planPending(deps, now) }
-}
-
-/** The enabled pools a job may use, baseline first; empty when its pools or zones are all gone. */
-export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool'>, all: Pool[]): Pool[] {
-  let pools = all.filter(p => p.enabled)
-  if (job.pools.length > 0) pools = job.pools.flatMap(n => pools.filter(p => p.name === n))
-  else if (job.zones.length > 0) pools = pools.filter(p => job.zones.includes(p.zone))
-  const preferred = pools.find(p => p.name === job.preferredPool)
-  return preferred === undefined ? pools : [preferred, ...pools.filter(p => p !== preferred)]
+  const replanned = refreshedZones > 0 ? await replanWaiting(deps, now) : 0
+  const pending = await planPending(deps, now)
+  const dispatch = await dispatchDue(deps, now)
+  const collected = await collectRuns(deps, now)
+  const ledgers = await refreshLedgers(deps, now)
+  return { leader, refreshedZones, replanned, ...pending, ...dispatch, ...collected, ledgers: ledgers.computed }
 }
 
 /**

@@ -73,6 +73,16 @@ export async function jobsInState (db: Db, states: readonly JobState[]): Promise
   return rows.map(toJob)
 }
 
+/** Like `jobsInState`, with each job's current dispatch attempt (0 before its first dispatch). */
+export async function jobsWithAttempt (db: Db, states: readonly JobState[]): Promise<Array<Job & { attempt: number }>> {
+  if (states.length === 0) return []
+  const rows = await db.selectFrom('jobs').selectAll()
+    .where('state', 'in', states)
+    .orderBy('submitted_at').orderBy('id')
+    .execute()
+  return rows.map(r => ({ ...toJob(r), attempt: r.attempt }))
+}
+
 /** A requested state change; see `transitionJob`. */
 export interface Transition {
   id: string

@@ -39,6 +39,23 @@ describe('pools', () => {
     expect(pue.json().errors[0].field).toBe('pue')
   })
 
+  test('a webhook or Slurm pool needs its secret set on the server; embodied carbon is kept', async () => {
+    const hook = { ...newPool, name: 'hooked', executor: { kind: 'webhook', url: 'https://runner.example/jobs', secretEnv: 'GS_TEST_HOOK_SECRET' }, embodiedGPerGpuHour: 12.5 }
+    const missing = await call('POST', '/v1/pools', t().keys.admin, hook)
+    expect(missing.statusCode).toBe(422)
+    expect(missing.json().errors[0]).toMatchObject({ field: 'executor.secretEnv', message: expect.stringContaining('GS_TEST_HOOK_SECRET') })
+    t().deps.env!.GS_TEST_HOOK_SECRET = 'whsec_c2VjcmV0'
+    const created = await call('POST', '/v1/pools', t().keys.admin, hook)
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ executor: hook.executor, embodiedGPerGpuHour: 12.5 })
+    const slurm = { kind: 'slurm', url: 'http://127.0.0.1:6820', partition: 'pool-a', user: 'root', tokenEnv: 'GS_TEST_NO_TOKEN' }
+    const patched = await call('PATCH', '/v1/pools/hooked', t().keys.admin, { executor: slurm })
+    expect(patched.statusCode).toBe(422)
+    expect(patched.json().errors[0].field).toBe('executor.tokenEnv')
+    // Tokens are for agent pools only.
+    expect((await call('POST', '/v1/pools/hooked/tokens', t().keys.admin, {})).statusCode).toBe(409)
+  })
+
   test('shrinking a pool below what its plans hold is a 409; above it is fine', async () => {
     const job = { name: 'x', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] }
     expect((await call('POST', '/v1/jobs', t().keys.a, job)).statusCode).toBe(201)

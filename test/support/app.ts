@@ -47,7 +47,8 @@ export function useTestApp (): () => TestApp {
       (await createApiKey(db, { tenantId, name: 'test', scopes })).key
     const keys = { a: await key(a.id, ['submit', 'read']), aRead: await key(a.id, ['read']), b: await key(b.id, ['submit', 'read']), admin: await key(a.id, ['admin']) }
     const clock = { now: NOW }
-    const deps: Deps = { store: store(), config, providers: buildProviders(config), zoneStatus: new Map(), log: pino({ level: 'silent' }) }
+    // `env` is shared with the app: a test sets a secret with `deps.env.NAME = …`.
+    const deps: Deps = { store: store(), config, providers: buildProviders(config), zoneStatus: new Map(), log: pino({ level: 'silent' }), env: {} }
     const app = await buildApp({ ...deps, now: () => clock.now, ready: () => true })
     current = { app, deps, clock, keys, auth: k => ({ authorization: `Bearer ${k}` }) }
   })

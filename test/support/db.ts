@@ -5,7 +5,7 @@ import { migrateToLatest, openStore } from '../../src/store/db.js'
 import type { Store } from '../../src/store/db.js'
 
 /** Every app table; TRUNCATEd between tests (the migration bookkeeping tables are kept). */
-const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases']
+const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens']
 
 /** 'postgres' when DATABASE_URL is set, else 'pglite'. */
 export function backendName (): 'postgres' | 'pglite' {
@@ -33,6 +33,7 @@ export function useTestStore (): () => Store {
       schema = name
     }
     store = await openStore(url === undefined ? { dataDir: 'memory://' } : { databaseUrl: url, searchPath: schema })
+    if (url !== undefined && schema !== undefined) siblings.set(store, { url, schema })
     await migrateToLatest(store.db)
   })
   beforeEach(async () => {
@@ -53,6 +54,18 @@ export function useTestStore (): () => Store {
     return store
   }
   return current
+}
+
+const siblings = new WeakMap<Store, { url: string, schema: string }>()
+
+/**
+ * A second, independent connection pool onto the same PostgreSQL schema as `store`: a second
+ * greenshift instance sharing the database. The caller closes it. PostgreSQL only.
+ */
+export async function openSibling (store: Store): Promise<Store> {
+  const at = siblings.get(store)
+  if (at === undefined) throw new Error('openSibling: only a PostgreSQL test store has siblings')
+  return await openStore({ databaseUrl: at.url, searchPath: at.schema })
 }
 
 async function withAdmin (url: string, fn: (admin: Store) => Promise<unknown>): Promise<void> {

@@ -7,7 +7,11 @@ import { listEvents } from '../../store/events.js'
 import { getJob, listJobs } from '../../store/jobs.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
-import { presentJob } from '../present.js'
+import { presentJob, presentRun, presentSegment } from '../present.js'
+import { presentLedger } from '../present-ledger.js'
+import { getLedger } from '../../store/ledger.js'
+import { listRuns } from '../../store/runs.js'
+import { listSegments } from '../../store/segments.js'
 import { errorResponses, Job, JobDetail, JobInput, JobPage, JobState, Problem } from '../schemas.js'
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
@@ -55,7 +59,7 @@ export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'getJob',
         tags: ['jobs'],
-        summary: 'One job with its plan and its history of events',
+        summary: 'One job with its plan, its history of events, its runs, planned and actual segments, and its carbon ledger',
         params: IdParams,
         response: { 200: JobDetail, ...errorResponses }
       }
@@ -63,10 +67,14 @@ export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const principal = requireScope(request, 'read')
       const job = await getJob(deps.store.db, principal.tenantId, request.params.id)
       if (job === undefined) throw notFound(`job ${request.params.id}`)
-      const events = await listEvents(deps.store.db, job.id)
+      const db = deps.store.db
+      const [events, runs, segments, ledger] = [await listEvents(db, job.id), await listRuns(db, job.id), await listSegments(db, job.id), await getLedger(db, job.id)]
       return {
         ...presentJob(job),
-        events: events.map(e => ({ at: new Date(e.at).toISOString(), type: e.type, fromState: e.fromState, toState: e.toState, reason: e.reason }))
+        events: events.map(e => ({ at: new Date(e.at).toISOString(), type: e.type, fromState: e.fromState, toState: e.toState, reason: e.reason })),
+        runs: runs.map(presentRun),
+        segments: segments.map(presentSegment),
+        ledger: ledger === null ? null : presentLedger(ledger)
       }
     })
 

@@ -1,9 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { Pool as PoolType } from '../../core/types.js'
+import type { ExecutorSpec, Pool as PoolType } from '../../core/types.js'
+import { secretFor } from '../../scheduler/deps.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
 import { changePool } from '../../scheduler/pools.js'
-import { insertPool, listPools } from '../../store/pools.js'
+import { createPoolToken } from '../../store/pool-tokens.js'
+import { getPool, insertPool, listPools } from '../../store/pools.js'
+import { CreatedToken, TokenInput } from '../agent-schemas.js'
+import { iso } from '../present.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
 import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem } from '../schemas.js'
@@ -23,6 +27,7 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       requireScope(request, 'admin')
       const body = request.body
       if (!deps.providers.has(body.zone)) throw invalidField('zone', `unknown zone "${body.zone}"; configured zones: ${[...deps.providers.keys()].join(', ')}`)
+      checkSecret(deps, body.executor)
       const pool: PoolType = { ...body, enabled: body.enabled ?? true, embodiedGPerGpuHour: body.embodiedGPerGpuHour ?? null }
       if (!await insertPool(deps.store.db, pool, new Date(deps.now()))) {
         throw new ApiError(409, 'pool-exists', `pool "${body.name}" already exists`, [{ field: 'name', message: 'already exists' }])
@@ -41,9 +46,35 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       }
     }, async request => {
       requireScope(request, 'admin')
+      if (request.body.executor !== undefined) checkSecret(deps, request.body.executor)
       const pool = await changePool(deps, request.params.name, request.body, deps.now())
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
       return pool
     })
+
+    app.post('/pools/:name/tokens', {
+      schema: {
+        operationId: 'createPoolToken',
+        tags: ['pools'],
+        summary: 'Mint an agent token for one pool (admin); the token is shown once and stored hashed',
+        params: Type.Object({ name: PoolName }),
+        body: Type.Optional(TokenInput),
+        response: { 201: CreatedToken, ...errorResponses }
+      }
+    }, async (request, reply) => {
+      requireScope(request, 'admin')
+      const pool = await getPool(deps.store.db, request.params.name)
+      if (pool === undefined) throw notFound(`pool ${request.params.name}`)
+      if (pool.executor.kind !== 'agent') throw new ApiError(409, 'not-an-agent-pool', `pool ${pool.name} runs jobs through ${pool.executor.kind}, not agents`)
+      const created = await createPoolToken(deps.store.db, pool.name, request.body?.name ?? 'agent', new Date(deps.now()))
+      return reply.status(201).send({ ...created, createdAt: iso(created.createdAt.getTime()) })
+    })
   }
+}
+
+/** A webhook or Slurm pool is refused unless the server has the secret its spec names: its jobs could never run. */
+function checkSecret (deps: AppDeps, executor: ExecutorSpec): void {
+  const name = executor.kind === 'webhook' ? executor.secretEnv : executor.kind === 'slurm' ? executor.tokenEnv : undefined
+  const field = executor.kind === 'webhook' ? 'executor.secretEnv' : 'executor.tokenEnv'
+  if (name !== undefined && secretFor(deps, name) === undefined) throw invalidField(field, `the environment variable ${name} is not set on the server`)
 }

@@ -1,0 +1,62 @@
+import { Type } from 'typebox'
+
+/** Schemas of the agent API (pull executors) and of pool agent tokens. */
+
+export const TokenInput = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'what the token is for, e.g. the host group' }))
+}, { additionalProperties: false })
+
+export const CreatedToken = Type.Object({
+  id: Type.String(),
+  pool: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'first characters of the token, for telling tokens apart' }),
+  token: Type.String({ description: 'the token; shown once, stored hashed' }),
+  createdAt: Type.String({ format: 'date-time' })
+})
+
+export const ClaimInput = Type.Object({
+  agent: Type.String({ minLength: 1, maxLength: 200, description: 'the agent\'s name, e.g. host:pid' }),
+  waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30, default: 0, description: 'long-poll: wait this long for a job' })),
+  gpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'free GPUs on the host; larger jobs are left for others' }))
+}, { additionalProperties: false })
+
+export const ClaimedJob = Type.Object({
+  job: Type.Object({
+    id: Type.String(),
+    attempt: Type.Integer(),
+    name: Type.String(),
+    command: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    payload: Type.Unknown(),
+    gpus: Type.Integer(),
+    durationMinutes: Type.Integer(),
+    deadline: Type.String({ format: 'date-time' }),
+    labels: Type.Record(Type.String(), Type.String())
+  }),
+  heartbeatSeconds: Type.Integer({ description: 'send a heartbeat at least this often while the job runs' }),
+  pool: Type.String({ description: 'the pool the token is for' })
+})
+
+const Attempt = Type.Integer({ minimum: 1, description: 'the attempt given by the claim' })
+
+export const HeartbeatInput = Type.Object({
+  attempt: Attempt,
+  progress: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+  powerW: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'draw of the job\'s GPUs now, W' })),
+  energyKwh: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'GPU energy so far, kWh' }))
+}, { additionalProperties: false })
+
+export const HeartbeatReply = Type.Object({ cancel: Type.Boolean({ description: 'stop the job: it was cancelled' }) })
+
+export const CompleteInput = Type.Object({
+  attempt: Attempt,
+  exitCode: Type.Union([Type.Integer({ minimum: -255, maximum: 65_535 }), Type.Null()]),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.String({ format: 'date-time' }),
+  energyKwh: Type.Union([Type.Number({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'GPU energy measured over the run, kWh, before PUE; null when not measured' }),
+  samples: Type.Optional(Type.Integer({ minimum: 0 })),
+  detail: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+  requeue: Type.Optional(Type.Boolean({ description: 'the agent was stopped, not the job: plan the job again (within its deadline) instead of failing it' }))
+}, { additionalProperties: false })
+
+export const CompleteReply = Type.Object({ state: Type.String() })

@@ -1,0 +1,41 @@
+import type { Instant, Job, Pool } from '../core/types.js'
+import type { Executor, Handover } from '../executors/executor.js'
+import { appendEvent } from '../store/events.js'
+import { getRun, updateRun } from '../store/runs.js'
+import type { Deps } from './deps.js'
+import { finishRun } from './runs.js'
+
+const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
+
+/** The hand-over of attempt `attempt` of a dispatched job, with the run's reference so far. */
+export async function handoverOf (deps: Deps, job: Job, attempt: number, pool: Pool): Promise<Handover | undefined> {
+  if (job.plan === null) return undefined
+  const run = await getRun(deps.store.db, job.id, attempt)
+  return { job, plan: job.plan, pool, attempt, ref: run?.ref ?? null }
+}
+
+/**
+ * Gives a dispatched job to its executor and records the reference it answers. A failure is
+ * retried on the next tick (the run stays unaccepted); once the job can no longer finish by its
+ * deadline, it fails with the executor's error as the cause. Returns whether the executor took it.
+ */
+export async function handOver (deps: Deps, executor: Executor, h: Handover, now: Instant): Promise<boolean> {
+  try {
+    const { ref } = await executor.dispatch(h, now)
+    const run = await updateRun(deps.store.db, h.job.id, h.attempt, { ref, acceptedAt: now })
+    if (run !== undefined) {
+      await appendEvent(deps.store.db, {
+        jobId: h.job.id, at: new Date(now), type: 'handed-over', reason: `${executor.kind} executor of ${h.pool.name} took the job${ref === null ? '' : ` as ${ref}`}`, data: { attempt: h.attempt, ref }
+      })
+    }
+    return true
+  } catch (err) {
+    deps.log.warn({ job: h.job.id, pool: h.pool.name, executor: executor.kind, err: message(err) }, 'hand-over failed; will retry')
+    await updateRun(deps.store.db, h.job.id, h.attempt, { detail: `hand-over failed: ${message(err)}` })
+    if (now + h.job.durationMinutes * 60_000 > h.job.deadline) {
+      const detail = `deadline-missed: the ${executor.kind} executor of ${h.pool.name} did not take the job in time (${message(err)})`
+      await finishRun(deps, h.job.id, h.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)
+    }
+    return false
+  }
+}

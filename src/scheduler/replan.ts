@@ -1,0 +1,118 @@
+import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
+import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
+import { activeReservations, jobsWithAttempt, transitionJob } from '../store/jobs.js'
+import { listPools, lockPools } from '../store/pools.js'
+import { getRun } from '../store/runs.js'
+import { replacePlannedSegments } from '../store/segments.js'
+import type { Db } from '../store/schema.js'
+import type { Deps } from './deps.js'
+import { executorOf } from './executors.js'
+import { handoverOf } from './handover.js'
+import { poolViews, withReservations } from './plan.js'
+import { allowedPools, planRequest } from './resolve.js'
+
+type Movable = Job & { attempt: number, plan: JobPlan }
+
+/**
+ * Re-plans jobs that have not started on the newest forecasts: `planned` jobs anywhere they are
+ * allowed, and jobs already handed to an executor that can move them (Slurm's `begin_time`) within
+ * their pool. A job moves only when it saves more than both hysteresis thresholds, never past its
+ * latest safe start, and all moves together respect capacity; each move is an event with the
+ * figures before and after. Returns the number of jobs moved.
+ */
+export async function replanWaiting (deps: Deps, now: Instant): Promise<number> {
+  const pools = await listPools(deps.store.db)
+  const byName = new Map(pools.map(p => [p.name, p]))
+  const waiting = await movableJobs(deps, byName, now)
+  if (waiting.length === 0) return 0
+  const horizon = Math.max(...waiting.map(j => j.deadline))
+  const views = await poolViews(deps, pools, [], now, horizon, now)
+  const safetyMarginMs = deps.config.planning.safetyMarginMinutes * MINUTE_MS
+  const threshold = { grams: deps.config.planning.replanMinGrams, percent: deps.config.planning.replanMinPercent }
+  const moves = await deps.store.db.transaction().execute(async trx => {
+    await lockPools(trx, pools.map(p => p.name))
+    const current: PlannedJob[] = waiting.map(job => ({
+      id: job.id,
+      // As submitted: its window starts at max(submittedAt, notBefore); a handed-over job stays in its pool.
+      req: planRequest(job, job.state === 'planned' ? allowedPools(job, pools) : [byName.get(job.plan.pool)!], job.submittedAt),
+      placement: placementOf(job.plan),
+      started: false
+    }))
+    const found = replanMoves(current, withReservations(views, await activeReservations(trx)), now, threshold, { safetyMarginMs })
+    for (const move of found) {
+      const job = waiting.find(j => j.id === move.id)!
+      if (job.state === 'planned') await applyMove(trx, job, move, now)
+    }
+    return found
+  })
+  let moved = moves.length
+  // A handed-over job moves only once its executor has moved it, so plan and executor never disagree.
+  for (const move of moves) {
+    const job = waiting.find(j => j.id === move.id)!
+    if (job.state !== 'dispatched') continue
+    if (await reschedule(deps, job, byName, move, now)) await deps.store.db.transaction().execute(async trx => await applyMove(trx, job, move, now))
+    else moved--
+  }
+  return moved
+}
+
+async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant): Promise<Movable[]> {
+  const out: Movable[] = []
+  for (const job of await jobsWithAttempt(deps.store.db, ['planned', 'dispatched'])) {
+    if (job.plan === null || !((job.plan.segments[0]?.start ?? now) > now)) continue
+    if (job.state === 'dispatched') {
+      const pool = pools.get(job.plan.pool)
+      const run = await getRun(deps.store.db, job.id, job.attempt)
+      if (pool === undefined || executorOf(deps, pool).reschedule === undefined || run === undefined || run.acceptedAt === null || run.startedAt !== null) continue
+    }
+    out.push({ ...job, plan: job.plan })
+  }
+  return out
+}
+
+function placementOf (plan: JobPlan): Placement {
+  const { pool, zone, segments, energyKwh } = plan
+  const { grams, signal, source, usesFallback } = plan.expected
+  return { pool, zone, segments, energyKwh, grams, signal, source, usesFallback }
+}
+
+/** The job's plan after a move: new placement and expected figure; the baseline stays as planned at submission. */
+function movedPlan (plan: JobPlan, to: Placement, now: Instant): JobPlan {
+  return {
+    ...plan,
+    pool: to.pool,
+    zone: to.zone,
+    segments: to.segments,
+    energyKwh: to.energyKwh,
+    expected: { grams: to.grams, signal: to.signal, source: to.source, method: 'expected', usesFallback: to.usesFallback },
+    expectedAvoidedGrams: plan.baseline.grams - to.grams,
+    plannedAt: now
+  }
+}
+
+async function applyMove (trx: Db, job: Movable, move: Move, now: Instant): Promise<void> {
+  const plan = movedPlan(job.plan, move.to, now)
+  const start = (p: Placement) => new Date(p.segments[0]?.start ?? now).toISOString()
+  const reason = `re-planned on a new forecast: ${move.from.pool} ${start(move.from)} → ${move.to.pool} ${start(move.to)}, saving ${move.savingGrams.toFixed(1)} g (${move.savingPercent.toFixed(1)} %)`
+  await transitionJob(trx, {
+    id: job.id, from: [job.state], to: job.state, at: new Date(now), reason, plan, type: 'replanned',
+    data: { from: { pool: move.from.pool, segments: move.from.segments, grams: move.from.grams }, to: { pool: move.to.pool, segments: move.to.segments, grams: move.to.grams }, savingGrams: move.savingGrams, signal: move.to.signal, source: move.to.source }
+  })
+  await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
+}
+
+/** A handed-over job's executor is told the new start (Slurm moves `begin_time`). */
+async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, move: Move, now: Instant): Promise<boolean> {
+  const pool = pools.get(move.to.pool)
+  const executor = pool === undefined ? undefined : executorOf(deps, pool)
+  const h = pool === undefined ? undefined : await handoverOf(deps, { ...job, plan: movedPlan(job.plan, move.to, now) }, job.attempt, pool)
+  const start = move.to.segments[0]?.start
+  if (executor?.reschedule === undefined || h === undefined || start === undefined) return false
+  try {
+    await executor.reschedule(h, start)
+    return true
+  } catch (err) {
+    deps.log.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'moving a handed-over job failed; it keeps its old start')
+    return false
+  }
+}

@@ -1,0 +1,172 @@
+import { describe, expect, test } from 'vitest'
+import { tick } from '../../src/scheduler/tick.js'
+import { listMeasurements, listRuns } from '../../src/store/runs.js'
+import { listSegments } from '../../src/store/segments.js'
+import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+
+const t = useTestApp()
+
+async function mint (pool: string, key = t().keys.admin) {
+  return await t().app.inject({ method: 'POST', url: `/v1/pools/${pool}/tokens`, headers: t().auth(key), payload: { name: 'rack-1' } })
+}
+
+async function submit (payload: Record<string, unknown>): Promise<string> {
+  const res = await t().app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a), payload })
+  expect(res.statusCode).toBe(201)
+  return res.json().id
+}
+
+/** A job due now in gpu-north (SOUTH is never greener at NOW in the fixtures), dispatched by one tick. */
+async function dispatchedJob (name = 'train'): Promise<string> {
+  const id = await submit({ name, gpus: 2, durationMinutes: 60, deadline: iso(NOW + 80 * 60_000), pools: ['gpu-north'], command: ['python', 'train.py'], labels: { team: 'nlp' } })
+  await tick(t().deps, 'test', NOW, 60_000)
+  return id
+}
+
+const agent = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('pool tokens', () => {
+  test('an admin mints a token once; it is stored hashed and only for agent pools', async () => {
+    const res = await mint('gpu-north')
+    expect(res.statusCode).toBe(201)
+    const body = res.json()
+    expect(body).toMatchObject({ pool: 'gpu-north', name: 'rack-1' })
+    expect(body.token).toMatch(/^gsa_[A-Za-z0-9_-]{32}$/)
+    expect(body.token.startsWith(body.prefix)).toBe(true)
+    const rows = await t().deps.store.db.selectFrom('pool_tokens').selectAll().execute()
+    expect(rows).toHaveLength(1)
+    expect(JSON.stringify(rows)).not.toContain(body.token)
+    expect((await mint('gpu-north', t().keys.a)).statusCode).toBe(403)
+    expect((await mint('no-such-pool')).statusCode).toBe(404)
+  })
+
+  test('agent calls need a live pool token; an API key is not one', async () => {
+    const claim = (headers: Record<string, string>) => t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers, payload: { agent: 'h1' } })
+    expect((await claim({})).statusCode).toBe(401)
+    expect((await claim(t().auth(t().keys.admin))).statusCode).toBe(401)
+    expect((await claim(agent('gsa_forged'))).statusCode).toBe(401)
+    const token = (await mint('gpu-north')).json().token
+    expect((await claim(agent(token))).statusCode).toBe(204)
+  })
+})
+
+describe('agent API', () => {
+  test('claim → heartbeat → complete: the job runs once, the energy is measured × PUE, the run and its segment are kept', async () => {
+    const id = await dispatchedJob()
+    const north = (await mint('gpu-north')).json().token
+    const south = (await mint('gpu-south')).json().token
+    const claim = (token: string) => t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'host-1:42', gpus: 8 } })
+    expect((await claim(south)).statusCode).toBe(204)
+    const claimed = await claim(north)
+    expect(claimed.statusCode).toBe(200)
+    expect(claimed.json()).toMatchObject({ job: { id, attempt: 1, name: 'train', command: ['python', 'train.py'], gpus: 2, labels: { team: 'nlp' } }, heartbeatSeconds: 15 })
+    expect((await claim(north)).statusCode).toBe(204)
+
+    // Another pool's token learns nothing of this job.
+    const foreign = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(south), payload: { attempt: 1 } })
+    expect(foreign.statusCode).toBe(404)
+
+    t().clock.now = NOW + 30 * 60_000
+    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(north), payload: { attempt: 1, progress: 0.5, powerW: 500, energyKwh: 0.25 } })
+    expect(beat.json()).toEqual({ cancel: false })
+    expect(await listMeasurements(t().deps.store.db, id, 1)).toEqual([{ at: NOW + 30 * 60_000, powerW: 500, energyKwh: 0.25 }])
+
+    t().clock.now = NOW + 61 * 60_000
+    const done = await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(north),
+      payload: { attempt: 1, exitCode: 0, startedAt: iso(NOW), finishedAt: iso(NOW + 60 * 60_000), energyKwh: 0.5, samples: 720 }
+    })
+    expect(done.json()).toEqual({ state: 'succeeded' })
+    const [run] = await listRuns(t().deps.store.db, id)
+    // gpu-north has PUE 1 in the fixtures: wall energy equals GPU energy.
+    expect(run).toMatchObject({ attempt: 1, pool: 'gpu-north', executor: 'agent', ref: 'host-1:42', outcome: 'succeeded', exitCode: 0, energyKwh: 0.5, startedAt: NOW, finishedAt: NOW + HOUR })
+    expect((await listSegments(t().deps.store.db, id)).filter(s => s.kind === 'actual')).toMatchObject([{ pool: 'gpu-north', start: NOW, end: NOW + HOUR }])
+    // Reporting again changes nothing.
+    const again = await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(north),
+      payload: { attempt: 1, exitCode: 1, startedAt: iso(NOW), finishedAt: iso(NOW + HOUR), energyKwh: 9 }
+    })
+    expect(again.statusCode).toBe(409)
+    expect((await listRuns(t().deps.store.db, id))[0]?.energyKwh).toBe(0.5)
+  })
+
+  test('a cancel reaches the agent through its heartbeat, and its completion closes the run as cancelled', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    await t().app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: t().auth(t().keys.a) })
+    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1 } })
+    expect(beat.json()).toEqual({ cancel: true })
+    t().clock.now = NOW + 5 * 60_000
+    const done = await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
+      payload: { attempt: 1, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 5 * 60_000), energyKwh: 0.04, detail: 'terminated on cancel' }
+    })
+    expect(done.json()).toEqual({ state: 'cancelled' })
+    expect((await listRuns(t().deps.store.db, id))[0]).toMatchObject({ outcome: 'cancelled', energyKwh: 0.04 })
+  })
+
+  test('a silent agent loses its job, which is planned and dispatched again as attempt 2; the old attempt is refused', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    const timeout = t().deps.config.agentTimeoutSeconds * 1000
+    expect(await tick(t().deps, 'test', NOW + timeout, 60_000)).toMatchObject({ lost: 0 })
+    const lost = await tick(t().deps, 'test', NOW + timeout + 1000, 60_000)
+    expect(lost).toMatchObject({ lost: 1 })
+    // The next tick plans it again within its deadline and dispatches it at once (it is due).
+    const again = await tick(t().deps, 'test', NOW + timeout + 2000, 60_000)
+    expect(again).toMatchObject({ planned: 1, dispatched: 1 })
+    const job = (await t().app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t().auth(t().keys.a) })).json()
+    expect(job.state).toBe('dispatched')
+    expect(job.events.some((e: { reason: string }) => e.reason.includes('sent no heartbeat'))).toBe(true)
+    const stale = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1 } })
+    expect(stale.statusCode).toBe(409)
+    const claimed = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h2' } })
+    expect(claimed.json().job).toMatchObject({ id, attempt: 2 })
+    expect((await listRuns(t().deps.store.db, id)).map(r => r.outcome)).toEqual(['lost', null])
+  })
+
+  test('an agent that is stopped hands its job back: it is planned again instead of failed', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    const claimed = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    expect(claimed.json().pool).toBe('gpu-north')
+    t().clock.now = NOW + 60_000
+    const done = await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
+      payload: { attempt: 1, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 60_000), energyKwh: 0.001, detail: 'agent stopped', requeue: true }
+    })
+    expect(done.json()).toEqual({ state: 'pending' })
+    expect((await listRuns(t().deps.store.db, id))[0]).toMatchObject({ outcome: 'lost' })
+    expect(await tick(t().deps, 'test', NOW + 120_000, 60_000)).toMatchObject({ planned: 1, dispatched: 1 })
+  })
+
+  test('bad reports are 4xx problems naming the field and change nothing', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    const bad = await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
+      payload: { attempt: 1, exitCode: 0, startedAt: iso(NOW + HOUR), finishedAt: iso(NOW), energyKwh: 1 }
+    })
+    expect(bad.statusCode).toBe(422)
+    expect(bad.json().errors[0].field).toBe('finishedAt')
+    const neg = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, powerW: -5 } })
+    expect(neg.statusCode).toBe(400)
+    expect((await listRuns(t().deps.store.db, id))[0]?.outcome).toBeNull()
+  })
+})
+
+describe.runIf(process.env.DATABASE_URL)('agent claims on PostgreSQL', () => {
+  test('agents claiming at once each get a different job (FOR UPDATE SKIP LOCKED)', async () => {
+    const ids = []
+    for (let i = 0; i < 4; i++) ids.push(await submit({ name: `j${i}`, gpus: 1, durationMinutes: 30, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] }))
+    await tick(t().deps, 'test', NOW, 60_000)
+    const token = (await mint('gpu-north')).json().token
+    const claims = await Promise.all(Array.from({ length: 6 }, async (_, i) =>
+      await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: `h${i}` } })))
+    const got = claims.filter(c => c.statusCode === 200).map(c => c.json().job.id)
+    expect(got.sort()).toEqual([...ids].sort())
+  })
+})
