@@ -74,7 +74,7 @@ export function presentRun (r: JobRun) {
     heartbeatAt: isoOrNull(r.heartbeatAt),
     progress: r.progress,
     exitCode: r.exitCode,
-    energyKwh: r.energyKwh === null ? null : Math.round(r.energyKwh * 1000) / 1000,
+    energyKwh: r.energyKwh === null ? null : Math.round(r.energyKwh * 1_000_000) / 1_000_000,
     outcome: r.outcome,
     detail: r.detail
   }
