@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-init.js'
 import * as m0002 from './0002-dispatch.js'
+import * as m0003 from './0003-executor-specs.js'
 
 /**
  * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
@@ -8,7 +9,8 @@ import * as m0002 from './0002-dispatch.js'
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-init': m0001,
-  '0002-dispatch': m0002
+  '0002-dispatch': m0002,
+  '0003-executor-specs': m0003
 })
 
 /** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */

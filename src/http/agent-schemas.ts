@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { PoolName } from './schemas.js'
 
 /** Schemas of the agent API (pull executors) and of pool agent tokens. */
 
@@ -13,6 +14,20 @@ export const CreatedToken = Type.Object({
   prefix: Type.String({ description: 'first characters of the token, for telling tokens apart' }),
   token: Type.String({ description: 'the token; shown once, stored hashed' }),
   createdAt: Type.String({ format: 'date-time' })
+})
+
+/** A token as listed to admins: enough to tell tokens apart and revoke one, never the token or its hash. */
+export const PoolToken = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String({ description: 'first characters of the token, for telling tokens apart' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while the token is live' })
+})
+
+export const PoolTokenParams = Type.Object({
+  name: PoolName,
+  id: Type.String({ format: 'uuid' })
 })
 
 export const ClaimInput = Type.Object({
@@ -37,7 +52,13 @@ export const ClaimedJob = Type.Object({
   pool: Type.String({ description: 'the pool the token is for' })
 })
 
-const Attempt = Type.Integer({ minimum: 1, description: 'the attempt given by the claim' })
+/**
+ * The largest attempt: `job_runs.attempt` is a PostgreSQL `integer` (int4, 2^31 - 1), and a bigger
+ * number sent to the database is an error there, a 500 here, instead of a 400 naming the field.
+ */
+export const MAX_ATTEMPT = 2_147_483_647
+
+const Attempt = Type.Integer({ minimum: 1, maximum: MAX_ATTEMPT, description: 'the attempt given by the claim' })
 
 export const HeartbeatInput = Type.Object({
   attempt: Attempt,

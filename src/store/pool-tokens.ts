@@ -17,6 +17,15 @@ export interface CreatedPoolToken {
   createdAt: Date
 }
 
+/** A token as an admin sees it: the plaintext is not kept, and its hash stays in the table. */
+export interface PoolTokenInfo {
+  id: string
+  name: string
+  prefix: string
+  createdAt: Date
+  revokedAt: Date | null
+}
+
 /** Mints a token that lets agents claim and report jobs of one pool only. */
 export async function createPoolToken (db: Db, pool: string, name: string, now: Date): Promise<CreatedPoolToken> {
   const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url')
@@ -31,6 +40,14 @@ export async function findPoolToken (db: Db, plaintext: string): Promise<{ id: s
   return await db.selectFrom('pool_tokens').select(['id', 'pool'])
     .where('token_hash', '=', hashApiKey(plaintext)).where('revoked_at', 'is', null)
     .executeTakeFirst()
+}
+
+/** A pool's tokens, revoked ones included (so an admin sees when each stopped), oldest first. */
+export async function listPoolTokens (db: Db, pool: string): Promise<PoolTokenInfo[]> {
+  const rows = await db.selectFrom('pool_tokens').select(['id', 'name', 'prefix', 'created_at', 'revoked_at'])
+    .where('pool', '=', pool).orderBy('created_at').orderBy('id')
+    .execute()
+  return rows.map(r => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at }))
 }
 
 /** Revokes a pool's token; false when there is no such live token. */

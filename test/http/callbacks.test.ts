@@ -54,14 +54,20 @@ async function dispatchedJob (pool = 'gpu-hook'): Promise<string> {
   return id
 }
 
-/** POSTs `body` (sent as this exact text) signed with `secret` at `atSec`, to the callback of `jobId`. */
-async function callback (jobId: string, body: unknown, opts: { secret?: string, atSec?: number, headers?: Record<string, string> } = {}) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
+/**
+ * POSTs `body` signed with `secret` at `atSec` to the callback of `jobId`. An object body gets
+ * `jobId` first, as every receiver must send it (`jobId: undefined` leaves it out); a string body
+ * is sent as this exact text.
+ */
+async function callback (jobId: string, body: string | Record<string, unknown>, opts: { secret?: string, atSec?: number, headers?: Record<string, string> } = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify({ jobId, ...body })
   const signed = sign(opts.secret ?? SECRET, `cb_${++messages}`, opts.atSec ?? Math.floor(clock.now / 1000), text)
-  return await app.inject({
-    method: 'POST', url: `/v1/callbacks/jobs/${jobId}`, payload: text,
-    headers: { 'content-type': 'application/json', ...signed, ...opts.headers }
-  })
+  return await post(jobId, text, { ...signed, ...opts.headers })
+}
+
+/** POSTs `text` with `headers` to the callback of `jobId`, as received: e.g. a captured, signed message. */
+async function post (jobId: string, text: string, headers: Record<string, string>) {
+  return await app.inject({ method: 'POST', url: `/v1/callbacks/jobs/${jobId}`, payload: text, headers: { 'content-type': 'application/json', ...headers } })
 }
 
 const state = async (id: string) => (await getJobById(store().db, id))?.state
@@ -78,7 +84,7 @@ describe('POST /v1/callbacks/jobs/:id', () => {
 
   test('the signature covers the raw body: spacing the JSON differently is fine when it is what was signed', async () => {
     const id = await dispatchedJob()
-    const res = await callback(id, '{ "type" : "started",\n  "attempt": 1 }')
+    const res = await callback(id, `{ "jobId": "${id}", "type" : "started",\n  "attempt": 1 }`)
     expect(res.json()).toMatchObject({ applied: true, state: 'running' })
   })
 
@@ -108,7 +114,7 @@ describe('POST /v1/callbacks/jobs/:id', () => {
 
   test('a bad, missing or wrong-secret signature is 401 problem+json and changes nothing', async () => {
     const id = await dispatchedJob()
-    const body = { type: 'started', attempt: 1 }
+    const body = { jobId: id, type: 'started', attempt: 1 }
     const tampered = await callback(id, body, { headers: { 'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64') } })
     expect(tampered.statusCode).toBe(401)
     expect(tampered.headers['content-type']).toMatch(/^application\/problem\+json/)
@@ -160,6 +166,10 @@ describe('POST /v1/callbacks/jobs/:id', () => {
     ['an unknown field', 400, 'colour', { type: 'started', attempt: 1, colour: 'green' }],
     ['an unknown type', 400, 'type', { type: 'paused', attempt: 1 }],
     ['attempt 0', 400, 'attempt', { type: 'started', attempt: 0 }],
+    ['an attempt beyond PostgreSQL\'s integer', 400, 'attempt', { type: 'heartbeat', attempt: 2 ** 31, powerW: 100 }],
+    ['no jobId', 400, 'jobId', { jobId: undefined, type: 'started', attempt: 1 }],
+    ['a jobId that is not a uuid', 400, 'jobId', { jobId: 'job-1', type: 'started', attempt: 1 }],
+    ['another job\'s id', 400, 'jobId', { jobId: '8a1f3b3e-2c4d-4e5f-8a9b-0c1d2e3f4a5b', type: 'started', attempt: 1 }],
     ['progress above 1', 400, 'progress', { type: 'heartbeat', attempt: 1, progress: 1.5 }],
     ['negative energy', 400, 'energyKwh', { type: 'heartbeat', attempt: 1, energyKwh: -1 }]
   ])('%s is %i naming %s, and changes nothing', async (_name, status, field, body) => {
@@ -169,6 +179,29 @@ describe('POST /v1/callbacks/jobs/:id', () => {
     expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field)
     expect(await state(id)).toBe('dispatched')
     expect(await listMeasurements(store().db, id, 1)).toEqual([])
+  })
+
+  test('a huge attempt is a 400 before the signature is checked, not a database error', async () => {
+    const id = await dispatchedJob()
+    const res = await post(id, JSON.stringify({ jobId: id, type: 'started', attempt: 2 ** 31 }), {})
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([{ field: 'attempt', message: 'must be <= 2147483647' }])
+    expect(await getRun(store().db, id, 1)).toMatchObject({ startedAt: null, heartbeatAt: null })
+  })
+
+  test('a signed report for one job replayed to another job of the same pool is refused, and changes nothing', async () => {
+    const a = await dispatchedJob()
+    const b = await dispatchedJob()
+    await callback(b, { type: 'started', attempt: 1 })
+    clock.now = NOW + 2 * HOUR
+    const text = JSON.stringify({ jobId: a, type: 'finished', attempt: 1, exitCode: 1, finishedAt: iso(NOW + 2 * HOUR), detail: 'out of memory' })
+    const signed = sign(SECRET, 'cb_replayed', Math.floor(clock.now / 1000), text)
+    expect((await post(a, text, signed)).json()).toMatchObject({ applied: true, state: 'failed' })
+    const replayed = await post(b, text, signed)
+    expect(replayed.statusCode).toBe(400)
+    expect(replayed.json()).toMatchObject({ detail: 'jobId: does not match the URL', errors: [{ field: 'jobId', message: 'does not match the URL' }] })
+    expect(await state(b)).toBe('running')
+    expect(await getRun(store().db, b, 1)).toMatchObject({ outcome: null, finishedAt: null, exitCode: null })
   })
 
   test('only JSON is taken', async () => {

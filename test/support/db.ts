@@ -24,16 +24,8 @@ function databaseUrl (): string | undefined {
  */
 export function useTestStore (): () => Store {
   let store: Store | undefined
-  let schema: string | undefined
   beforeAll(async () => {
-    const url = databaseUrl()
-    if (url !== undefined) {
-      const name = `t_${randomBytes(6).toString('hex')}`
-      await withAdmin(url, (admin) => sql`create schema ${sql.id(name)}`.execute(admin.db))
-      schema = name
-    }
-    store = await openStore(url === undefined ? { dataDir: 'memory://' } : { databaseUrl: url, searchPath: schema })
-    if (url !== undefined && schema !== undefined) siblings.set(store, { url, schema })
+    store = await openEmptyStore()
     await migrateToLatest(store.db)
   })
   beforeEach(async () => {
@@ -41,13 +33,8 @@ export function useTestStore (): () => Store {
     await sql`truncate ${tables} restart identity cascade`.execute(current().db)
   })
   afterAll(async () => {
-    await store?.close()
+    await closeEmptyStore(store)
     store = undefined
-    const url = databaseUrl()
-    if (url !== undefined && schema !== undefined) {
-      const name = schema
-      await withAdmin(url, (admin) => sql`drop schema if exists ${sql.id(name)} cascade`.execute(admin.db))
-    }
   })
   const current = (): Store => {
     if (store === undefined) throw new Error('useTestStore: no store yet (use it inside tests and hooks)')
@@ -57,6 +44,29 @@ export function useTestStore (): () => Store {
 }
 
 const siblings = new WeakMap<Store, { url: string, schema: string }>()
+
+/**
+ * A store with nothing in it, not even migrations: PGlite in memory, or with DATABASE_URL a fresh
+ * PostgreSQL schema `t_<random>`. For tests that migrate it themselves; close it with
+ * `closeEmptyStore`, which also drops the schema.
+ */
+export async function openEmptyStore (): Promise<Store> {
+  const url = databaseUrl()
+  if (url === undefined) return await openStore({ dataDir: 'memory://' })
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  await withAdmin(url, (admin) => sql`create schema ${sql.id(schema)}`.execute(admin.db))
+  const store = await openStore({ databaseUrl: url, searchPath: schema })
+  siblings.set(store, { url, schema })
+  return store
+}
+
+/** Closes a store of `openEmptyStore` and drops its PostgreSQL schema; nothing when undefined. */
+export async function closeEmptyStore (store: Store | undefined): Promise<void> {
+  if (store === undefined) return
+  await store.close()
+  const at = siblings.get(store)
+  if (at !== undefined) await withAdmin(at.url, (admin) => sql`drop schema if exists ${sql.id(at.schema)} cascade`.execute(admin.db))
+}
 
 /**
  * A second, independent connection pool onto the same PostgreSQL schema as `store`: a second

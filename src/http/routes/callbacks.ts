@@ -9,15 +9,22 @@ import { finishRun, heartbeatRun, startRun, type ReportResult } from '../../sche
 import { getJobById } from '../../store/jobs.js'
 import { getPool } from '../../store/pools.js'
 import { getRun } from '../../store/runs.js'
+import { MAX_ATTEMPT } from '../agent-schemas.js'
 import type { AppDeps } from '../app.js'
 import { errorResponses, JobState, Problem } from '../schemas.js'
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description })
 const Amount = (description: string) => Type.Number({ minimum: 0, maximum: 10_000_000, description })
 
+/**
+ * A receiver's report. `jobId` repeats the id in the URL inside the signed bytes: the signature
+ * covers `<webhook-id>.<timestamp>.<body>` only, so without it a report signed for one job of a
+ * pool could be replayed, within the 5-minute tolerance, to the URL of another job of that pool.
+ */
 export const CallbackInput = Type.Object({
+  jobId: Type.String({ format: 'uuid', description: 'job.id of the dispatch message; must equal the id in the URL' }),
   type: Type.Union([Type.Literal('started'), Type.Literal('heartbeat'), Type.Literal('finished')]),
-  attempt: Type.Integer({ minimum: 1, description: 'job.attempt of the dispatch message' }),
+  attempt: Type.Integer({ minimum: 1, maximum: MAX_ATTEMPT, description: 'job.attempt of the dispatch message' }),
   at: Type.Optional(DateTime('when it happened, by the receiver\'s clock; the start of a `started` report without startedAt')),
   progress: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of the work done, 0..1' })),
   powerW: Type.Optional(Amount('power drawn by the job now, W')),
@@ -111,7 +118,8 @@ function parseJson (request: FastifyRequest, body: string | Buffer, done: (err: 
 /**
  * Where webhook receivers report on a job they were sent: started, heartbeats (progress, power,
  * energy so far) and the end (exit code, measured energy). Not behind API keys: a receiver signs
- * each callback like the dispatch it got (Standard Webhooks, the pool's secret, over the raw body).
+ * each callback like the dispatch it got (Standard Webhooks, the pool's secret, over the raw body),
+ * and names the job in the body too, so a signed report is good for one job only.
  * A job that does not exist, has no run, or runs outside a webhook pool is 404 alike, so the
  * endpoint reveals no job ids. Register it in its own plugin: it replaces the JSON parser.
  */
@@ -134,6 +142,8 @@ export function callbackRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async request => {
       const now = deps.now()
       const { id } = request.params
+      // Before any lookup: a body naming another job is refused alike whoever signed it, and reveals nothing.
+      if (request.body.jobId !== id) throw invalidField('jobId', 'does not match the URL', 400)
       const secret = await poolSecret(deps, request, id, request.body.attempt)
       if (secret === undefined) throw notFound(`job ${id}`)
       const checked = verify(secret, request.headers, rawBodies.get(request) ?? '', Math.floor(now / 1000))

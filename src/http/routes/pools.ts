@@ -4,9 +4,9 @@ import type { ExecutorSpec, Pool as PoolType } from '../../core/types.js'
 import { secretFor } from '../../scheduler/deps.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
 import { changePool } from '../../scheduler/pools.js'
-import { createPoolToken } from '../../store/pool-tokens.js'
+import { createPoolToken, listPoolTokens, revokePoolToken } from '../../store/pool-tokens.js'
 import { getPool, insertPool, listPools } from '../../store/pools.js'
-import { CreatedToken, TokenInput } from '../agent-schemas.js'
+import { CreatedToken, PoolToken, PoolTokenParams, TokenInput } from '../agent-schemas.js'
 import { iso } from '../present.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
@@ -68,6 +68,39 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       if (pool.executor.kind !== 'agent') throw new ApiError(409, 'not-an-agent-pool', `pool ${pool.name} runs jobs through ${pool.executor.kind}, not agents`)
       const created = await createPoolToken(deps.store.db, pool.name, request.body?.name ?? 'agent', new Date(deps.now()))
       return reply.status(201).send({ ...created, createdAt: iso(created.createdAt.getTime()) })
+    })
+
+    app.get('/pools/:name/tokens', {
+      schema: {
+        operationId: 'listPoolTokens',
+        tags: ['pools'],
+        summary: 'A pool\'s agent tokens, revoked ones included (admin); never the token itself',
+        params: Type.Object({ name: PoolName }),
+        response: { 200: Type.Array(PoolToken), ...errorResponses }
+      }
+    }, async request => {
+      requireScope(request, 'admin')
+      const pool = await getPool(deps.store.db, request.params.name)
+      if (pool === undefined) throw notFound(`pool ${request.params.name}`)
+      const tokens = await listPoolTokens(deps.store.db, pool.name)
+      return tokens.map(t => ({ ...t, createdAt: iso(t.createdAt.getTime()), revokedAt: t.revokedAt === null ? null : iso(t.revokedAt.getTime()) }))
+    })
+
+    app.delete('/pools/:name/tokens/:id', {
+      schema: {
+        operationId: 'revokePoolToken',
+        tags: ['pools'],
+        summary: 'Revoke an agent token (admin); agents using it get 401 from then on',
+        params: PoolTokenParams,
+        response: { 204: Type.Null(), ...errorResponses }
+      }
+    }, async (request, reply) => {
+      requireScope(request, 'admin')
+      const { name, id } = request.params
+      // A token of another pool is as unknown here as one never minted: 404 either way.
+      if (!await revokePoolToken(deps.store.db, name, id, new Date(deps.now()))) throw notFound(`live token ${id} of pool ${name}`)
+      request.log.info({ pool: name, token: id }, 'agent token revoked')
+      return await reply.status(204).send(null)
     })
   }
 }
