@@ -1,46 +1,57 @@
-import type { Instant, Job, JobRun, Pool } from '../core/types.js'
+import { HOUR_MS, MINUTE_MS, type Instant, type Job, type JobRun, type Pool } from '../core/types.js'
+import type { Executor } from '../executors/executor.js'
 import { appendEvent } from '../store/events.js'
-import { jobsWithAttempt } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
-import { getRun, updateRun } from '../store/runs.js'
+import { openRuns, updateRun } from '../store/runs.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { handoverOf } from './handover.js'
+import type { LeaseGuard } from './lease.js'
 import { finishRun, loseRun, startRun } from './runs.js'
 
 const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
 /** Marks a run whose cancel reached its executor, so the tick does not send it again. */
 const CANCEL_SENT = 'cancel delivered'
+/** A run dispatched late (the scheduler was down) still gets this long to start before it is given up. */
+const START_GRACE_MS = 15 * MINUTE_MS
+/** An executor that keeps refusing a cancel is given up on after this long; the run is closed. */
+const CANCEL_GIVE_UP_MS = HOUR_MS
 
 export interface CollectResult {
   polled: number
   finished: number
   cancelled: number
   lost: number
+  /** Runs that never started in time and were failed with the cause. */
+  expired: number
 }
 
 /**
- * Brings in what executors know: polls Slurm-like executors for the state of their runs, passes
- * cancels on to the executors of runs still open, and releases runs whose agent went silent.
- * Never throws for one run's failure: it is logged and tried again on the next tick.
+ * Brings in what executors know and watches every open run: polls Slurm-like executors, passes
+ * cancels on, releases runs whose agent or webhook receiver went silent, and fails runs that never
+ * started while the job could still meet its deadline. Never throws for one run's failure: it is
+ * logged and tried again on the next tick (a lost lease stops the pass).
  */
-export async function collectRuns (deps: Deps, now: Instant): Promise<CollectResult> {
+export async function collectRuns (deps: Deps, now: Instant, guard: LeaseGuard): Promise<CollectResult> {
   const pools = new Map((await listPools(deps.store.db)).map(p => [p.name, p]))
-  const result: CollectResult = { polled: 0, finished: 0, cancelled: 0, lost: 0 }
-  for (const job of await jobsWithAttempt(deps.store.db, ['dispatched', 'running', 'cancelled'])) {
-    if (job.attempt === 0) continue
-    const run = await getRun(deps.store.db, job.id, job.attempt)
-    const pool = pools.get(run?.pool ?? '')
-    if (run === undefined || run.outcome !== null || pool === undefined) continue
+  const result: CollectResult = { polled: 0, finished: 0, cancelled: 0, lost: 0, expired: 0 }
+  for (const { job, run } of await openRuns(deps.store.db, ['dispatched', 'running', 'cancelled'])) {
+    const pool = pools.get(run.pool)
+    if (pool === undefined) continue
+    const executor = executorOf(deps, pool)
     try {
-      const executor = executorOf(deps, pool)
-      if (job.state === 'cancelled') result.cancelled += await passCancel(deps, job, run, pool, now) ? 1 : 0
-      else if (executor.kind === 'agent') result.lost += await expireAgent(deps, run, now) ? 1 : 0
-      else if (run.acceptedAt !== null && executor.poll !== undefined) {
-        result.polled++
-        result.finished += await poll(deps, job, run, pool, now) ? 1 : 0
+      await guard.renew()
+      if (job.state === 'cancelled') result.cancelled += await passCancel(deps, executor, job, run, pool, now) ? 1 : 0
+      else if (run.startedAt === null && now > Math.max(job.deadline - job.durationMinutes * MINUTE_MS, run.dispatchedAt + START_GRACE_MS)) {
+        result.expired += await expire(deps, executor, job, run, pool, now) ? 1 : 0
       }
+      else if (executor.poll !== undefined) {
+        if (run.acceptedAt === null) continue
+        result.polled++
+        result.finished += await poll(deps, executor, job, run, pool, now) ? 1 : 0
+      } else result.lost += await expireSilent(deps, executor, job, run, now) ? 1 : 0
     } catch (err) {
+      if ((err as { code?: string }).code === 'lease-lost') throw err
       deps.log.warn({ job: job.id, pool: pool.name, err: message(err) }, 'collecting a run failed; will retry')
     }
   }
@@ -48,64 +59,86 @@ export async function collectRuns (deps: Deps, now: Instant): Promise<CollectRes
 }
 
 /** Asks the executor for the run's state and records what changed; true when the run ended. */
-async function poll (deps: Deps, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
-  const executor = executorOf(deps, pool)
+async function poll (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
   const h = await handoverOf(deps, job, run.attempt, pool)
   if (h === undefined || executor.poll === undefined) return false
-  const { jobId, attempt } = run
   const report = await executor.poll(h)
   if (report.state === 'queued') return false
   if (report.state === 'running') {
-    await startRun(deps, jobId, attempt, report.startedAt ?? now, now)
+    await startRun(deps, run.jobId, run.attempt, report.startedAt ?? now, now)
     return false
   }
   const outcome = report.state === 'cancelled' ? 'failed' : report.state
   const detail = report.state === 'cancelled' ? `cancelled in ${executor.kind}, not by greenshift` : report.detail
-  await finishRun(deps, jobId, attempt, {
+  await finishRun(deps, run.jobId, run.attempt, {
     exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, detail, outcome
   }, now)
   return true
 }
 
 /**
- * A cancelled job's open run: the executor is told once. A run that never started is closed at
- * once; a started one is closed by its executor's final report (Slurm's poll, the agent's
- * completion, the webhook receiver's `finished`), which brings the energy it used until it stopped.
+ * A run that has not started by the last instant the job could start and still meet its deadline
+ * (no agent claimed it, Slurm kept it queued, a receiver never said `started`), nor within 15 min of
+ * a late dispatch: the executor is told to drop it and the job fails with that cause rather than
+ * sit `dispatched` for ever.
  */
-async function passCancel (deps: Deps, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
+async function expire (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
+  const h = await handoverOf(deps, job, run.attempt, pool)
+  if (h !== undefined) await executor.cancel(h)
+  const detail = `deadline-missed: the ${executor.kind} executor of ${pool.name} had not started the job by ${new Date(job.deadline - job.durationMinutes * MINUTE_MS).toISOString()}, the last start that meets the deadline`
+  return (await finishRun(deps, run.jobId, run.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)).applied
+}
+
+/**
+ * A cancelled job's open run: the executor is told (Slurm and webhook alike, even when the hand-over
+ * was never confirmed: the reply may have been lost after the executor took it). A run that never
+ * started is closed at once; a started one by its executor's final report (Slurm's poll, the
+ * agent's completion), which brings the energy it used until it stopped. A webhook run is closed at
+ * once, without energy: a receiver's late `finished` is no longer applied.
+ */
+async function passCancel (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
   if (run.detail?.startsWith(CANCEL_SENT) === true && run.startedAt !== null) {
-    return executorOf(deps, pool).kind === 'agent' ? await expireAgent(deps, run, now) : await pollCancelled(deps, job, run, pool, now)
+    return executor.poll === undefined ? await expireSilent(deps, executor, job, run, now) : await pollCancelled(deps, executor, job, run, pool, now)
   }
-  const executor = executorOf(deps, pool)
   const h = await handoverOf(deps, job, run.attempt, pool)
   if (h === undefined) return false
-  const { jobId, attempt } = run
-  if (run.acceptedAt !== null || run.ref !== null) await executor.cancel(h)
-  await updateRun(deps.store.db, jobId, attempt, { detail: `${CANCEL_SENT} at ${new Date(now).toISOString()}` })
-  await appendEvent(deps.store.db, { jobId, at: new Date(now), type: 'cancel-delivered', reason: `the ${executor.kind} executor of ${pool.name} was told to cancel`, data: { attempt } })
+  try {
+    await executor.cancel(h)
+  } catch (err) {
+    if (now - job.updatedAt < CANCEL_GIVE_UP_MS) throw err
+    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel for an hour; closing the run')
+  }
+  await updateRun(deps.store.db, run.jobId, run.attempt, { detail: `${CANCEL_SENT} at ${new Date(now).toISOString()}` })
+  await appendEvent(deps.store.db, { jobId: run.jobId, at: new Date(now), type: 'cancel-delivered', reason: `the ${executor.kind} executor of ${pool.name} was told to cancel`, data: { attempt: run.attempt } })
   if (run.startedAt === null || (executor.poll === undefined && executor.kind !== 'agent')) {
-    await finishRun(deps, jobId, attempt, { exitCode: null, startedAt: run.startedAt, finishedAt: now, energyKwh: null, detail: 'cancelled', outcome: 'cancelled' }, now)
+    await finishRun(deps, run.jobId, run.attempt, { exitCode: null, startedAt: run.startedAt, finishedAt: now, energyKwh: null, detail: 'cancelled', outcome: 'cancelled' }, now)
     return true
   }
   return false
 }
 
 /** A cancelled Slurm run keeps being polled until Slurm reports it ended. */
-async function pollCancelled (deps: Deps, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
-  const executor = executorOf(deps, pool)
+async function pollCancelled (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
   const h = await handoverOf(deps, job, run.attempt, pool)
   if (h === undefined || executor.poll === undefined) return false
-  const { jobId, attempt } = run
   const report = await executor.poll(h)
   if (report.state === 'queued' || report.state === 'running') return false
-  await finishRun(deps, jobId, attempt, { exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, detail: 'cancelled', outcome: 'cancelled' }, now)
+  await finishRun(deps, run.jobId, run.attempt, { exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, detail: 'cancelled', outcome: 'cancelled' }, now)
   return true
 }
 
-/** An agent silent past the timeout has lost its run: the job goes back to planning. */
-async function expireAgent (deps: Deps, run: JobRun, now: Instant): Promise<boolean> {
+/**
+ * A push run whose reporter went silent has lost it, and the job goes back to planning: an agent
+ * after `agentTimeoutSeconds` without a heartbeat; a webhook receiver, which may report only
+ * `started` and `finished`, once twice the job's duration (and the timeout) passed without a word.
+ */
+async function expireSilent (deps: Deps, executor: Executor, job: Job, run: JobRun, now: Instant): Promise<boolean> {
   const last = run.heartbeatAt ?? run.startedAt
-  if (last === null || now - last <= deps.config.agentTimeoutSeconds * 1000) return false
-  const reason = `agent ${run.ref ?? '(unknown)'} of ${run.pool} sent no heartbeat for ${Math.round((now - last) / 1000)} s; released back to planning`
+  if (last === null) return false
+  const timeoutMs = deps.config.agentTimeoutSeconds * 1000
+  const limit = executor.kind === 'agent' ? timeoutMs : 2 * job.durationMinutes * MINUTE_MS + timeoutMs
+  if (now - last <= limit) return false
+  const who = executor.kind === 'agent' ? `agent ${run.ref ?? '(unknown)'}` : `the ${executor.kind} receiver`
+  const reason = `${who} of ${run.pool} sent no report for ${Math.round((now - last) / 1000)} s; released back to planning`
   return await loseRun(deps, run.jobId, run.attempt, reason, now)
 }

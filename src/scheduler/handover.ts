@@ -33,6 +33,8 @@ export async function handOver (deps: Deps, executor: Executor, h: Handover, now
     deps.log.warn({ job: h.job.id, pool: h.pool.name, executor: executor.kind, err: message(err) }, 'hand-over failed; will retry')
     await updateRun(deps.store.db, h.job.id, h.attempt, { detail: `hand-over failed: ${message(err)}` })
     if (now + h.job.durationMinutes * 60_000 > h.job.deadline) {
+      // The executor may have taken it after all (a reply lost on the way back): tell it not to run it.
+      await executor.cancel(h).catch(() => {})
       const detail = `deadline-missed: the ${executor.kind} executor of ${h.pool.name} did not take the job in time (${message(err)})`
       await finishRun(deps, h.job.id, h.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)
     }

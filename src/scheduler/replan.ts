@@ -7,11 +7,12 @@ import { replacePlannedSegments } from '../store/segments.js'
 import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
-import { handoverOf } from './handover.js'
+import type { LeaseGuard } from './lease.js'
 import { poolViews, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
 
-type Movable = Job & { attempt: number, plan: JobPlan }
+/** A job that may move, with its run's executor reference when it was handed over (read before the transaction). */
+type Movable = Job & { attempt: number, plan: JobPlan, ref: string | null }
 
 /**
  * Re-plans jobs that have not started on the newest forecasts: `planned` jobs anywhere they are
@@ -20,7 +21,7 @@ type Movable = Job & { attempt: number, plan: JobPlan }
  * latest safe start, and all moves together respect capacity; each move is an event with the
  * figures before and after. Returns the number of jobs moved.
  */
-export async function replanWaiting (deps: Deps, now: Instant): Promise<number> {
+export async function replanWaiting (deps: Deps, now: Instant, guard: LeaseGuard): Promise<number> {
   const pools = await listPools(deps.store.db)
   const byName = new Map(pools.map(p => [p.name, p]))
   const waiting = await movableJobs(deps, byName, now)
@@ -29,7 +30,9 @@ export async function replanWaiting (deps: Deps, now: Instant): Promise<number> 
   const views = await poolViews(deps, pools, [], now, horizon, now)
   const safetyMarginMs = deps.config.planning.safetyMarginMinutes * MINUTE_MS
   const threshold = { grams: deps.config.planning.replanMinGrams, percent: deps.config.planning.replanMinPercent }
-  const moves = await deps.store.db.transaction().execute(async trx => {
+  if (waiting.some(j => j.state === 'dispatched')) await guard.renew()
+  return await deps.store.db.transaction().execute(async trx => {
+    await guard.check(trx)
     await lockPools(trx, pools.map(p => p.name))
     const current: PlannedJob[] = waiting.map(job => ({
       id: job.id,
@@ -38,22 +41,17 @@ export async function replanWaiting (deps: Deps, now: Instant): Promise<number> 
       placement: placementOf(job.plan),
       started: false
     }))
-    const found = replanMoves(current, withReservations(views, await activeReservations(trx)), now, threshold, { safetyMarginMs })
-    for (const move of found) {
+    const moves = replanMoves(current, withReservations(views, await activeReservations(trx)), now, threshold, { safetyMarginMs })
+    // The moves fit together only as a prefix, in the order returned: stop at the first one an executor refuses.
+    let moved = 0
+    for (const move of moves) {
       const job = waiting.find(j => j.id === move.id)!
-      if (job.state === 'planned') await applyMove(trx, job, move, now)
+      if (job.state === 'dispatched' && !await reschedule(deps, job, byName, move, now)) break
+      await applyMove(trx, job, move, now)
+      moved++
     }
-    return found
+    return moved
   })
-  let moved = moves.length
-  // A handed-over job moves only once its executor has moved it, so plan and executor never disagree.
-  for (const move of moves) {
-    const job = waiting.find(j => j.id === move.id)!
-    if (job.state !== 'dispatched') continue
-    if (await reschedule(deps, job, byName, move, now)) await deps.store.db.transaction().execute(async trx => await applyMove(trx, job, move, now))
-    else moved--
-  }
-  return moved
 }
 
 async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant): Promise<Movable[]> {
@@ -64,8 +62,10 @@ async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant):
       const pool = pools.get(job.plan.pool)
       const run = await getRun(deps.store.db, job.id, job.attempt)
       if (pool === undefined || executorOf(deps, pool).reschedule === undefined || run === undefined || run.acceptedAt === null || run.startedAt !== null) continue
+      out.push({ ...job, plan: job.plan, ref: run.ref })
+      continue
     }
-    out.push({ ...job, plan: job.plan })
+    out.push({ ...job, plan: job.plan, ref: null })
   }
   return out
 }
@@ -101,15 +101,18 @@ async function applyMove (trx: Db, job: Movable, move: Move, now: Instant): Prom
   await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
 }
 
-/** A handed-over job's executor is told the new start (Slurm moves `begin_time`). */
+/**
+ * A handed-over job's executor is told the new start (Slurm moves `begin_time`); false when it
+ * refuses (e.g. the job started meanwhile). Called inside the re-plan transaction, so it must not
+ * touch the database: on PGlite that transaction holds the only connection.
+ */
 async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, move: Move, now: Instant): Promise<boolean> {
   const pool = pools.get(move.to.pool)
-  const executor = pool === undefined ? undefined : executorOf(deps, pool)
-  const h = pool === undefined ? undefined : await handoverOf(deps, { ...job, plan: movedPlan(job.plan, move.to, now) }, job.attempt, pool)
   const start = move.to.segments[0]?.start
-  if (executor?.reschedule === undefined || h === undefined || start === undefined) return false
+  const executor = pool === undefined ? undefined : executorOf(deps, pool)
+  if (pool === undefined || executor?.reschedule === undefined || start === undefined) return false
   try {
-    await executor.reschedule(h, start)
+    await executor.reschedule({ job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.ref }, start)
     return true
   } catch (err) {
     deps.log.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'moving a handed-over job failed; it keeps its old start')

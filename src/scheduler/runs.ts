@@ -1,4 +1,5 @@
 import type { Instant, Job, JobRun, RunOutcome } from '../core/types.js'
+import { appendEvent } from '../store/events.js'
 import { getJobById, transitionJob } from '../store/jobs.js'
 import { getRun, insertMeasurement, updateRun } from '../store/runs.js'
 import { insertActualSegment, replacePlannedSegments } from '../store/segments.js'
@@ -98,6 +99,14 @@ export async function finishRun (deps: Deps, jobId: string, attempt: number, end
         : `failed on ${cur.run.pool}: ${end.detail ?? `exit code ${end.exitCode ?? 'unknown'}`}`
       job = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: outcome, at: new Date(now), reason, data: { exitCode: end.exitCode, energyKwh: end.energyKwh } }) ?? job
       await replacePlannedSegments(trx, jobId, cur.run.pool, [])
+      if (end.finishedAt > cur.job.deadline && startedAt !== null) {
+        const late = Math.ceil((end.finishedAt - cur.job.deadline) / 60_000)
+        const lss = cur.job.plan?.latestSafeStart
+        const cause = lss !== undefined && startedAt > lss
+          ? `it started at ${new Date(startedAt).toISOString()}, after its latest safe start ${new Date(lss).toISOString()}`
+          : `it ran ${Math.round((end.finishedAt - startedAt) / 60_000)} min against ${cur.job.durationMinutes} min expected`
+        await appendEvent(trx, { jobId, at: new Date(now), type: 'deadline-missed', reason: `finished ${late} min after its deadline: ${cause}` })
+      }
     }
     return { applied: true, cancel: false, job }
   })

@@ -13,8 +13,10 @@ import { collectRuns, type CollectResult } from './collect.js'
 import { dispatchDue, type DispatchResult } from './dispatch.js'
 import { refreshLedgers } from './ledger.js'
 import { replanWaiting } from './replan.js'
+import { LEASE_NAME, leaseGuard, LeaseLostError } from './lease.js'
 
-export const LEASE_NAME = 'scheduler'
+export { LEASE_NAME } from './lease.js'
+
 
 export interface TickResult extends DispatchResult, CollectResult {
   leader: boolean
@@ -27,7 +29,7 @@ export interface TickResult extends DispatchResult, CollectResult {
 }
 
 const IDLE: Omit<TickResult, 'leader'> = {
-  refreshedZones: 0, replanned: 0, planned: 0, failed: 0, stillPending: 0, dispatched: 0, handedOver: 0, polled: 0, finished: 0, cancelled: 0, lost: 0, ledgers: 0
+  refreshedZones: 0, replanned: 0, planned: 0, failed: 0, stillPending: 0, dispatched: 0, handedOver: 0, unplanned: 0, polled: 0, finished: 0, cancelled: 0, lost: 0, expired: 0, ledgers: 0
 }
 
 /**
@@ -37,16 +39,24 @@ const IDLE: Omit<TickResult, 'leader'> = {
  * came); bring in executors' results, pass cancels on and release runs of lost agents; and
  * settle the ledgers of finished jobs as actual intensity arrives.
  */
-export async function tick (deps: Deps, holder: string, now: Instant, leaseMs: number): Promise<TickResult> {
+export async function tick (deps: Deps, holder: string, now: Instant, leaseMs: number, clock: () => Instant = () => now): Promise<TickResult> {
   const leader = await tryAcquireLease(deps.store.db, LEASE_NAME, holder, new Date(now), leaseMs)
   if (!leader) return { leader, ...IDLE }
-  const refreshedZones = await refreshStale(deps, now)
-  const replanned = refreshedZones > 0 ? await replanWaiting(deps, now) : 0
-  const pending = await planPending(deps, now)
-  const dispatch = await dispatchDue(deps, now)
-  const collected = await collectRuns(deps, now)
-  const ledgers = await refreshLedgers(deps, now)
-  return { leader, refreshedZones, replanned, ...pending, ...dispatch, ...collected, ledgers: ledgers.computed }
+  const guard = leaseGuard(deps, holder, leaseMs, clock)
+  const result: TickResult = { leader, ...IDLE }
+  try {
+    result.refreshedZones = await refreshStale(deps, now)
+    if (result.refreshedZones > 0) result.replanned = await replanWaiting(deps, now, guard)
+    Object.assign(result, await planPending(deps, now))
+    Object.assign(result, await dispatchDue(deps, now, guard))
+    Object.assign(result, await collectRuns(deps, now, guard))
+    result.ledgers = (await refreshLedgers(deps, now)).computed
+  } catch (err) {
+    if (!(err instanceof LeaseLostError)) throw err
+    deps.log.warn({ holder }, 'lost the scheduler lease during a pass; leaving the rest to the new leader')
+    result.leader = false
+  }
+  return result
 }
 
 /**

@@ -26,3 +26,11 @@ export async function releaseLease (db: Db, name: string, holder: string): Promi
   const result = await db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
+
+/** Whether `holder` holds lease `name` at `now`: the fencing check a leader makes inside its own writes. */
+export async function holdsLease (db: Db, name: string, holder: string, now: Date): Promise<boolean> {
+  const row = await db.selectFrom('leases').select('name')
+    .where('name', '=', name).where('holder', '=', holder).where('expires_at', '>', now)
+    .executeTakeFirst()
+  return row !== undefined
+}

@@ -1,4 +1,5 @@
-import type { ExecutorKind, Instant, JobRun, RunOutcome } from '../core/types.js'
+import type { ExecutorKind, Instant, Job, JobRun, JobState, RunOutcome } from '../core/types.js'
+import { toJob } from './job-rows.js'
 import { toDate, toInstant, toInstantOrNull } from './convert.js'
 import type { Db, JobRunsTable } from './schema.js'
 import type { Selectable, Updateable } from 'kysely'
@@ -93,4 +94,22 @@ export async function listMeasurements (db: Db, jobId: string, attempt: number):
   const rows = await db.selectFrom('measurements').select(['at', 'power_w', 'energy_kwh'])
     .where('job_id', '=', jobId).where('attempt', '=', attempt).orderBy('at').orderBy('id').execute()
   return rows.map(r => ({ at: toInstant(r.at), powerW: r.power_w, energyKwh: r.energy_kwh }))
+}
+
+/**
+ * The open run (no outcome yet) of every job in one of `states`, with the job: the scheduler's list
+ * of runs to poll, watch and cancel. Closed runs of finished jobs are never read again.
+ */
+export async function openRuns (db: Db, states: readonly JobState[]): Promise<Array<{ job: Job & { attempt: number }, run: JobRun }>> {
+  if (states.length === 0) return []
+  const rows = await db.selectFrom('jobs as j')
+    .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
+    .selectAll('j').select(['r.job_id', 'r.pool as run_pool', 'r.executor', 'r.ref', 'r.dispatched_at', 'r.accepted_at', 'r.started_at', 'r.finished_at', 'r.heartbeat_at', 'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail'])
+    .where('j.state', 'in', states).where('r.outcome', 'is', null)
+    .orderBy('j.submitted_at').orderBy('j.id')
+    .execute()
+  return rows.map(r => ({
+    job: { ...toJob(r), attempt: r.attempt },
+    run: toRun({ ...r, pool: r.run_pool, energy_kwh: r.run_energy_kwh })
+  }))
 }

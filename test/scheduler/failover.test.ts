@@ -95,4 +95,42 @@ describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => 
       expect(events.filter(e => e.toState === 'dispatched')).toHaveLength(1)
     }
   })
+
+  test('a leader that finds its lease taken during a pass stops before handing over anything more', async () => {
+    const c = cluster()
+    const a = t().deps
+    second = await openSibling(a.store)
+    const b: Deps = { ...a, store: second, zoneStatus: new Map(), log: pino({ level: 'silent' }) }
+    const first = await submitNow('first')
+    const later = await submitNow('later')
+    const handed: string[] = []
+    let aNow = NOW
+    let bResult: Awaited<ReturnType<typeof tick>> | undefined
+    // a's first hand-over hangs past its lease; meanwhile b takes over and does the pass itself.
+    a.executorFor = () => ({
+      ...c.executor,
+      dispatch: async (h, now) => {
+        handed.push(`a ${h.job.name}`)
+        if (bResult === undefined) {
+          aNow = NOW + 3 * LEASE_MS
+          bResult = await tick(b, 'instance-b', aNow, LEASE_MS)
+        }
+        return await c.executor.dispatch(h, now)
+      }
+    })
+    b.executorFor = () => ({ ...c.executor, dispatch: async (h, now) => { handed.push(`b ${h.job.name}`); return await c.executor.dispatch(h, now) } })
+    const result = await tick(a, 'instance-a', NOW, LEASE_MS, () => aNow)
+    expect(bResult).toMatchObject({ leader: true })
+    expect(result.leader).toBe(false)
+    // a handed over one job (whichever came first) and then stopped; b repeated that hand-over
+    // (at-least-once, the same attempt) and did the other, which a never touched.
+    const byA = handed.filter(h => h.startsWith('a '))
+    expect(byA).toHaveLength(1)
+    const other = byA[0] === 'a first' ? 'later' : 'first'
+    expect(handed.filter(h => h.endsWith(` ${other}`))).toEqual([`b ${other}`])
+    expect(c.started.size).toBe(2)
+    for (const id of [first, later]) {
+      expect((await listEvents(b.store.db, id)).filter(e => e.toState === 'dispatched')).toHaveLength(1)
+    }
+  })
 })
