@@ -2,12 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
-import { ensureAdminKey, prepareStore, serve } from '../main.js'
-import { createApiKey } from '../store/api-keys.js'
-import { createTenant, findTenantByName } from '../store/tenants.js'
 import { agentCommand } from './agent.js'
-import { openapiDocument } from './openapi.js'
-import { simulateCommand } from './simulate.js'
+
+// The service (fastify, the embedded database) and the simulator load only for the commands that
+// need them, so `greenshift agent` starts quickly on a GPU host.
+const service = async () => await import('../main.js')
 
 const USAGE = `usage: greenshift <command>
 
@@ -33,6 +32,9 @@ async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: stri
   const bad = scopes.find(s => !SCOPES.has(s))
   if (bad !== undefined || scopes.length === 0) throw new Error(`keys create: --scopes must be a comma list of submit, read, admin (got "${values.scopes}")`)
   const config = loadConfig(env)
+  const { prepareStore } = await service()
+  const { createApiKey } = await import('../store/api-keys.js')
+  const { createTenant, findTenantByName } = await import('../store/tenants.js')
   const store = await prepareStore(config, pino({ level: 'warn' }), new Date())
   try {
     const tenant = await findTenantByName(store.db, values.tenant) ?? await createTenant(store.db, values.tenant)
@@ -46,6 +48,7 @@ async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: stri
 
 async function openapi (args: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string' }, check: { type: 'string' } } })
+  const { openapiDocument } = await import('./openapi.js')
   const doc = await openapiDocument()
   if (values.check !== undefined) {
     let current = ''
@@ -67,15 +70,16 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
   const [command, sub, ...rest] = argv
   switch (command) {
     case 'serve': {
-      const service = await serve(env)
+      const running = await (await service()).serve(env)
       await new Promise<void>(resolve => {
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve())
       })
-      await service.close()
+      await running.close()
       return 0
     }
     case 'migrate': {
       const config = loadConfig(env)
+      const { ensureAdminKey, prepareStore } = await service()
       const store = await prepareStore(config, pino({ level: 'info' }), new Date())
       await ensureAdminKey(store, config.adminKey, line => out(line + '\n'))
       await store.close()
@@ -88,7 +92,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
     case 'openapi':
       return await openapi([sub, ...rest].filter((a): a is string => a !== undefined), out)
     case 'simulate':
-      return simulateCommand([sub, ...rest].filter((a): a is string => a !== undefined), { out })
+      return (await import('./simulate.js')).simulateCommand([sub, ...rest].filter((a): a is string => a !== undefined), { out })
     case 'agent':
       return await agentCommand([sub, ...rest].filter((a): a is string => a !== undefined), env)
     case 'help': case '--help': case '-h': case undefined:
