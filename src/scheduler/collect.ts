@@ -58,21 +58,23 @@ export async function collectRuns (deps: Deps, now: Instant, guard: LeaseGuard):
   return result
 }
 
-/** Asks the executor for the run's state and records what changed; true when the run ended. */
+/**
+ * Asks the executor for the run's state and records what changed; true when the run ended. A
+ * cancelled job's run is polled until the executor reports it stopped, and closes as cancelled.
+ */
 async function poll (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
-  const h = await handoverOf(deps, job, run.attempt, pool)
+  const h = handoverOf(job, run, pool)
   if (h === undefined || executor.poll === undefined) return false
   const report = await executor.poll(h)
   if (report.state === 'queued') return false
   if (report.state === 'running') {
-    await startRun(deps, run.jobId, run.attempt, report.startedAt ?? now, now)
+    if (job.state !== 'cancelled') await startRun(deps, run.jobId, run.attempt, report.startedAt ?? now, now)
     return false
   }
-  const outcome = report.state === 'cancelled' ? 'failed' : report.state
-  const detail = report.state === 'cancelled' ? `cancelled in ${executor.kind}, not by greenshift` : report.detail
-  await finishRun(deps, run.jobId, run.attempt, {
-    exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, detail, outcome
-  }, now)
+  const end = { exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh }
+  if (job.state === 'cancelled') await finishRun(deps, run.jobId, run.attempt, { ...end, detail: 'cancelled', outcome: 'cancelled' }, now)
+  else if (report.state === 'cancelled') await finishRun(deps, run.jobId, run.attempt, { ...end, detail: `cancelled in ${executor.kind}, not by greenshift`, outcome: 'failed' }, now)
+  else await finishRun(deps, run.jobId, run.attempt, { ...end, detail: report.detail, outcome: report.state }, now)
   return true
 }
 
@@ -83,7 +85,7 @@ async function poll (deps: Deps, executor: Executor, job: Job, run: JobRun, pool
  * sit `dispatched` for ever.
  */
 async function expire (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
-  const h = await handoverOf(deps, job, run.attempt, pool)
+  const h = handoverOf(job, run, pool)
   if (h !== undefined) await executor.cancel(h)
   const detail = `deadline-missed: the ${executor.kind} executor of ${pool.name} had not started the job by ${new Date(job.deadline - job.durationMinutes * MINUTE_MS).toISOString()}, the last start that meets the deadline`
   return (await finishRun(deps, run.jobId, run.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)).applied
@@ -98,9 +100,9 @@ async function expire (deps: Deps, executor: Executor, job: Job, run: JobRun, po
  */
 async function passCancel (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
   if (run.detail?.startsWith(CANCEL_SENT) === true && run.startedAt !== null) {
-    return executor.poll === undefined ? await expireSilent(deps, executor, job, run, now) : await pollCancelled(deps, executor, job, run, pool, now)
+    return executor.poll === undefined ? await expireSilent(deps, executor, job, run, now) : await poll(deps, executor, job, run, pool, now)
   }
-  const h = await handoverOf(deps, job, run.attempt, pool)
+  const h = handoverOf(job, run, pool)
   if (h === undefined) return false
   try {
     await executor.cancel(h)
@@ -115,16 +117,6 @@ async function passCancel (deps: Deps, executor: Executor, job: Job, run: JobRun
     return true
   }
   return false
-}
-
-/** A cancelled Slurm run keeps being polled until Slurm reports it ended. */
-async function pollCancelled (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
-  const h = await handoverOf(deps, job, run.attempt, pool)
-  if (h === undefined || executor.poll === undefined) return false
-  const report = await executor.poll(h)
-  if (report.state === 'queued' || report.state === 'running') return false
-  await finishRun(deps, run.jobId, run.attempt, { exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, detail: 'cancelled', outcome: 'cancelled' }, now)
-  return true
 }
 
 /**

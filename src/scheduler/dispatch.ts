@@ -45,7 +45,7 @@ export async function dispatchDue (deps: Deps, now: Instant, guard: LeaseGuard):
   for (const { job, run } of await openRuns(deps.store.db, ['dispatched'])) {
     const pool = pools.get(run.pool)
     if (run.acceptedAt !== null || pool === undefined) continue
-    const h = await handoverOf(deps, job, job.attempt, pool)
+    const h = handoverOf(job, run, pool)
     if (h === undefined) continue
     await guard.renew()
     if (await handOver(deps, executorOf(deps, pool), h, now)) result.handedOver++

@@ -1,17 +1,15 @@
-import type { Instant, Job, Pool } from '../core/types.js'
+import type { Instant, Job, JobRun, Pool } from '../core/types.js'
 import type { Executor, Handover } from '../executors/executor.js'
 import { appendEvent } from '../store/events.js'
-import { getRun, updateRun } from '../store/runs.js'
+import { updateRun } from '../store/runs.js'
 import type { Deps } from './deps.js'
 import { finishRun } from './runs.js'
 
 const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
 
-/** The hand-over of attempt `attempt` of a dispatched job, with the run's reference so far. */
-export async function handoverOf (deps: Deps, job: Job, attempt: number, pool: Pool): Promise<Handover | undefined> {
-  if (job.plan === null) return undefined
-  const run = await getRun(deps.store.db, job.id, attempt)
-  return { job, plan: job.plan, pool, attempt, ref: run?.ref ?? null }
+/** What an executor is given about a run: the job, its plan, its pool, the attempt and the reference so far. */
+export function handoverOf (job: Job, run: JobRun, pool: Pool): Handover | undefined {
+  return job.plan === null ? undefined : { job, plan: job.plan, pool, attempt: run.attempt, ref: run.ref }
 }
 
 /**
