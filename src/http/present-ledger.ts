@@ -1,10 +1,6 @@
 import { Type } from 'typebox'
 import type { JobLedger, LedgerFigure as Figure } from '../core/types.js'
-import { iso } from './present.js'
-
-/** Grams to 0.1 g, as plans are shown (the inputs are not more precise), and kWh to 1 mWh, so a short test run still shows its energy. */
-export const grams = (g: number): number => Math.round(g * 10) / 10
-export const kwh = (e: number): number => Math.round(e * 1_000_000) / 1_000_000
+import { grams, iso, kwh } from './present.js'
 const gramsOrNull = (g: number | null): number | null => g === null ? null : grams(g)
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])

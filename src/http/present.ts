@@ -7,7 +7,9 @@ export const iso = (t: Instant): string => new Date(t).toISOString()
 const isoOrNull = (t: Instant | null): string | null => t === null ? null : iso(t)
 
 /** Rounds grams to 0.1 g: the inputs are not more precise than that, and JSON stays readable. */
-const g = (grams: number): number => Math.round(grams * 10) / 10
+export const grams = (g: number): number => Math.round(g * 10) / 10
+/** Rounds kWh to 1 mWh, so a short test run still shows its energy. */
+export const kwh = (e: number): number => Math.round(e * 1_000_000) / 1_000_000
 
 /** A stored plan as the API shows it. */
 export function presentPlan (plan: JobPlan) {
@@ -18,10 +20,10 @@ export function presentPlan (plan: JobPlan) {
     segments: plan.segments.map(s => ({ start: iso(s.start), end: iso(s.end) })),
     latestSafeStart: iso(plan.latestSafeStart),
     energyKwh: Math.round(plan.energyKwh * 1000) / 1000,
-    expected: { ...plan.expected, grams: g(plan.expected.grams) },
-    baseline: { ...plan.baseline, grams: g(plan.baseline.grams), start: iso(plan.baseline.start) },
+    expected: { ...plan.expected, grams: grams(plan.expected.grams) },
+    baseline: { ...plan.baseline, grams: grams(plan.baseline.grams), start: iso(plan.baseline.start) },
     expectedAvoided: {
-      grams: g(plan.expectedAvoidedGrams),
+      grams: grams(plan.expectedAvoidedGrams),
       percent: Math.round(avoidedPercent * 100) / 100,
       signal: plan.expected.signal,
       source: plan.expected.source
@@ -57,7 +59,7 @@ export function presentJob (job: Job) {
 }
 
 export function presentOption (o: QuoteOption) {
-  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: g(o.grams), usesFallback: o.usesFallback }
+  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: grams(o.grams), usesFallback: o.usesFallback }
 }
 
 /** A run (one hand-over to an executor) as the API shows it. */
@@ -74,7 +76,7 @@ export function presentRun (r: JobRun) {
     heartbeatAt: isoOrNull(r.heartbeatAt),
     progress: r.progress,
     exitCode: r.exitCode,
-    energyKwh: r.energyKwh === null ? null : Math.round(r.energyKwh * 1_000_000) / 1_000_000,
+    energyKwh: r.energyKwh === null ? null : kwh(r.energyKwh),
     outcome: r.outcome,
     detail: r.detail
   }

@@ -1,5 +1,6 @@
 import { MINUTE_MS, type ExecutorKind, type Instant, type Job, type Pool } from '../core/types.js'
-import { jobsWithAttempt, transitionJob } from '../store/jobs.js'
+import { appendEvent } from '../store/events.js'
+import { jobsInState, transitionJob } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
 import { insertRun, openRuns } from '../store/runs.js'
 import { replacePlannedSegments } from '../store/segments.js'
@@ -30,7 +31,7 @@ export interface DispatchResult {
 export async function dispatchDue (deps: Deps, now: Instant, guard: LeaseGuard): Promise<DispatchResult> {
   const pools = new Map((await listPools(deps.store.db)).map(p => [p.name, p]))
   const result: DispatchResult = { dispatched: 0, handedOver: 0, unplanned: 0 }
-  for (const job of await jobsWithAttempt(deps.store.db, ['planned'])) {
+  for (const job of await jobsInState(deps.store.db, ['planned'])) {
     const pool = job.plan === null ? undefined : pools.get(job.plan.pool)
     const start = job.plan?.segments[0]?.start
     if (start === undefined) continue
@@ -72,8 +73,8 @@ async function markDispatched (deps: Deps, job: Job, attempt: number, pool: Pool
     await insertRun(trx, { jobId: job.id, attempt, pool: pool.name, executor: kind, at: now })
     const lastStart = job.deadline - job.durationMinutes * MINUTE_MS
     if (now > lastStart) {
-      await transitionJob(trx, {
-        id: job.id, from: ['dispatched'], to: 'dispatched', at: new Date(now), type: 'deadline-at-risk',
+      await appendEvent(trx, {
+        jobId: job.id, at: new Date(now), type: 'deadline-at-risk',
         reason: `dispatched ${Math.round((now - lastStart) / MINUTE_MS)} min after the last start that meets the deadline (${new Date(lastStart).toISOString()}): the scheduler was not running`
       })
     }

@@ -1,6 +1,6 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
-import { activeReservations, jobsWithAttempt, transitionJob } from '../store/jobs.js'
+import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
 import { replacePlannedSegments } from '../store/segments.js'
@@ -56,7 +56,7 @@ export async function replanWaiting (deps: Deps, now: Instant, guard: LeaseGuard
 
 async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant): Promise<Movable[]> {
   const out: Movable[] = []
-  for (const job of await jobsWithAttempt(deps.store.db, ['planned', 'dispatched'])) {
+  for (const job of await jobsInState(deps.store.db, ['planned', 'dispatched'])) {
     if (job.plan === null || !((job.plan.segments[0]?.start ?? now) > now)) continue
     if (job.state === 'dispatched') {
       const pool = pools.get(job.plan.pool)

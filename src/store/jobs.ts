@@ -63,18 +63,11 @@ export async function listJobs (db: Db, tenantId: string, opts: ListJobsOptions)
   return { jobs, nextCursor: more ? encodeCursor({ submittedAt: last.submittedAt, id: last.id }) : null }
 }
 
-/** Every job (all tenants) in one of `states`, oldest submission first: the scheduler's work list. */
-export async function jobsInState (db: Db, states: readonly JobState[]): Promise<Job[]> {
-  if (states.length === 0) return []
-  const rows = await db.selectFrom('jobs').selectAll()
-    .where('state', 'in', states)
-    .orderBy('submitted_at').orderBy('id')
-    .execute()
-  return rows.map(toJob)
-}
-
-/** Like `jobsInState`, with each job's current dispatch attempt (0 before its first dispatch). */
-export async function jobsWithAttempt (db: Db, states: readonly JobState[]): Promise<Array<Job & { attempt: number }>> {
+/**
+ * Every job (all tenants) in one of `states`, oldest submission first, with its current dispatch
+ * attempt (0 before its first dispatch): the scheduler's work list.
+ */
+export async function jobsInState (db: Db, states: readonly JobState[]): Promise<Array<Job & { attempt: number }>> {
   if (states.length === 0) return []
   const rows = await db.selectFrom('jobs').selectAll()
     .where('state', 'in', states)

@@ -129,9 +129,8 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
 
 /** 404 unless the job's run `attempt` is on the token's pool: a token never learns of other pools' jobs. */
 async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number): Promise<void> {
-  const job = await getJobById(deps.store.db, jobId)
-  const run = job === undefined ? undefined : await getRun(deps.store.db, jobId, attempt)
-  if (job === undefined || run === undefined || run.pool !== pool || run.executor !== 'agent') throw notFound(`job ${jobId}`)
+  const run = await getRun(deps.store.db, jobId, attempt)
+  if (run === undefined || run.pool !== pool || run.executor !== 'agent') throw notFound(`job ${jobId}`)
 }
 
 /** A report on a superseded attempt or a closed run is a 409: the agent must stop that run. */

@@ -5,8 +5,8 @@ import { ApiError, invalidField } from '../../errors.js'
 import { emissionsReport, type ReportGroup, type ReportRow } from '../../store/ledger.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
-import { iso } from '../present.js'
-import { grams, kwh, Signal } from '../present-ledger.js'
+import { grams, iso, kwh } from '../present.js'
+import { Signal } from '../present-ledger.js'
 import { errorResponses } from '../schemas.js'
 
 const DAY_MS = 24 * HOUR_MS
