@@ -153,6 +153,8 @@ export interface Job {
   updatedAt: Instant
   /** The current plan's figures, or null while pending. */
   plan: JobPlan | null
+  /** Pools whose executor refused the job for good; it is not planned there again. */
+  refusedPools: string[]
 }
 
 /** A plan as stored on a job: where, when, and the expected and baseline figures. */
@@ -177,8 +179,11 @@ export interface EmissionsFigure {
   usesFallback: boolean
 }
 
-/** How a run ended, as an executor reported it; `lost` when its agent stopped heart-beating. */
-export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost'
+/**
+ * How a run ended, as an executor reported it; `lost` when its agent stopped heart-beating;
+ * `refused` when the executor turned the hand-over down for good (a 4xx other than 408/429).
+ */
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'lost' | 'refused'
 
 /**
  * One hand-over of a job to its pool's executor. A job has one run per attempt; a lost agent's
@@ -204,6 +209,9 @@ export interface JobRun {
   energyKwh: number | null
   outcome: RunOutcome | null
   detail: string | null
+  /** Hand-overs of this run that failed so far; the next is not tried before `retryAt`. */
+  handoverTries: number
+  retryAt: Instant | null
 }
 
 /** A figure of the ledger: grams CO2e with what they rest on. */

@@ -1,4 +1,3 @@
-import type { Instant } from '../core/types.js'
 import { holdsLease, tryAcquireLease } from '../store/leases.js'
 import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
@@ -16,24 +15,25 @@ export class LeaseLostError extends Error {
 
 /**
  * The leader's hold on the scheduler during one pass. A pass can outlast the lease (slow providers,
- * an executor timing out), and another instance may then take over: `renew` is called before every
- * call to an executor, and `check` inside every dispatch transaction, so a leader that lost the lease
- * stops before it hands a job over a second time.
+ * an executor timing out), and another instance may then take over: `renew` is called between the
+ * pass's steps and before every call to an executor, and `check` inside every dispatch transaction,
+ * so a leader that lost the lease stops before it hands a job over a second time. Expiry is judged
+ * by the database's clock (see `tryAcquireLease`).
  */
 export interface LeaseGuard {
-  /** Extends the lease by its TTL from the clock's now; throws `LeaseLostError` when another holds it. */
+  /** Extends the lease by its TTL; throws `LeaseLostError` when another holds it. */
   renew: () => Promise<void>
   /** Inside a transaction: throws `LeaseLostError` unless the lease is still ours. */
   check: (trx: Db) => Promise<void>
 }
 
-export function leaseGuard (deps: Deps, holder: string, ttlMs: number, clock: () => Instant): LeaseGuard {
+export function leaseGuard (deps: Deps, holder: string, ttlMs: number): LeaseGuard {
   return {
     renew: async () => {
-      if (!await tryAcquireLease(deps.store.db, LEASE_NAME, holder, new Date(clock()), ttlMs)) throw new LeaseLostError(holder)
+      if (!await tryAcquireLease(deps.store.db, LEASE_NAME, holder, ttlMs)) throw new LeaseLostError(holder)
     },
     check: async trx => {
-      if (!await holdsLease(trx, LEASE_NAME, holder, new Date(clock()))) throw new LeaseLostError(holder)
+      if (!await holdsLease(trx, LEASE_NAME, holder)) throw new LeaseLostError(holder)
     }
   }
 }

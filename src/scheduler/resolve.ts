@@ -138,7 +138,8 @@ export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant,
     labels: spec.labels ?? {},
     submittedAt: now,
     updatedAt: now,
-    plan: null
+    plan: null,
+    refusedPools: []
   }
 }
 
@@ -159,9 +160,12 @@ export function planRequest (spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadl
   return req
 }
 
-/** The enabled pools a job may use, baseline first; empty when its pools or zones are all gone. */
-export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool'>, all: Pool[]): Pool[] {
-  let pools = all.filter(p => p.enabled)
+/**
+ * The enabled pools a job may use, baseline first, leaving out those whose executor refused it;
+ * empty when its pools or zones are all gone or refused it.
+ */
+export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool' | 'refusedPools'>, all: Pool[]): Pool[] {
+  let pools = all.filter(p => p.enabled && !job.refusedPools.includes(p.name))
   if (job.pools.length > 0) pools = job.pools.flatMap(n => pools.filter(p => p.name === n))
   else if (job.zones.length > 0) pools = pools.filter(p => job.zones.includes(p.zone))
   const preferred = pools.find(p => p.name === job.preferredPool)

@@ -1,5 +1,5 @@
 import type { Instant, Job, JobRun, RunOutcome } from '../core/types.js'
-import { appendEvent } from '../store/events.js'
+import { appendEvent, type NewJobEvent } from '../store/events.js'
 import { getJobById, transitionJob } from '../store/jobs.js'
 import { getRun, insertMeasurement, updateRun } from '../store/runs.js'
 import { insertActualSegment, replacePlannedSegments } from '../store/segments.js'
@@ -36,7 +36,9 @@ export async function startRun (deps: Deps, jobId: string, attempt: number, at: 
 export async function startIn (trx: Db, jobId: string, attempt: number, at: Instant, now: Instant, ref?: string): Promise<ReportResult> {
   const cur = await current(trx, jobId, attempt)
   if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
-  await updateRun(trx, jobId, attempt, { startedAt: at, acceptedAt: at, heartbeatAt: now, ...(ref === undefined ? {} : { ref }) })
+  const run = await updateRun(trx, jobId, attempt, { startedAt: at, acceptedAt: at, heartbeat: true, ...(ref === undefined ? {} : { ref }) })
+  // Closed since it was read (a watchdog or a final report won the race): this report changes nothing.
+  if (run === undefined) return { applied: false, cancel: true, job: cur.job }
   const moved = await transitionJob(trx, { id: jobId, from: ['dispatched'], to: 'running', at: new Date(now), reason: `started on ${cur.run.pool} at ${new Date(at).toISOString()}` })
   const job = moved ?? cur.job
   return { applied: true, cancel: job.state === 'cancelled', job }
@@ -50,7 +52,8 @@ export async function heartbeatRun (
   return await deps.store.db.transaction().execute(async trx => {
     const cur = await current(trx, jobId, attempt)
     if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: true, job: cur?.job }
-    await updateRun(trx, jobId, attempt, { heartbeatAt: now, ...(sample.progress === undefined || sample.progress === null ? {} : { progress: sample.progress }) })
+    const run = await updateRun(trx, jobId, attempt, { heartbeat: true, ...(sample.progress === undefined || sample.progress === null ? {} : { progress: sample.progress }) })
+    if (run === undefined) return { applied: false, cancel: true, job: cur.job }
     const powerW = sample.powerW ?? null
     const energyKwh = sample.energyKwh ?? null
     if (powerW !== null || energyKwh !== null) {
@@ -73,24 +76,28 @@ export interface RunEnd {
 
 /**
  * Closes the run, records the actual segment it ran, and moves the job to succeeded or failed (a
- * cancelled job stays cancelled). Returns whether this call closed it.
+ * cancelled job stays cancelled). The close is one conditional update: when two reporters race
+ * (a webhook `finished` and the silence watchdog, an agent's `complete` and a lost-run release),
+ * exactly one closes the run and records its segment and events; the other changes nothing.
+ * Returns whether this call closed it.
  */
 export async function finishRun (deps: Deps, jobId: string, attempt: number, end: RunEnd, now: Instant): Promise<ReportResult> {
   return await deps.store.db.transaction().execute(async trx => {
     const cur = await current(trx, jobId, attempt)
     if (cur === undefined || cur.run.outcome !== null) return { applied: false, cancel: false, job: cur?.job }
     const outcome = cur.job.state === 'cancelled' ? 'cancelled' : end.outcome ?? (end.exitCode === 0 ? 'succeeded' : 'failed')
-    const startedAt = cur.run.startedAt ?? end.startedAt
-    await updateRun(trx, jobId, attempt, {
-      ...(startedAt === null ? {} : { startedAt }),
+    const closed = await updateRun(trx, jobId, attempt, {
+      ...(end.startedAt === null ? {} : { startedAt: end.startedAt }),
       finishedAt: end.finishedAt,
       exitCode: end.exitCode,
       energyKwh: end.energyKwh,
       outcome,
       detail: end.detail ?? null
     })
+    if (closed === undefined) return { applied: false, cancel: false, job: cur.job }
+    const startedAt = closed.startedAt
     if (startedAt !== null && end.finishedAt > startedAt) {
-      await insertActualSegment(trx, jobId, cur.run.pool, { start: startedAt, end: end.finishedAt })
+      await insertActualSegment(trx, jobId, attempt, cur.run.pool, { start: startedAt, end: end.finishedAt })
     }
     let job: Job | undefined = cur.job
     if (outcome === 'succeeded' || outcome === 'failed') {
@@ -99,31 +106,36 @@ export async function finishRun (deps: Deps, jobId: string, attempt: number, end
         : `failed on ${cur.run.pool}: ${end.detail ?? `exit code ${end.exitCode ?? 'unknown'}`}`
       job = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: outcome, at: new Date(now), reason, data: { exitCode: end.exitCode, energyKwh: end.energyKwh } }) ?? job
       await replacePlannedSegments(trx, jobId, cur.run.pool, [])
-      if (end.finishedAt > cur.job.deadline && startedAt !== null) {
-        const late = Math.ceil((end.finishedAt - cur.job.deadline) / 60_000)
-        const lss = cur.job.plan?.latestSafeStart
-        const cause = lss !== undefined && startedAt > lss
-          ? `it started at ${new Date(startedAt).toISOString()}, after its latest safe start ${new Date(lss).toISOString()}`
-          : `it ran ${Math.round((end.finishedAt - startedAt) / 60_000)} min against ${cur.job.durationMinutes} min expected`
-        await appendEvent(trx, { jobId, at: new Date(now), type: 'deadline-missed', reason: `finished ${late} min after its deadline: ${cause}` })
-      }
+      if (end.finishedAt > cur.job.deadline && startedAt !== null) await appendEvent(trx, lateEvent(cur.job, startedAt, end.finishedAt, now))
     }
     return { applied: true, cancel: false, job }
   })
 }
 
+/** The `deadline-missed` event of a run that finished after its job's deadline, with the cause. */
+function lateEvent (job: Job, startedAt: Instant, finishedAt: Instant, now: Instant): NewJobEvent {
+  const late = Math.ceil((finishedAt - job.deadline) / 60_000)
+  const lss = job.plan?.latestSafeStart
+  const cause = lss !== undefined && startedAt > lss
+    ? `it started at ${new Date(startedAt).toISOString()}, after its latest safe start ${new Date(lss).toISOString()}`
+    : `it ran ${Math.round((finishedAt - startedAt) / 60_000)} min against ${job.durationMinutes} min expected`
+  return { jobId: job.id, at: new Date(now), type: 'deadline-missed', reason: `finished ${late} min after its deadline: ${cause}` }
+}
+
 /**
  * The run is gone without a result (its agent stopped heart-beating, or the executor lost it): it is
  * closed as `lost` and the job goes back to `pending`, so the next tick plans it again within its
- * deadline (or fails it with the cause when it no longer fits).
+ * deadline (or fails it with the cause when it no longer fits). Only the caller that closes the run
+ * moves the job. Returns whether this call closed it.
  */
 export async function loseRun (deps: Deps, jobId: string, attempt: number, reason: string, now: Instant): Promise<boolean> {
   return await deps.store.db.transaction().execute(async trx => {
     const cur = await current(trx, jobId, attempt)
     if (cur === undefined || cur.run.outcome !== null) return false
-    await updateRun(trx, jobId, attempt, { outcome: 'lost', finishedAt: now, detail: reason })
-    const moved = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: 'pending', at: new Date(now), reason, plan: null })
+    const closed = await updateRun(trx, jobId, attempt, { outcome: 'lost', finishedAt: now, detail: reason })
+    if (closed === undefined) return false
+    await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: 'pending', at: new Date(now), reason, plan: null })
     await replacePlannedSegments(trx, jobId, cur.run.pool, [])
-    return moved !== undefined
+    return true
   })
 }

@@ -32,7 +32,8 @@ export function toJob (row: JobRow): Job {
     labels: row.labels,
     submittedAt: toInstant(row.submitted_at),
     updatedAt: toInstant(row.updated_at),
-    plan: row.plan
+    plan: row.plan,
+    refusedPools: row.refused_pools
   }
 }
 

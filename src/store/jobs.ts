@@ -92,6 +92,8 @@ export interface Transition {
   data?: unknown
   /** When given, sets the job's current dispatch attempt. */
   attempt?: number
+  /** When given, this pool refused the job for good: it joins `refusedPools` and is not planned again. */
+  refusedPool?: string
 }
 
 /**
@@ -105,7 +107,8 @@ export async function transitionJob (db: Db, t: Transition): Promise<Job | undef
     state: t.to,
     updated_at: t.at,
     ...(t.plan === undefined ? {} : planColumns(t.plan)),
-    ...(t.attempt === undefined ? {} : { attempt: t.attempt })
+    ...(t.attempt === undefined ? {} : { attempt: t.attempt }),
+    ...(t.refusedPool === undefined ? {} : { refused_pools: sql<string>`jobs.refused_pools || jsonb_build_array(${t.refusedPool}::text)` })
   }
   const row = await db
     .with('old', (qb) => qb.selectFrom('jobs').select(['id', 'state'])

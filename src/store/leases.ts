@@ -1,19 +1,21 @@
+import { sql } from 'kysely'
 import type { Db } from './schema.js'
 
 /**
- * Takes the lease `name` for `holder` until `now + ttlMs`, or renews it if `holder` has it.
- * One upsert: the conflict update applies only when the lease expired or is already ours, so of
- * several racing holders exactly one gets it. `now` is the caller's clock, never SQL `now()`.
- * Works on PGlite, which has no sessions to hold advisory locks across calls.
+ * Takes the lease `name` for `holder` for `ttlMs` from the database's clock, or renews it if
+ * `holder` has it. One upsert: the conflict update applies only when the lease expired or is
+ * already ours, so of several racing holders exactly one gets it. Expiry is set and judged by the
+ * database's `clock_timestamp()`, never by a process's clock: two hosts whose clocks disagree still
+ * agree on who leads. Works on PGlite, which has no sessions to hold advisory locks across calls.
  */
-export async function tryAcquireLease (db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
-  const expiresAt = new Date(now.getTime() + ttlMs)
+export async function tryAcquireLease (db: Db, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  const expiresAt = sql<Date>`clock_timestamp() + ${Math.round(ttlMs)} * interval '1 millisecond'`
   const row = await db.insertInto('leases')
     .values({ name, holder, expires_at: expiresAt })
     .onConflict((oc) => oc.column('name')
       .doUpdateSet({ holder, expires_at: expiresAt })
       .where((eb) => eb.or([
-        eb('leases.expires_at', '<=', now),
+        eb('leases.expires_at', '<=', sql<Date>`clock_timestamp()`),
         eb('leases.holder', '=', holder)
       ])))
     .returning('name')
@@ -27,10 +29,10 @@ export async function releaseLease (db: Db, name: string, holder: string): Promi
   return result.numDeletedRows > 0n
 }
 
-/** Whether `holder` holds lease `name` at `now`: the fencing check a leader makes inside its own writes. */
-export async function holdsLease (db: Db, name: string, holder: string, now: Date): Promise<boolean> {
+/** Whether `holder` holds lease `name` now, by the database's clock: the fencing check a leader makes inside its own writes. */
+export async function holdsLease (db: Db, name: string, holder: string): Promise<boolean> {
   const row = await db.selectFrom('leases').select('name')
-    .where('name', '=', name).where('holder', '=', holder).where('expires_at', '>', now)
+    .where('name', '=', name).where('holder', '=', holder).where('expires_at', '>', sql<Date>`clock_timestamp()`)
     .executeTakeFirst()
   return row !== undefined
 }

@@ -2,7 +2,7 @@ import type { ExecutorKind, Instant, Job, JobRun, JobState, RunOutcome } from '.
 import { toJob } from './job-rows.js'
 import { toDate, toInstant, toInstantOrNull } from './convert.js'
 import type { Db, JobRunsTable } from './schema.js'
-import type { Selectable, Updateable } from 'kysely'
+import { sql, type Selectable, type Updateable } from 'kysely'
 
 function toRun (r: Selectable<JobRunsTable>): JobRun {
   return {
@@ -20,7 +20,9 @@ function toRun (r: Selectable<JobRunsTable>): JobRun {
     exitCode: r.exit_code,
     energyKwh: r.energy_kwh,
     outcome: r.outcome,
-    detail: r.detail
+    detail: r.detail,
+    handoverTries: r.handover_tries,
+    retryAt: toInstantOrNull(r.retry_at)
   }
 }
 
@@ -49,23 +51,30 @@ export interface RunPatch {
   acceptedAt?: Instant
   startedAt?: Instant
   finishedAt?: Instant
-  heartbeatAt?: Instant
+  /**
+   * A sign of life now. Stamped with the database's clock, as the silence watchdog judges it, so an
+   * instance whose clock runs behind never makes a live run look silent (and runs it twice).
+   */
+  heartbeat?: true
   progress?: number | null
   exitCode?: number | null
   energyKwh?: number | null
   outcome?: RunOutcome
   detail?: string | null
+  /** A failed hand-over: counted, and the next one not tried before this instant. */
+  retryAt?: Instant
 }
 
 /**
- * Changes an open run (one without an outcome); `startedAt` and `acceptedAt` are kept if already
- * set. Returns the run as changed, or undefined when it is closed or absent.
+ * Changes an open run (one without an outcome) in one conditional statement; `startedAt` and
+ * `acceptedAt` are kept if already set. Returns the run as changed, or undefined when it is closed
+ * or absent: of two writers closing the same run (an `outcome` in the patch), exactly one gets it
+ * back, and the other must do nothing more.
  */
 export async function updateRun (db: Db, jobId: string, attempt: number, patch: RunPatch): Promise<JobRun | undefined> {
   const set: Updateable<JobRunsTable> = {}
   if (patch.ref !== undefined) set.ref = patch.ref
   if (patch.finishedAt !== undefined) set.finished_at = toDate(patch.finishedAt)
-  if (patch.heartbeatAt !== undefined) set.heartbeat_at = toDate(patch.heartbeatAt)
   if (patch.progress !== undefined) set.progress = patch.progress
   if (patch.exitCode !== undefined) set.exit_code = patch.exitCode
   if (patch.energyKwh !== undefined) set.energy_kwh = patch.energyKwh
@@ -75,7 +84,9 @@ export async function updateRun (db: Db, jobId: string, attempt: number, patch: 
     .set(eb => ({
       ...set,
       ...(patch.startedAt === undefined ? {} : { started_at: eb.fn.coalesce('started_at', eb.val(toDate(patch.startedAt))) }),
-      ...(patch.acceptedAt === undefined ? {} : { accepted_at: eb.fn.coalesce('accepted_at', eb.val(toDate(patch.acceptedAt))) })
+      ...(patch.acceptedAt === undefined ? {} : { accepted_at: eb.fn.coalesce('accepted_at', eb.val(toDate(patch.acceptedAt))) }),
+      ...(patch.heartbeat === undefined ? {} : { heartbeat_at: sql<Date>`clock_timestamp()` }),
+      ...(patch.retryAt === undefined ? {} : { retry_at: toDate(patch.retryAt), handover_tries: eb('handover_tries', '+', 1) })
     }))
     .where('job_id', '=', jobId).where('attempt', '=', attempt).where('outcome', 'is', null)
     .returningAll().executeTakeFirst()
@@ -96,20 +107,33 @@ export async function listMeasurements (db: Db, jobId: string, attempt: number):
   return rows.map(r => ({ at: toInstant(r.at), powerW: r.power_w, energyKwh: r.energy_kwh }))
 }
 
+/** An open run with its job, and how long it has been silent by the database's clock. */
+export interface OpenRun {
+  job: Job & { attempt: number }
+  run: JobRun
+  /** Milliseconds since the run's last sign of life (start or heartbeat), by the database's clock; null before any. */
+  silentMs: number | null
+}
+
 /**
  * The open run (no outcome yet) of every job in one of `states`, with the job: the scheduler's list
  * of runs to poll, watch and cancel. Closed runs of finished jobs are never read again.
  */
-export async function openRuns (db: Db, states: readonly JobState[]): Promise<Array<{ job: Job & { attempt: number }, run: JobRun }>> {
+export async function openRuns (db: Db, states: readonly JobState[]): Promise<OpenRun[]> {
   if (states.length === 0) return []
   const rows = await db.selectFrom('jobs as j')
     .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
-    .selectAll('j').select(['r.job_id', 'r.pool as run_pool', 'r.executor', 'r.ref', 'r.dispatched_at', 'r.accepted_at', 'r.started_at', 'r.finished_at', 'r.heartbeat_at', 'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail'])
+    .selectAll('j').select([
+      'r.job_id', 'r.pool as run_pool', 'r.executor', 'r.ref', 'r.dispatched_at', 'r.accepted_at', 'r.started_at', 'r.finished_at', 'r.heartbeat_at',
+      'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail', 'r.handover_tries', 'r.retry_at',
+      sql<number | null>`extract(epoch from clock_timestamp() - r.heartbeat_at) * 1000`.as('silent_ms')
+    ])
     .where('j.state', 'in', states).where('r.outcome', 'is', null)
     .orderBy('j.submitted_at').orderBy('j.id')
     .execute()
   return rows.map(r => ({
     job: { ...toJob(r), attempt: r.attempt },
-    run: toRun({ ...r, pool: r.run_pool, energy_kwh: r.run_energy_kwh })
+    run: toRun({ ...r, pool: r.run_pool, energy_kwh: r.run_energy_kwh }),
+    silentMs: r.silent_ms === null ? null : Number(r.silent_ms)
   }))
 }

@@ -115,6 +115,11 @@ export interface JobsTable {
   updated_at: Date
   ledger: ColumnType<JobLedger | null, string | null | undefined, string | null>
   attempt: ColumnType<number, number | undefined, number>
+  /** Pools whose executor refused the job for good: it is not planned there again. */
+  refused_pools: ColumnType<string[], string | undefined, string>
+  /** Failed ledger computations so far, and when the next may run (back-off). */
+  ledger_tries: ColumnType<number, number | undefined, number>
+  ledger_retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface JobSegmentsTable {
@@ -124,6 +129,8 @@ export interface JobSegmentsTable {
   pool: string
   start_at: Date
   end_at: Date
+  /** The run's attempt, on actual segments (one per attempt, by a unique index); null on planned ones. */
+  attempt: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface JobEventsTable {
@@ -159,6 +166,9 @@ export interface JobRunsTable {
   energy_kwh: number | null
   outcome: RunOutcome | null
   detail: string | null
+  /** Failed hand-overs of this run so far, and when the next try may be made (back-off). */
+  handover_tries: ColumnType<number, number | undefined, number>
+  retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface MeasurementsTable {

@@ -41,9 +41,14 @@ export async function listSegments (db: Db, jobId: string): Promise<Segment[]> {
   }))
 }
 
-/** Records an interval a job actually ran on a pool. */
-export async function insertActualSegment (db: Db, jobId: string, pool: string, interval: Interval): Promise<void> {
-  await db.insertInto('job_segments').values({
-    job_id: jobId, kind: 'actual', pool, start_at: toDate(interval.start), end_at: toDate(interval.end)
-  }).execute()
+/**
+ * Records the interval that attempt `attempt` of a job actually ran on a pool. The schema allows
+ * one per attempt (a partial unique index): a second insert for the same attempt does nothing and
+ * returns false.
+ */
+export async function insertActualSegment (db: Db, jobId: string, attempt: number, pool: string, interval: Interval): Promise<boolean> {
+  const result = await db.insertInto('job_segments').values({
+    job_id: jobId, kind: 'actual', attempt, pool, start_at: toDate(interval.start), end_at: toDate(interval.end)
+  }).onConflict(oc => oc.columns(['job_id', 'attempt']).where('kind', '=', 'actual').doNothing()).executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
 }

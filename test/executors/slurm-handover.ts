@@ -34,6 +34,7 @@ export function handover (spec: SlurmSpec, start: number, over: Partial<Job> = {
     command: ['true'],
     payload: null,
     labels: {},
+    refusedPools: [],
     submittedAt: start - 60 * MINUTE,
     updatedAt: start - 60 * MINUTE,
     plan: null,

@@ -82,7 +82,7 @@ const plan: JobPlan = {
 const job: Job = {
   id: JOB_ID, tenantId: 't', name: 'finetune', state: 'dispatched', gpus: 2, durationMinutes: 120, deadline: NOW + 6 * HOUR,
   notBefore: null, interruptible: true, minSegmentMinutes: 60, pools: ['gpu-hook'], zones: [], preferredPool: null, wattsPerGpu: null,
-  energyKwh: null, command: ['python', 'train.py'], payload: { lr: 0.001 }, labels: { team: 'nlp' }, submittedAt: NOW - HOUR, updatedAt: NOW, plan
+  energyKwh: null, command: ['python', 'train.py'], payload: { lr: 0.001 }, labels: { team: 'nlp' }, submittedAt: NOW - HOUR, updatedAt: NOW, plan, refusedPools: []
 }
 const handover: Handover = { job, plan, pool, attempt: 2, ref: null }
 
@@ -155,6 +155,30 @@ describe('webhook dispatch', () => {
     const err = await rejection(executor({ attempts: 1, timeoutMs: 50 }).dispatch(handover, NOW))
     expect(err).toMatchObject({ status: null, permanent: false })
     expect(err.message).toMatch(/no answer within 50 ms/)
+  })
+
+  test('the scheduler\'s signal ends a delivery at once: no wait for a Retry-After, no further attempt', async () => {
+    answers = [{ status: 503, headers: { 'retry-after': '20' } }, 200]
+    const stop = new AbortController()
+    // The wait before the second delivery lasts until the scheduler's time for the call runs out.
+    const sleep = async (_ms: number, signal?: AbortSignal) => await new Promise<void>((_resolve, reject) => {
+      signal?.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+      stop.abort(new Error('the pass\'s time for this call ran out'))
+    })
+    const err = await rejection(executor({ sleep }).dispatch(handover, NOW, stop.signal))
+    expect(err).toMatchObject({ status: 503, permanent: false })
+    expect(deliveries).toHaveLength(1)
+  })
+
+  test('a request under way is aborted by the scheduler\'s signal', async () => {
+    answers = ['hang']
+    const stop = new AbortController()
+    const pending = executor({ attempts: 1 }).dispatch(handover, NOW, stop.signal)
+    for (let i = 0; i < 1000 && deliveries.length === 0; i++) await new Promise(resolve => setImmediate(resolve))
+    stop.abort(new Error('time is up'))
+    const err = await rejection(pending)
+    expect(err).toMatchObject({ status: null, permanent: false })
+    expect(err.message).toContain('ran out')
   })
 
   test('a job without planned segments is refused before anything is sent', async () => {

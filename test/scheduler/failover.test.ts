@@ -3,11 +3,13 @@ import { afterEach, describe, expect, test } from 'vitest'
 import type { Instant } from '../../src/core/types.js'
 import type { Executor } from '../../src/executors/executor.js'
 import type { Deps } from '../../src/scheduler/deps.js'
+import { limitsFor } from '../../src/scheduler/pass.js'
 import { tick } from '../../src/scheduler/tick.js'
 import { listEvents } from '../../src/store/events.js'
 import type { Store } from '../../src/store/db.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
 import { openSibling } from '../support/db.js'
+import { expireLease } from '../support/db-time.js'
 
 const LEASE_MS = 15_000
 
@@ -69,7 +71,8 @@ describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => 
     const first = await tick(a, 'instance-a', NOW, LEASE_MS)
     expect(first).toMatchObject({ leader: true, dispatched: 1, handedOver: 0 })
     // a is now gone. Until its lease runs out, b stays a follower.
-    expect((await tick(b, 'instance-b', NOW + LEASE_MS - 1, LEASE_MS)).leader).toBe(false)
+    expect((await tick(b, 'instance-b', NOW + 1000, LEASE_MS)).leader).toBe(false)
+    await expireLease(a.store.db)
     const takeover = await tick(b, 'instance-b', NOW + LEASE_MS, LEASE_MS)
     expect(takeover).toMatchObject({ leader: true, dispatched: 0, handedOver: 1 })
     expect(c.state.calls).toBe(2)
@@ -104,7 +107,6 @@ describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => 
     const first = await submitNow('first')
     const later = await submitNow('later')
     const handed: string[] = []
-    let aNow = NOW
     let bResult: Awaited<ReturnType<typeof tick>> | undefined
     // a's first hand-over hangs past its lease; meanwhile b takes over and does the pass itself.
     a.executorFor = () => ({
@@ -112,14 +114,15 @@ describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => 
       dispatch: async (h, now) => {
         handed.push(`a ${h.job.name}`)
         if (bResult === undefined) {
-          aNow = NOW + 3 * LEASE_MS
-          bResult = await tick(b, 'instance-b', aNow, LEASE_MS)
+          await expireLease(a.store.db)
+          bResult = await tick(b, 'instance-b', NOW + 3 * LEASE_MS, LEASE_MS)
         }
         return await c.executor.dispatch(h, now)
       }
     })
     b.executorFor = () => ({ ...c.executor, dispatch: async (h, now) => { handed.push(`b ${h.job.name}`); return await c.executor.dispatch(h, now) } })
-    const result = await tick(a, 'instance-a', NOW, LEASE_MS, () => aNow)
+    // One call at a time, so that "a stopped after its first hand-over" is a statement about order.
+    const result = await tick(a, 'instance-a', NOW, LEASE_MS, () => NOW, { ...limitsFor(LEASE_MS), concurrency: 1 })
     expect(bResult).toMatchObject({ leader: true })
     expect(result.leader).toBe(false)
     // a handed over one job (whichever came first) and then stopped; b repeated that hand-over

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest'
 import type { IntensityProvider } from '../../src/providers/provider.js'
 import { tick } from '../../src/scheduler/tick.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+import { expireLease } from '../support/db-time.js'
 
 const t = useTestApp()
 
@@ -38,7 +39,9 @@ test('only one scheduler holds the lease at a time', async () => {
   const { deps } = t()
   expect((await tick(deps, 'one', NOW, 180_000)).leader).toBe(true)
   expect((await tick(deps, 'two', NOW + 60_000, 180_000)).leader).toBe(false)
+  await expireLease(deps.store.db)
   expect((await tick(deps, 'two', NOW + 181_000, 180_000)).leader).toBe(true)
+  expect((await tick(deps, 'one', NOW + 182_000, 180_000)).leader).toBe(false)
 })
 
 test('a pending job is never planned outside its allowed pools, and fails with a cause once its deadline cannot be met', async () => {

@@ -17,7 +17,7 @@ describe(`store basics (${backendName()})`, () => {
   it('migrations are idempotent: a second run applies nothing', async () => {
     expect(await migrateToLatest(store().db)).toEqual([])
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store().db)
-    expect(rows.map((r) => r.name)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs'])
+    expect(rows.map((r) => r.name)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs', '0004-run-safety'])
   })
 
   it('creates and finds tenants; names are unique', async () => {

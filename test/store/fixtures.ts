@@ -27,6 +27,7 @@ export function newJob (tenantId: string, over: Partial<NewJob> = {}): NewJob {
     command: null,
     payload: null,
     labels: {},
+    refusedPools: [],
     submittedAt: T0,
     updatedAt: T0,
     plan: null

@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore } from '../../src/store/intensity.js'
 import type { IntensityRow } from '../../src/store/intensity.js'
-import { releaseLease, tryAcquireLease } from '../../src/store/leases.js'
+import { holdsLease, releaseLease, tryAcquireLease } from '../../src/store/leases.js'
+import { expireLease } from '../support/db-time.js'
 import { getPool, insertPool, listPools, seedPools, updatePool } from '../../src/store/pools.js'
 import { listZones, upsertZone } from '../../src/store/zones.js'
 import { backendName, useTestStore } from '../support/db.js'
@@ -72,17 +74,26 @@ describe(`pools, zones, intensity, leases (${backendName()})`, () => {
     expect(await latestPoints(store().db, 'NORTH', 'forecast', T0, T0 + 11 * HOUR)).toHaveLength(1)
   })
 
-  it('acquires, renews, and takes over an expired lease', async () => {
+  it('acquires, renews, and takes over an expired lease, on the database\'s clock', async () => {
     const ttl = 60_000
-    expect(await tryAcquireLease(store().db, 'scheduler', 'a', now, ttl)).toBe(true)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 30_000), ttl)).toBe(false)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 50_000), ttl)).toBe(true)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 100_000), ttl)).toBe(false)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'b', new Date(T0 + 110_000), ttl)).toBe(true)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 120_000), ttl)).toBe(false)
-    expect(await tryAcquireLease(store().db, 'other', 'a', now, ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'b', ttl)).toBe(false)
+    expect(await holdsLease(store().db, 'scheduler', 'a')).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', ttl)).toBe(true)
+    await expireLease(store().db, 'scheduler')
+    expect(await holdsLease(store().db, 'scheduler', 'a')).toBe(false)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'b', ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', ttl)).toBe(false)
+    expect(await tryAcquireLease(store().db, 'other', 'a', ttl)).toBe(true)
     expect(await releaseLease(store().db, 'scheduler', 'a')).toBe(false)
     expect(await releaseLease(store().db, 'scheduler', 'b')).toBe(true)
-    expect(await tryAcquireLease(store().db, 'scheduler', 'a', new Date(T0 + 120_000), ttl)).toBe(true)
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', ttl)).toBe(true)
+  })
+
+  it('sets the expiry from the database\'s clock, whatever the caller\'s clock says', async () => {
+    expect(await tryAcquireLease(store().db, 'scheduler', 'a', 60_000)).toBe(true)
+    const { rows } = await sql<{ left: number }>`select extract(epoch from expires_at - clock_timestamp()) * 1000 as left from leases`.execute(store().db)
+    expect(Number(rows[0]?.left)).toBeGreaterThan(50_000)
+    expect(Number(rows[0]?.left)).toBeLessThanOrEqual(60_000)
   })
 })

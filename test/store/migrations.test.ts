@@ -48,7 +48,7 @@ describe(`migration 0003-executor-specs (${backendName()})`, () => {
     // What GET /v1/pools failed on: its response schema refuses the old specs.
     expect(Value.Check(Type.Array(Pool), await listPools(db))).toBe(false)
 
-    expect(await migrateToLatest(db)).toEqual(['0003-executor-specs'])
+    expect(await migrateToLatest(db)).toEqual(['0003-executor-specs', '0004-run-safety'])
 
     const pools = await listPools(db)
     expect(pools).toEqual([

@@ -55,7 +55,7 @@ describe.runIf(process.env.DATABASE_URL === undefined || process.env.DATABASE_UR
     const dataDir = join(parent, 'nested', 'pgdata')
     try {
       const first = await openStore({ dataDir })
-      expect(await migrateToLatest(first.db)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs'])
+      expect(await migrateToLatest(first.db)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs', '0004-run-safety'])
       await createTenant(first.db, 'durable')
       await first.close()
       const second = await openStore({ dataDir })

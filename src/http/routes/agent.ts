@@ -114,8 +114,8 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       if (finishedAt < startedAt) throw invalidField('finishedAt', 'must not be before startedAt')
       if (requeue === true) {
         const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
-        const released = await loseRun(deps, request.params.id, attempt, reason, deps.now())
-        return { state: released ? 'pending' : (await getJobById(deps.store.db, request.params.id))?.state ?? 'unknown' }
+        await loseRun(deps, request.params.id, attempt, reason, deps.now())
+        return { state: (await getJobById(deps.store.db, request.params.id))?.state ?? 'unknown' }
       }
       const pool = await getPool(deps.store.db, poolName)
       // The agent meters its GPUs; the site's overhead (cooling, power conversion) is the pool's PUE.
