@@ -44,6 +44,8 @@ export interface Config {
   readonly tickMs: number
   /** Whether this process runs the scheduler loop (GREENSHIFT_SCHEDULER=off serves the API only). */
   readonly scheduler: boolean
+  /** The scheduler lease, ms (GREENSHIFT_LEASE_SECONDS); undefined: three ticks and at least a minute. */
+  readonly leaseMs?: number
   /** The URL executors call back on (webhook receivers), without a trailing slash. */
   readonly publicUrl: string
   /** An agent silent for this long has lost its job, which goes back to planning, seconds. */
@@ -121,6 +123,7 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
       ? envInteger(issues, 'GREENSHIFT_TICK_MS', get('GREENSHIFT_TICK_MS'), 5000, 100, 86_400_000)
       : envInteger(issues, 'GREENSHIFT_TICK_SECONDS', get('GREENSHIFT_TICK_SECONDS'), 5, 1, 86_400) * 1000,
     scheduler: envChoice(issues, 'GREENSHIFT_SCHEDULER', get('GREENSHIFT_SCHEDULER'), ['on', 'off'], 'on') === 'on',
+    leaseMs: leaseSetting(issues, get),
     publicUrl: (envMatch(issues, 'GREENSHIFT_PUBLIC_URL', get('GREENSHIFT_PUBLIC_URL'), /^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL') ??
       `http://127.0.0.1:${get('PORT') ?? 8080}`).replace(/\/+$/, ''),
     // Agents beat every 15 s: four missed beats is a lost agent, not a slow network.
@@ -137,6 +140,22 @@ function envInteger (issues: string[], name: string, text: string | undefined, f
   const n = Number(text)
   if (!/^\d+$/.test(text) || n < min || n > max) issues.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`)
   return n
+}
+
+/**
+ * GREENSHIFT_LEASE_SECONDS: 5 s to an hour, and at least two ticks, or the leader would lose its
+ * lease between two passes and the instances would take turns. A short lease makes failover fast
+ * (a standby takes over within it) at the cost of one lease write per executor call.
+ */
+function leaseSetting (issues: string[], get: (name: string) => string | undefined): number | undefined {
+  const text = get('GREENSHIFT_LEASE_SECONDS')
+  if (text === undefined) return undefined
+  const before = issues.length
+  const ms = envInteger(issues, 'GREENSHIFT_LEASE_SECONDS', text, 60, 5, 3600) * 1000
+  if (issues.length > before) return undefined
+  const tickMs = Number(get('GREENSHIFT_TICK_MS') ?? Number(get('GREENSHIFT_TICK_SECONDS') ?? 5) * 1000)
+  if (Number.isFinite(tickMs) && ms < 2 * tickMs) issues.push(`GREENSHIFT_LEASE_SECONDS must be at least two scheduler ticks (${Math.ceil(2 * tickMs / 1000)} s), got "${text}"`)
+  return ms
 }
 
 function envChoice (issues: string[], name: string, text: string | undefined, choices: readonly string[], fallback: string): string {

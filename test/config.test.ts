@@ -96,6 +96,13 @@ describe('loadConfig environment', () => {
     ])
   })
 
+  it('takes the scheduler lease from GREENSHIFT_LEASE_SECONDS, at least two ticks long', () => {
+    expect(loadConfig({}).leaseMs).toBeUndefined()
+    expect(loadConfig({ GREENSHIFT_LEASE_SECONDS: '5', GREENSHIFT_TICK_MS: '1000' }).leaseMs).toBe(5000)
+    expect(issues(() => loadConfig({ GREENSHIFT_LEASE_SECONDS: '4' }))).toEqual(['GREENSHIFT_LEASE_SECONDS must be an integer from 5 to 3600, got "4"'])
+    expect(issues(() => loadConfig({ GREENSHIFT_LEASE_SECONDS: '8' }))).toEqual(['GREENSHIFT_LEASE_SECONDS must be at least two scheduler ticks (10 s), got "8"'])
+  })
+
   it.each([
     [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535, got "abc"'],
     [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535, got "-1"'],

@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici'
+import { isPermanentStatus } from './executor.js'
 import { describeErrors, readErrors, type SlurmErrorEntry } from './slurm-api.js'
 
 /**
@@ -7,16 +8,22 @@ import { describeErrors, readErrors, type SlurmErrorEntry } from './slurm-api.js
  */
 export type SlurmErrorCode = 'unreachable' | 'unauthorized' | 'rejected' | 'bad-reply'
 
-/** A failed Slurm call. The message names the call and Slurm's errors; it never holds the token. */
+/**
+ * A failed Slurm call. The message names the call and Slurm's errors; it never holds the token.
+ * `status` is the HTTP status Slurm answered, when it answered; a 4xx other than 408/429 (a job
+ * Slurm cannot parse or place, a refused token) is `permanent`: the same request will not pass.
+ */
 export class SlurmError extends Error {
+  readonly permanent: boolean
   constructor (
     readonly code: SlurmErrorCode,
     message: string,
     readonly slurmErrors: readonly SlurmErrorEntry[] = [],
-    options?: { cause?: unknown }
+    options?: { cause?: unknown, status?: number }
   ) {
     super(message, options)
     this.name = 'SlurmError'
+    this.permanent = options?.status !== undefined && isPermanentStatus(options.status)
   }
 }
 
@@ -51,6 +58,8 @@ export interface SlurmCall {
   tolerate?: readonly number[]
   /** False for a submit: a retry after a lost answer could submit twice (dispatch finds it by marker instead). */
   repeatable?: boolean
+  /** The caller's deadline: aborts the exchange and any retry. */
+  signal?: AbortSignal | undefined
 }
 
 const realSleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
@@ -77,7 +86,7 @@ async function exchange (o: SlurmClientOptions, call: SlurmCall, timeoutMs: numb
         'x-slurm-user-token': o.token
       },
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: call.signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([call.signal, AbortSignal.timeout(timeoutMs)]),
       ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher })
     })
     return { status: res.statusCode, raw: await res.body.text() }
@@ -91,19 +100,19 @@ async function exchange (o: SlurmClientOptions, call: SlurmCall, timeoutMs: numb
 /** The reply, or the `SlurmError` it amounts to: a 200 with errors is a failure too. */
 function interpret (o: SlurmClientOptions, call: SlurmCall, status: number, raw: string, redact: Redact): SlurmReply {
   const label = `Slurm ${call.method} ${call.path}`
-  if (status === 401) throw new SlurmError('unauthorized', `${label}: HTTP 401 ${redact(raw.slice(0, 100))} (user ${o.user}; is the token set and current?)`)
+  if (status === 401) throw new SlurmError('unauthorized', `${label}: HTTP 401 ${redact(raw.slice(0, 100))} (user ${o.user}; is the token set and current?)`, [], { status })
   if (status >= 502 && status <= 504) throw new SlurmError('unreachable', `${label}: HTTP ${status}`)
   let body: unknown
   try {
     body = JSON.parse(raw) as unknown
   } catch {
-    throw new SlurmError('bad-reply', `${label}: HTTP ${status}, not JSON: ${redact(raw.slice(0, 120))}`)
+    throw new SlurmError('bad-reply', `${label}: HTTP ${status}, not JSON: ${redact(raw.slice(0, 120))}`, [], { status })
   }
   const errors = readErrors(body)
   const tolerated = errors.length > 0 && errors.every(e => e.number !== null && call.tolerate?.includes(e.number) === true)
   if ((status >= 200 && status < 300 && errors.length === 0) || tolerated) return { status, body, errors }
   const what = errors.length === 0 ? 'no error given' : redact(describeErrors(errors)) + (hinted(errors) ? TOKEN_HINT : '')
-  throw new SlurmError('rejected', `${label}: HTTP ${status}: ${what}`, errors)
+  throw new SlurmError('rejected', `${label}: HTTP ${status}: ${what}`, errors, { status })
 }
 
 /**
@@ -123,7 +132,7 @@ export function slurmClient (o: SlurmClientOptions): (call: SlurmCall) => Promis
         const { status, raw } = await exchange(o, call, timeoutMs, redact)
         return interpret(o, call, status, raw, redact)
       } catch (err) {
-        const again = err instanceof SlurmError && err.code === 'unreachable' && call.repeatable !== false && attempt < retries
+        const again = err instanceof SlurmError && err.code === 'unreachable' && call.repeatable !== false && attempt < retries && call.signal?.aborted !== true
         if (!again) throw err
         await sleep(250 * 2 ** attempt)
       }

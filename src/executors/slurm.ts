@@ -38,9 +38,9 @@ const API = '/slurm/v0.0.38'
 type Call = ReturnType<typeof slurmClient>
 
 /** The record of Slurm job `ref`; undefined when Slurm does not know it (2017) or the ref is no job id. */
-async function getJob (call: Call, ref: string): Promise<SlurmJob | undefined> {
+async function getJob (call: Call, ref: string, signal?: AbortSignal): Promise<SlurmJob | undefined> {
   if (!/^\d+$/.test(ref)) return undefined
-  const reply = await call({ method: 'GET', path: `${API}/job/${ref}`, tolerate: [UNKNOWN_JOB] })
+  const reply = await call({ method: 'GET', path: `${API}/job/${ref}`, tolerate: [UNKNOWN_JOB], signal })
   return readJobs(reply.body).find(j => String(j.id) === ref)
 }
 
@@ -48,13 +48,13 @@ async function getJob (call: Call, ref: string): Promise<SlurmJob | undefined> {
  * The Slurm job of a hand-over: by its ref when that job carries the hand-over's marker, else the
  * oldest job carrying the marker (one `GET /jobs`, which lists jobs until `MinJobAge` after they end).
  */
-async function findJob (call: Call, h: Handover): Promise<SlurmJob | undefined> {
+async function findJob (call: Call, h: Handover, signal?: AbortSignal): Promise<SlurmJob | undefined> {
   const mark = marker(h.job.id, h.attempt)
   if (h.ref !== null) {
-    const job = await getJob(call, h.ref)
+    const job = await getJob(call, h.ref, signal)
     if (job?.comment === mark) return job
   }
-  const reply = await call({ method: 'GET', path: `${API}/jobs` })
+  const reply = await call({ method: 'GET', path: `${API}/jobs`, signal })
   return readJobs(reply.body).filter(j => j.comment === mark).sort((a, b) => a.id - b.id)[0]
 }
 
@@ -67,40 +67,40 @@ async function findJob (call: Call, h: Handover): Promise<SlurmJob | undefined> 
 export function createSlurmExecutor (spec: SlurmSpec, opts: SlurmExecutorOptions): Executor {
   const call = slurmClient({ url: spec.url, user: spec.user, token: opts.token, dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, retries: opts.retries, sleep: opts.sleep })
   const workDir = opts.workDir ?? '/tmp'
-  const find = async (h: Handover) => await findJob(call, h)
+  const find = async (h: Handover, signal?: AbortSignal) => await findJob(call, h, signal)
 
-  async function dispatch (h: Handover, now: Instant): Promise<{ ref: string }> {
-    const found = await find(h)
+  async function dispatch (h: Handover, now: Instant, signal?: AbortSignal): Promise<{ ref: string }> {
+    const found = await find(h, signal)
     if (found !== undefined) return { ref: String(found.id) }
     const body = submitBody(h, { partition: spec.partition, workDir, now })
-    const reply = await call({ method: 'POST', path: `${API}/job/submit`, body, repeatable: false })
+    const reply = await call({ method: 'POST', path: `${API}/job/submit`, body, repeatable: false, signal })
     const id = readSubmittedId(reply.body)
     if (id === undefined) throw new SlurmError('bad-reply', `Slurm POST ${API}/job/submit: no job_id in the reply`)
     return { ref: String(id) }
   }
 
-  async function reschedule (h: Handover, start: Instant): Promise<void> {
-    const job = await find(h)
+  async function reschedule (h: Handover, start: Instant, signal?: AbortSignal): Promise<void> {
+    const job = await find(h, signal)
     if (job === undefined) throw new SlurmError('rejected', `Slurm has no job ${marker(h.job.id, h.attempt)} to reschedule`)
     // A start in the past makes the job eligible at once.
-    await call({ method: 'POST', path: `${API}/job/${job.id}`, body: { begin_time: beginTime(start) } })
+    await call({ method: 'POST', path: `${API}/job/${job.id}`, body: { begin_time: beginTime(start) }, signal })
   }
 
-  async function cancel (h: Handover): Promise<void> {
-    const job = await find(h)
+  async function cancel (h: Handover, signal?: AbortSignal): Promise<void> {
+    const job = await find(h, signal)
     if (job === undefined) return
     // DELETE answers 200 for a job that has already finished, and 2017 once Slurm has purged it.
-    await call({ method: 'DELETE', path: `${API}/job/${job.id}`, tolerate: [UNKNOWN_JOB] })
+    await call({ method: 'DELETE', path: `${API}/job/${job.id}`, tolerate: [UNKNOWN_JOB], signal })
   }
 
-  async function poll (h: Handover): Promise<RunReport> {
+  async function poll (h: Handover, signal?: AbortSignal): Promise<RunReport> {
     const mark = marker(h.job.id, h.attempt)
     if (h.ref === null) {
-      const found = await find(h)
+      const found = await find(h, signal)
       if (found === undefined) throw new SlurmError('rejected', `Slurm has no job ${mark}: dispatch it first`)
       return toReport(found, h.pool.pue)
     }
-    const job = await getJob(call, h.ref)
+    const job = await getJob(call, h.ref, signal)
     if (job === undefined) return lost(`Slurm no longer knows job ${h.ref}`)
     if (job.comment !== mark) return lost(`Slurm job ${h.ref} is not ${mark} but "${job.comment.slice(0, 100)}": Slurm lost greenshift's job`)
     return toReport(job, h.pool.pue)

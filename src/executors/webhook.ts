@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import type { ExecutorSpec, Instant } from '../core/types.js'
-import type { Executor, Handover } from './executor.js'
+import { isPermanentStatus, type Executor, type Handover } from './executor.js'
 import { sign } from './signing.js'
 
 /** The webhook variant of a pool's executor spec. */
@@ -19,8 +19,8 @@ export interface WebhookOptions {
   attempts?: number | undefined
   /** Wait before retry `n` (1-based), ms; default exponential from 0.5 s with jitter, at most 30 s. */
   backoffMs?: ((n: number) => number) | undefined
-  /** Waits `ms`; default a real timer. */
-  sleep?: ((ms: number) => Promise<void>) | undefined
+  /** Waits `ms`, or rejects when `signal` aborts; default a real timer. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined
   /** The clock, read at each delivery: the signed timestamp must be fresh even after a backoff. */
   now: () => Instant
   /** Per delivery, ms; default 10 s. */
@@ -52,9 +52,6 @@ function retryAfterMs (value: string | string[] | undefined): number {
   return text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) * 1000 : 0
 }
 
-/** 408, 429 and 5xx mean "not now"; any other non-2xx means the receiver refuses this message. */
-const retryable = (status: number): boolean => status === 408 || status === 429 || status >= 500
-
 /** The URL for messages and logs: no query string, which may carry a token. */
 function shown (url: string): string {
   const u = new URL(url)
@@ -72,7 +69,7 @@ interface Message {
 
 type Delivery = { ok: true } | { ok: false, error: WebhookDeliveryError, retryAfterMs: number }
 
-async function deliverOnce (url: string, message: Message, opts: Settings): Promise<Delivery> {
+async function deliverOnce (url: string, message: Message, opts: Settings, signal: AbortSignal | undefined): Promise<Delivery> {
   const headers = { 'content-type': 'application/json', ...sign(opts.secret, message.id, Math.floor(opts.now() / 1000), message.body) }
   let status: number
   let text: string
@@ -82,21 +79,31 @@ async function deliverOnce (url: string, message: Message, opts: Settings): Prom
       method: 'POST',
       headers,
       body: message.body,
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      signal: signal === undefined ? AbortSignal.timeout(opts.timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
       ...(opts.dispatcher === undefined ? {} : { dispatcher: opts.dispatcher })
     })
     status = res.statusCode
     retryAfter = res.headers['retry-after']
     text = await res.body.text().catch(() => '')
   } catch (err) {
+    if (signal?.aborted === true) throw new WebhookDeliveryError(`webhook ${shown(url)}: the scheduler's time for this call ran out`, null, false, { cause: err })
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
     const detail = timedOut ? `no answer within ${opts.timeoutMs} ms` : (err instanceof Error ? err.message : String(err))
     return { ok: false, error: new WebhookDeliveryError(`webhook ${shown(url)}: ${detail}`, null, false, { cause: err }), retryAfterMs: 0 }
   }
   if (status >= 200 && status < 300) return { ok: true }
-  const error = new WebhookDeliveryError(`webhook ${shown(url)} answered HTTP ${status}: ${text.slice(0, 200)}`, status, !retryable(status))
+  const error = new WebhookDeliveryError(`webhook ${shown(url)} answered HTTP ${status}: ${text.slice(0, 200)}`, status, isPermanentStatus(status))
   if (error.permanent) throw error
   return { ok: false, error, retryAfterMs: retryAfterMs(retryAfter) }
+}
+
+/** Waits before the next delivery; when the scheduler's time runs out meanwhile, the last failure is what is thrown. */
+async function pause (opts: Settings, ms: number, signal: AbortSignal | undefined, last: WebhookDeliveryError): Promise<void> {
+  try {
+    await opts.sleep(ms, signal)
+  } catch {
+    throw last
+  }
 }
 
 /**
@@ -105,11 +112,11 @@ async function deliverOnce (url: string, message: Message, opts: Settings): Prom
  * under the same `webhook-id`. Resolves on any 2xx; throws at once on another status, and after
  * the last attempt.
  */
-async function deliver (url: string, message: Message, opts: Settings): Promise<void> {
+async function deliver (url: string, message: Message, opts: Settings, signal?: AbortSignal): Promise<void> {
   let last: Delivery | undefined
   for (let n = 1; n <= opts.attempts; n++) {
-    if (last !== undefined && !last.ok) await opts.sleep(Math.max(opts.backoffMs(n - 1), last.retryAfterMs))
-    last = await deliverOnce(url, message, opts)
+    if (last !== undefined && !last.ok) await pause(opts, Math.max(opts.backoffMs(n - 1), last.retryAfterMs), signal, last.error)
+    last = await deliverOnce(url, message, opts, signal)
     if (last.ok) return
     if (last.retryAfterMs > MAX_RETRY_AFTER_MS) throw last.error
   }
@@ -159,19 +166,19 @@ export function createWebhookExecutor (spec: WebhookSpec, options: WebhookOption
     attempts: options.attempts ?? DEFAULT_ATTEMPTS,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     backoffMs: options.backoffMs ?? (n => defaultBackoffMs(n)),
-    sleep: options.sleep ?? (async ms => { await delay(ms) })
+    sleep: options.sleep ?? (async (ms, signal) => { await delay(ms, undefined, signal === undefined ? {} : { signal }) })
   }
   if (!Number.isInteger(opts.attempts) || opts.attempts < 1) throw new RangeError(`attempts must be a positive integer, got ${opts.attempts}`)
   return {
     kind: 'webhook',
     leadMs: 0,
-    dispatch: async h => {
-      await deliver(spec.url, dispatchMessage(h, opts.callbackBase), opts)
+    dispatch: async (h, _now, signal) => {
+      await deliver(spec.url, dispatchMessage(h, opts.callbackBase), opts, signal)
       return { ref: null }
     },
-    cancel: async h => {
+    cancel: async (h, signal) => {
       const body = JSON.stringify({ type: 'job.cancel', job: { id: h.job.id, attempt: h.attempt } })
-      await deliver(spec.url, { id: `${h.job.id}.${h.attempt}.cancel`, body }, opts)
+      await deliver(spec.url, { id: `${h.job.id}.${h.attempt}.cancel`, body }, opts, signal)
     }
   }
 }

@@ -1,20 +1,21 @@
-import { HOUR_MS, MINUTE_MS, type Instant, type Job, type JobRun, type Pool } from '../core/types.js'
-import type { Executor } from '../executors/executor.js'
+import { HOUR_MS, MINUTE_MS, type Instant, type Pool } from '../core/types.js'
+import { isPermanent, type Executor } from '../executors/executor.js'
 import { appendEvent } from '../store/events.js'
 import { listPools } from '../store/pools.js'
-import { openRuns, updateRun } from '../store/runs.js'
+import { openRuns, updateRun, type OpenRun } from '../store/runs.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { handoverOf } from './handover.js'
-import type { LeaseGuard } from './lease.js'
+import { forEachBounded, within, type Pass } from './pass.js'
 import { finishRun, loseRun, startRun } from './runs.js'
+import { isolated } from './step.js'
 
 const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
 /** Marks a run whose cancel reached its executor, so the tick does not send it again. */
 const CANCEL_SENT = 'cancel delivered'
 /** A run dispatched late (the scheduler was down) still gets this long to start before it is given up. */
 const START_GRACE_MS = 15 * MINUTE_MS
-/** An executor that keeps refusing a cancel is given up on after this long; the run is closed. */
+/** An executor that keeps refusing a cancel (not for good) is given up on after this long; the run is closed. */
 const CANCEL_GIVE_UP_MS = HOUR_MS
 
 export interface CollectResult {
@@ -26,35 +27,38 @@ export interface CollectResult {
   expired: number
 }
 
+/** One open run and what watching it needs. */
+interface Watched extends OpenRun {
+  pool: Pool
+  executor: Executor
+}
+
 /**
  * Brings in what executors know and watches every open run: polls Slurm-like executors, passes
  * cancels on, releases runs whose agent or webhook receiver went silent, and fails runs that never
- * started while the job could still meet its deadline. Never throws for one run's failure: it is
- * logged and tried again on the next tick (a lost lease stops the pass).
+ * started while the job could still meet its deadline. Executor calls run concurrently within the
+ * pass's limits; one run's failure is logged in `errors` and tried again on the next tick (a lost
+ * lease or an unreachable database ends the pass).
  */
-export async function collectRuns (deps: Deps, now: Instant, guard: LeaseGuard): Promise<CollectResult> {
+export async function collectRuns (deps: Deps, now: Instant, pass: Pass, errors: string[]): Promise<CollectResult> {
   const pools = new Map((await listPools(deps.store.db)).map(p => [p.name, p]))
   const result: CollectResult = { polled: 0, finished: 0, cancelled: 0, lost: 0, expired: 0 }
-  for (const { job, run } of await openRuns(deps.store.db, ['dispatched', 'running', 'cancelled'])) {
-    const pool = pools.get(run.pool)
+  const calls: Array<{ what: string, call: () => Promise<void> }> = []
+  for (const open of await openRuns(deps.store.db, ['dispatched', 'running', 'cancelled'])) {
+    const pool = pools.get(open.run.pool)
     if (pool === undefined) continue
-    const executor = executorOf(deps, pool)
-    try {
-      await guard.renew()
-      if (job.state === 'cancelled') result.cancelled += await passCancel(deps, executor, job, run, pool, now) ? 1 : 0
-      else if (run.startedAt === null && now > Math.max(job.deadline - job.durationMinutes * MINUTE_MS, run.dispatchedAt + START_GRACE_MS)) {
-        result.expired += await expire(deps, executor, job, run, pool, now) ? 1 : 0
-      }
-      else if (executor.poll !== undefined) {
-        if (run.acceptedAt === null) continue
-        result.polled++
-        result.finished += await poll(deps, executor, job, run, pool, now) ? 1 : 0
-      } else result.lost += await expireSilent(deps, executor, job, run, now) ? 1 : 0
-    } catch (err) {
-      if ((err as { code?: string }).code === 'lease-lost') throw err
-      deps.log.warn({ job: job.id, pool: pool.name, err: message(err) }, 'collecting a run failed; will retry')
-    }
+    const w: Watched = { ...open, pool, executor: executorOf(deps, pool) }
+    const { job, run, executor } = w
+    const what = `watch job ${job.id}`
+    if (job.state === 'cancelled') calls.push({ what, call: async () => { result.cancelled += await passCancel(deps, w, now, pass) ? 1 : 0 } })
+    else if (run.startedAt === null && now > Math.max(job.deadline - job.durationMinutes * MINUTE_MS, run.dispatchedAt + START_GRACE_MS)) {
+      calls.push({ what, call: async () => { result.expired += await expire(deps, w, now, pass) ? 1 : 0 } })
+    } else if (executor.poll !== undefined) {
+      if (run.acceptedAt === null) continue
+      calls.push({ what, call: async () => { result.polled++; result.finished += await poll(deps, w, now, pass) ? 1 : 0 } })
+    } else result.lost += await isolated(deps, errors, what, async () => await expireSilent(deps, w, now), false) ? 1 : 0
   }
+  await forEachBounded(pass, calls, async ({ what, call }) => { await isolated(deps, errors, what, call, undefined) })
   return result
 }
 
@@ -62,10 +66,11 @@ export async function collectRuns (deps: Deps, now: Instant, guard: LeaseGuard):
  * Asks the executor for the run's state and records what changed; true when the run ended. A
  * cancelled job's run is polled until the executor reports it stopped, and closes as cancelled.
  */
-async function poll (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
+async function poll (deps: Deps, { job, run, pool, executor }: Watched, now: Instant, pass: Pass): Promise<boolean> {
   const h = handoverOf(job, run, pool)
-  if (h === undefined || executor.poll === undefined) return false
-  const report = await executor.poll(h)
+  const ask = executor.poll
+  if (h === undefined || ask === undefined) return false
+  const report = await within(pass, `the ${executor.kind} executor of ${pool.name}: poll`, signal => ask(h, signal))
   if (report.state === 'queued') return false
   if (report.state === 'running') {
     if (job.state !== 'cancelled') await startRun(deps, run.jobId, run.attempt, report.startedAt ?? now, now)
@@ -84,9 +89,9 @@ async function poll (deps: Deps, executor: Executor, job: Job, run: JobRun, pool
  * a late dispatch: the executor is told to drop it and the job fails with that cause rather than
  * sit `dispatched` for ever.
  */
-async function expire (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
+async function expire (deps: Deps, { job, run, pool, executor }: Watched, now: Instant, pass: Pass): Promise<boolean> {
   const h = handoverOf(job, run, pool)
-  if (h !== undefined) await executor.cancel(h)
+  if (h !== undefined) await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
   const detail = `deadline-missed: the ${executor.kind} executor of ${pool.name} had not started the job by ${new Date(job.deadline - job.durationMinutes * MINUTE_MS).toISOString()}, the last start that meets the deadline`
   return (await finishRun(deps, run.jobId, run.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)).applied
 }
@@ -96,19 +101,21 @@ async function expire (deps: Deps, executor: Executor, job: Job, run: JobRun, po
  * was never confirmed: the reply may have been lost after the executor took it). A run that never
  * started is closed at once; a started one by its executor's final report (Slurm's poll, the
  * agent's completion), which brings the energy it used until it stopped. A webhook run is closed at
- * once, without energy: a receiver's late `finished` is no longer applied.
+ * once, without energy: a receiver's late `finished` is no longer applied. An executor that refuses
+ * the cancel for good, or for an hour, is given up on and the run closed.
  */
-async function passCancel (deps: Deps, executor: Executor, job: Job, run: JobRun, pool: Pool, now: Instant): Promise<boolean> {
+async function passCancel (deps: Deps, w: Watched, now: Instant, pass: Pass): Promise<boolean> {
+  const { job, run, pool, executor } = w
   if (run.detail?.startsWith(CANCEL_SENT) === true && run.startedAt !== null) {
-    return executor.poll === undefined ? await expireSilent(deps, executor, job, run, now) : await poll(deps, executor, job, run, pool, now)
+    return executor.poll === undefined ? await expireSilent(deps, w, now) : await poll(deps, w, now, pass)
   }
   const h = handoverOf(job, run, pool)
   if (h === undefined) return false
   try {
-    await executor.cancel(h)
+    await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
   } catch (err) {
-    if (now - job.updatedAt < CANCEL_GIVE_UP_MS) throw err
-    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel for an hour; closing the run')
+    if (!isPermanent(err) && now - job.updatedAt < CANCEL_GIVE_UP_MS) throw err
+    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel; closing the run')
   }
   await updateRun(deps.store.db, run.jobId, run.attempt, { detail: `${CANCEL_SENT} at ${new Date(now).toISOString()}` })
   await appendEvent(deps.store.db, { jobId: run.jobId, at: new Date(now), type: 'cancel-delivered', reason: `the ${executor.kind} executor of ${pool.name} was told to cancel`, data: { attempt: run.attempt } })
@@ -123,14 +130,15 @@ async function passCancel (deps: Deps, executor: Executor, job: Job, run: JobRun
  * A push run whose reporter went silent has lost it, and the job goes back to planning: an agent
  * after `agentTimeoutSeconds` without a heartbeat; a webhook receiver, which may report only
  * `started` and `finished`, once twice the job's duration (and the timeout) passed without a word.
+ * Silence is measured by the database's clock (`OpenRun.silentMs`), which also stamped the last
+ * sign of life, so no instance's clock can make a live run look silent.
  */
-async function expireSilent (deps: Deps, executor: Executor, job: Job, run: JobRun, now: Instant): Promise<boolean> {
-  const last = run.heartbeatAt ?? run.startedAt
-  if (last === null) return false
+async function expireSilent (deps: Deps, { job, run, executor, silentMs }: Pick<Watched, 'job' | 'run' | 'executor' | 'silentMs'>, now: Instant): Promise<boolean> {
+  if (silentMs === null) return false
   const timeoutMs = deps.config.agentTimeoutSeconds * 1000
   const limit = executor.kind === 'agent' ? timeoutMs : 2 * job.durationMinutes * MINUTE_MS + timeoutMs
-  if (now - last <= limit) return false
+  if (silentMs <= limit) return false
   const who = executor.kind === 'agent' ? `agent ${run.ref ?? '(unknown)'}` : `the ${executor.kind} receiver`
-  const reason = `${who} of ${run.pool} sent no report for ${Math.round((now - last) / 1000)} s; released back to planning`
+  const reason = `${who} of ${run.pool} sent no report for ${Math.round(silentMs / 1000)} s; released back to planning`
   return await loseRun(deps, run.jobId, run.attempt, reason, now)
 }

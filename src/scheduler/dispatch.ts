@@ -2,18 +2,21 @@ import { MINUTE_MS, type ExecutorKind, type Instant, type Job, type Pool } from 
 import { appendEvent } from '../store/events.js'
 import { jobsInState, transitionJob } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
-import { insertRun, openRuns } from '../store/runs.js'
+import { insertRun, openRuns, type OpenRun } from '../store/runs.js'
 import { replacePlannedSegments } from '../store/segments.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { handOver, handoverOf } from './handover.js'
-import type { LeaseGuard } from './lease.js'
+import { forEachBounded, type Pass } from './pass.js'
+import { isolated } from './step.js'
 
 export interface DispatchResult {
   /** Jobs moved planned → dispatched this pass. */
   dispatched: number
   /** Hand-overs the executors accepted this pass (new ones and repeats of unconfirmed ones). */
   handedOver: number
+  /** Hand-overs executors refused for good this pass (the jobs were planned elsewhere or failed). */
+  refused: number
   /** Planned jobs sent back to planning because their pool was disabled or removed. */
   unplanned: number
 }
@@ -21,37 +24,48 @@ export interface DispatchResult {
 /**
  * Dispatches every planned job whose window opens within its executor's lead time (at once for
  * agent and webhook pools; ahead of time for Slurm, which holds the job until `begin_time`), then
- * hands over each dispatched job whose executor has not confirmed it yet. The move to `dispatched`
- * (with a new attempt number and its run row) commits before the executor is called, so a leader
- * that dies in between leaves a job the next leader hands over again: at-least-once towards the
- * executor, which recognises the (job, attempt) it already has, so the job never runs twice. The
- * lease is renewed before every executor call and checked in every dispatch transaction, so a
- * leader that lost it mid-pass stops instead of handing over beside the new one.
+ * hands over each dispatched job whose executor has not confirmed it yet and whose back-off has
+ * passed. The move to `dispatched` (with a new attempt number and its run row) commits before the
+ * executor is called, so a leader that dies in between leaves a job the next leader hands over
+ * again: at-least-once towards the executor, which recognises the (job, attempt) it already has, so
+ * the job never runs twice. Hand-overs run concurrently within the pass's limits (see `Pass`); the
+ * lease is renewed before each and checked in every dispatch transaction, so a leader that lost it
+ * stops instead of handing over beside the new one. One job's failure is logged in `errors`.
  */
-export async function dispatchDue (deps: Deps, now: Instant, guard: LeaseGuard): Promise<DispatchResult> {
+export async function dispatchDue (deps: Deps, now: Instant, pass: Pass, errors: string[]): Promise<DispatchResult> {
   const pools = new Map((await listPools(deps.store.db)).map(p => [p.name, p]))
-  const result: DispatchResult = { dispatched: 0, handedOver: 0, unplanned: 0 }
+  const result: DispatchResult = { dispatched: 0, handedOver: 0, refused: 0, unplanned: 0 }
   for (const job of await jobsInState(deps.store.db, ['planned'])) {
-    const pool = job.plan === null ? undefined : pools.get(job.plan.pool)
-    const start = job.plan?.segments[0]?.start
-    if (start === undefined) continue
-    if (pool === undefined || !pool.enabled) {
-      result.unplanned += await unplan(deps, job, now) ? 1 : 0
-      continue
-    }
-    const executor = executorOf(deps, pool)
-    if (now < start - executor.leadMs) continue
-    if (await markDispatched(deps, job, job.attempt + 1, pool, executor.kind, now, guard)) result.dispatched++
+    await isolated(deps, errors, `dispatch job ${job.id}`, async () => { await dispatchOne(deps, job, pools, now, pass, result) }, undefined)
   }
-  for (const { job, run } of await openRuns(deps.store.db, ['dispatched'])) {
-    const pool = pools.get(run.pool)
-    if (run.acceptedAt !== null || pool === undefined) continue
-    const h = handoverOf(job, run, pool)
-    if (h === undefined) continue
-    await guard.renew()
-    if (await handOver(deps, executorOf(deps, pool), h, now)) result.handedOver++
-  }
+  const due = (await openRuns(deps.store.db, ['dispatched']))
+    .filter(({ run }) => run.acceptedAt === null && pools.has(run.pool) && (run.retryAt === null || run.retryAt <= now))
+  await forEachBounded(pass, due, async open => {
+    await isolated(deps, errors, `hand over job ${open.job.id}`, async () => { await handOverOne(deps, open, pools, now, pass, result) }, undefined)
+  })
   return result
+}
+
+async function dispatchOne (deps: Deps, job: Job & { attempt: number }, pools: Map<string, Pool>, now: Instant, pass: Pass, result: DispatchResult): Promise<void> {
+  const pool = job.plan === null ? undefined : pools.get(job.plan.pool)
+  const start = job.plan?.segments[0]?.start
+  if (start === undefined) return
+  if (pool === undefined || !pool.enabled) {
+    result.unplanned += await unplan(deps, job, now) ? 1 : 0
+    return
+  }
+  const executor = executorOf(deps, pool)
+  if (now < start - executor.leadMs) return
+  if (await markDispatched(deps, job, job.attempt + 1, pool, executor.kind, now, pass)) result.dispatched++
+}
+
+async function handOverOne (deps: Deps, { job, run }: OpenRun, pools: Map<string, Pool>, now: Instant, pass: Pass, result: DispatchResult): Promise<void> {
+  const pool = pools.get(run.pool)
+  const h = pool === undefined ? undefined : handoverOf(job, run, pool)
+  if (pool === undefined || h === undefined) return
+  const outcome = await handOver(deps, executorOf(deps, pool), h, run, now, pass)
+  if (outcome === 'accepted') result.handedOver++
+  if (outcome === 'refused') result.refused++
 }
 
 /** A planned job whose pool was disabled or removed goes back to `pending`: the next plan picks an enabled pool. */
@@ -64,9 +78,9 @@ async function unplan (deps: Deps, job: Job, now: Instant): Promise<boolean> {
   })
 }
 
-async function markDispatched (deps: Deps, job: Job, attempt: number, pool: Pool, kind: ExecutorKind, now: Instant, guard: LeaseGuard): Promise<boolean> {
+async function markDispatched (deps: Deps, job: Job, attempt: number, pool: Pool, kind: ExecutorKind, now: Instant, pass: Pass): Promise<boolean> {
   return await deps.store.db.transaction().execute(async trx => {
-    await guard.check(trx)
+    await pass.guard.check(trx)
     const reason = `dispatched to the ${kind} executor of ${pool.name} (attempt ${attempt})`
     const moved = await transitionJob(trx, { id: job.id, from: ['planned'], to: 'dispatched', at: new Date(now), reason, attempt, data: { attempt } })
     if (moved === undefined) return false

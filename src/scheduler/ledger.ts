@@ -2,10 +2,11 @@ import { computeLedger, coveredMs, type LedgerOutcome, type ZoneIntensity } from
 import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type Series } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
 import { latestPoints } from '../store/intensity.js'
-import { jobsNeedingLedger, setLedger, type LedgerWork } from '../store/ledger.js'
+import { jobsNeedingLedger, postponeLedger, setLedger, type LedgerWork } from '../store/ledger.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
 import { actualSeries, forecastSeries } from './forecasts.js'
+import { endsPass } from './step.js'
 
 /** What one `refreshLedgers` pass did. */
 export interface LedgerRefresh {
@@ -21,6 +22,22 @@ export interface LedgerRefresh {
 
 /** At most this many jobs a pass: one pass stays short even after an outage left many ledgers due. */
 const BATCH = 100
+/**
+ * A ledger that cannot be computed (no intensity yet, a pool gone, an error) is tried again after
+ * 10 min, then 20, 40 … up to a day: one that never can costs a few tries a day, not one per tick
+ * for the whole retention period.
+ */
+export function ledgerBackoffMs (tries: number): number {
+  return Math.min(DAY_MS, 10 * MINUTE_MS * 2 ** Math.min(tries, 10))
+}
+
+/** How much one `refreshLedgers` call may do. */
+export interface LedgerLimits {
+  /** Jobs at most; default 100. */
+  limit?: number
+  /** True once the caller's time is up: no further ledger is started. */
+  spent?: () => boolean
+}
 /** A provisional ledger is recomputed at most this often: the tick fetches a zone's actuals every 30 min by default. */
 const RECHECK_MS = 30 * MINUTE_MS
 const DAY_MS = 24 * HOUR_MS
@@ -42,33 +59,43 @@ interface Asked {
  * event when a job first gets one and when it becomes final. One job's failure is logged and never
  * stops the others.
  */
-export async function refreshLedgers (deps: Deps, now: Instant, limit = BATCH): Promise<LedgerRefresh> {
+export async function refreshLedgers (deps: Deps, now: Instant, limits: LedgerLimits = {}): Promise<LedgerRefresh> {
   const counts: LedgerRefresh = { computed: 0, final: 0, skipped: 0, failed: 0 }
   const db = deps.store.db
-  const work = await jobsNeedingLedger(db, limit, {
+  const work = await jobsNeedingLedger(db, limits.limit ?? BATCH, {
     computedBefore: now - RECHECK_MS,
-    finishedAfter: now - deps.config.planning.retentionDays * DAY_MS
+    finishedAfter: now - deps.config.planning.retentionDays * DAY_MS,
+    now
   })
   if (work.length === 0) return counts
   const pools = new Map((await listPools(db)).map(p => [p.name, p]))
   const asked: Asked = { answers: new Map(), short: new Set() }
   for (const w of work) {
+    if (limits.spent?.() === true) break
     try {
       const outcome = await ledgerFor(deps, w, pools, asked, now)
       if (!outcome.ok) {
         counts.skipped++
-        deps.log.info({ jobId: w.job.id, reason: outcome.reason, detail: outcome.detail }, 'ledger not computed yet')
+        await postpone(deps, w, now, { reason: outcome.reason, detail: outcome.detail })
         continue
       }
       await record(deps, w, outcome.ledger, now)
       counts.computed++
       if (!outcome.ledger.provisional) counts.final++
     } catch (err) {
+      if (endsPass(err)) throw err
       counts.failed++
-      deps.log.warn({ jobId: w.job.id, err: err instanceof Error ? err.message : String(err) }, 'ledger refresh failed')
+      await postpone(deps, w, now, { err: err instanceof Error ? err.message : String(err) })
     }
   }
   return counts
+}
+
+/** Backs a ledger off after a failed attempt (see `ledgerBackoffMs`). */
+async function postpone (deps: Deps, w: LedgerWork, now: Instant, why: Record<string, string>): Promise<void> {
+  const retryAt = now + ledgerBackoffMs(w.tries)
+  await postponeLedger(deps.store.db, w.job.id, retryAt)
+  deps.log.info({ jobId: w.job.id, ...why, tries: w.tries + 1, retryAt: new Date(retryAt).toISOString() }, 'ledger not computed; trying again later')
 }
 
 type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool', detail: string }

@@ -1,18 +1,39 @@
 import { planJob, type PoolView } from '../core/planner.js'
-import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation } from '../core/types.js'
+import { prepare } from '../core/series.js'
+import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation, Series } from '../core/types.js'
 import { ApiError, invalidField } from '../errors.js'
+import { isDatabaseUnavailable } from '../store/unavailable.js'
 import { forecastSeries } from './forecasts.js'
 import type { Deps } from './deps.js'
 
-/** Builds each pool's view: its zone's newest forecast over [from, to) and its reservations. */
+/**
+ * Builds each pool's view: its zone's newest forecast over [from, to) and its reservations. A zone
+ * whose series cannot be read or built gets an empty one (logged), so its pools are planned like
+ * pools without data while every other zone is planned as usual; an unreachable database is thrown.
+ */
 export async function poolViews (deps: Deps, pools: Pool[], reservations: Reservation[], from: Instant, to: Instant, now: Instant): Promise<PoolView[]> {
   const zones = [...new Set(pools.map(p => p.zone))]
-  const series = new Map(await Promise.all(zones.map(async z => [z, await forecastSeries(deps, z, from, to, now)] as const)))
+  const series = new Map(await Promise.all(zones.map(async z => [z, await zoneSeries(deps, z, from, to, now)] as const)))
   return pools.map(pool => ({
     pool,
-    series: series.get(pool.zone) ?? { zone: pool.zone, signal: 'average', source: 'none', points: [] },
+    series: series.get(pool.zone) ?? emptySeries(pool.zone),
     reservations: reservations.filter(r => r.pool === pool.name)
   }))
+}
+
+const emptySeries = (zone: string): Series => ({ zone, signal: 'average', source: 'none', points: [] })
+
+async function zoneSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
+  try {
+    const series = await forecastSeries(deps, zone, from, to, now)
+    // The planner prepares it again; preparing here lays a malformed series' failure on this zone alone.
+    prepare(series)
+    return series
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw err
+    deps.log.error({ zone, err: err instanceof Error ? err.message : String(err) }, 'the zone\'s intensity cannot be used; its pools are planned without it')
+    return emptySeries(zone)
+  }
 }
 
 /** The same views with the reservations read inside the planning transaction. */

@@ -7,7 +7,7 @@ import { replacePlannedSegments } from '../store/segments.js'
 import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
-import type { LeaseGuard } from './lease.js'
+import { within, type Pass } from './pass.js'
 import { poolViews, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
 
@@ -21,7 +21,7 @@ type Movable = Job & { attempt: number, plan: JobPlan, ref: string | null }
  * latest safe start, and all moves together respect capacity; each move is an event with the
  * figures before and after. Returns the number of jobs moved.
  */
-export async function replanWaiting (deps: Deps, now: Instant, guard: LeaseGuard): Promise<number> {
+export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Promise<number> {
   const pools = await listPools(deps.store.db)
   const byName = new Map(pools.map(p => [p.name, p]))
   const waiting = await movableJobs(deps, byName, now)
@@ -30,9 +30,9 @@ export async function replanWaiting (deps: Deps, now: Instant, guard: LeaseGuard
   const views = await poolViews(deps, pools, [], now, horizon, now)
   const safetyMarginMs = deps.config.planning.safetyMarginMinutes * MINUTE_MS
   const threshold = { grams: deps.config.planning.replanMinGrams, percent: deps.config.planning.replanMinPercent }
-  if (waiting.some(j => j.state === 'dispatched')) await guard.renew()
+  if (waiting.some(j => j.state === 'dispatched')) await pass.guard.renew()
   return await deps.store.db.transaction().execute(async trx => {
-    await guard.check(trx)
+    await pass.guard.check(trx)
     await lockPools(trx, pools.map(p => p.name))
     const current: PlannedJob[] = waiting.map(job => ({
       id: job.id,
@@ -46,7 +46,7 @@ export async function replanWaiting (deps: Deps, now: Instant, guard: LeaseGuard
     let moved = 0
     for (const move of moves) {
       const job = waiting.find(j => j.id === move.id)!
-      if (job.state === 'dispatched' && !await reschedule(deps, job, byName, move, now)) break
+      if (job.state === 'dispatched' && !await reschedule(deps, job, byName, move, now, pass)) break
       await applyMove(trx, job, move, now)
       moved++
     }
@@ -103,16 +103,19 @@ async function applyMove (trx: Db, job: Movable, move: Move, now: Instant): Prom
 
 /**
  * A handed-over job's executor is told the new start (Slurm moves `begin_time`); false when it
- * refuses (e.g. the job started meanwhile). Called inside the re-plan transaction, so it must not
- * touch the database: on PGlite that transaction holds the only connection.
+ * refuses (e.g. the job started meanwhile) or does not answer within the pass's per-call timeout.
+ * Called inside the re-plan transaction, so it must not touch the database: on PGlite that
+ * transaction holds the only connection.
  */
-async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, move: Move, now: Instant): Promise<boolean> {
+async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, move: Move, now: Instant, pass: Pass): Promise<boolean> {
   const pool = pools.get(move.to.pool)
   const start = move.to.segments[0]?.start
   const executor = pool === undefined ? undefined : executorOf(deps, pool)
-  if (pool === undefined || executor?.reschedule === undefined || start === undefined) return false
+  const shift = executor?.reschedule
+  if (pool === undefined || shift === undefined || start === undefined) return false
   try {
-    await executor.reschedule({ job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.ref }, start)
+    const h = { job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.ref }
+    await within(pass, `the ${pool.executor.kind} executor of ${pool.name}: reschedule`, async signal => { await shift(h, start, signal) })
     return true
   } catch (err) {
     deps.log.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'moving a handed-over job failed; it keeps its old start')

@@ -5,9 +5,16 @@ import { toJob } from './job-rows.js'
 import { getRun } from './runs.js'
 import type { Db } from './schema.js'
 
-/** Stores a job's ledger, replacing the one before. */
+/** Stores a job's ledger, replacing the one before, and clears any back-off of failed attempts. */
 export async function setLedger (db: Db, jobId: string, ledger: JobLedger): Promise<void> {
-  await db.updateTable('jobs').set({ ledger: toJson(ledger) }).where('id', '=', jobId).execute()
+  await db.updateTable('jobs').set({ ledger: toJson(ledger), ledger_tries: 0, ledger_retry_at: null }).where('id', '=', jobId).execute()
+}
+
+/** A job's ledger could not be computed: counted, and not tried again before `retryAt`. Returns the tries so far. */
+export async function postponeLedger (db: Db, jobId: string, retryAt: Instant): Promise<number> {
+  const row = await db.updateTable('jobs').set(eb => ({ ledger_tries: eb('ledger_tries', '+', 1), ledger_retry_at: toDate(retryAt) }))
+    .where('id', '=', jobId).returning('ledger_tries').executeTakeFirst()
+  return row?.ledger_tries ?? 0
 }
 
 /** A job's ledger, or null while it has none (or no such job): for the job detail route. */
@@ -21,6 +28,8 @@ export interface LedgerWork {
   job: Job
   run: JobRun
   ledger: JobLedger | null
+  /** Failed attempts at computing it so far. */
+  tries: number
 }
 
 /** Which provisional ledgers `jobsNeedingLedger` hands back; jobs without a ledger always come. */
@@ -29,6 +38,8 @@ export interface LedgerDue {
   computedBefore?: Instant
   /** Only provisional ledgers of runs that finished at or after this instant (older ones stay as they are). */
   finishedAfter?: Instant
+  /** Only jobs whose back-off after failed attempts has passed by this instant. */
+  now?: Instant
 }
 
 /**
@@ -46,6 +57,7 @@ export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue =
     .where('r.started_at', 'is not', null)
     .where('r.finished_at', 'is not', null)
     .whereRef('r.finished_at', '>', 'r.started_at')
+    .$if(due.now !== undefined, q => q.where(eb => eb.or([eb('j.ledger_retry_at', 'is', null), eb('j.ledger_retry_at', '<=', toDate(due.now ?? 0))])))
     .where(eb => eb.or([
       eb('j.ledger', 'is', null),
       eb.and([
@@ -63,7 +75,7 @@ export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue =
   const work: LedgerWork[] = []
   for (const row of rows) {
     const run = await getRun(db, row.id, row.attempt)
-    if (run !== undefined) work.push({ job: toJob(row), run, ledger: row.ledger })
+    if (run !== undefined) work.push({ job: toJob(row), run, ledger: row.ledger, tries: row.ledger_tries })
   }
   return work
 }

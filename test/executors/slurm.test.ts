@@ -132,6 +132,24 @@ describe('Slurm executor dispatch', () => {
   })
 })
 
+describe('Slurm refusals: for good, or not now', () => {
+  it('a 400 "Failure during parsing" (GPUs asked of a cluster without GPU GRES) is permanent; a 500 and a 503 are not', async () => {
+    const { reply, executor } = slurm()
+    const gres = { errors: [{ error: 'Invalid generic resource (gres) specification', error_code: 2072 }, { error: 'Failure during parsing', error_code: 9001 }] }
+    reply('GET', '/slurm/v0.0.38/jobs', 200, fixture('jobs.resp.json'))
+    reply('POST', '/slurm/v0.0.38/job/submit', 400, JSON.stringify(gres))
+    const refused = await failure(executor.dispatch(handover(SPEC, NOW + HOUR), NOW))
+    expect(refused).toMatchObject({ code: 'rejected', permanent: true })
+    expect(refused.message).toContain('Failure during parsing')
+    reply('GET', '/slurm/v0.0.38/jobs', 200, fixture('jobs.resp.json'))
+    reply('POST', '/slurm/v0.0.38/job/submit', 500, fixture('submit-bad-partition.resp.json'))
+    expect(await failure(executor.dispatch(handover(SPEC, NOW + HOUR), NOW))).toMatchObject({ code: 'rejected', permanent: false })
+    reply('GET', '/slurm/v0.0.38/jobs', 200, fixture('jobs.resp.json'))
+    reply('POST', '/slurm/v0.0.38/job/submit', 503, 'busy')
+    expect(await failure(executor.dispatch(handover(SPEC, NOW + HOUR), NOW))).toMatchObject({ code: 'unreachable', permanent: false })
+  })
+})
+
 describe('Slurm executor reschedule and cancel', () => {
   it('moves a held job\'s begin_time, finding it by marker', async () => {
     const { seen, reply, executor, calls } = slurm()

@@ -111,3 +111,20 @@ test('a job that cannot be priced is skipped and the others are still computed',
   expect(await getLedger(db, lost)).toBeNull()
   expect(await getLedger(db, fine)).not.toBeNull()
 })
+
+test('a ledger that cannot be computed backs off: 10 min, then 20, instead of every tick', async () => {
+  const id = await submit('baseline pool gone')
+  await runPlannedJob(t().deps, id, { start: NOW + 8 * HOUR, end: NOW + 10 * HOUR })
+  const db = t().deps.store.db
+  const { plan } = await db.selectFrom('jobs').select('plan').where('id', '=', id).executeTakeFirstOrThrow()
+  if (plan === null) throw new Error('planned job without a plan')
+  await db.updateTable('jobs').set({ plan: JSON.stringify({ ...plan, baseline: { ...plan.baseline, pool: 'gone' } }) }).where('id', '=', id).execute()
+  const at = NOW + 11 * HOUR
+  expect(await refreshLedgers(t().deps, at)).toMatchObject({ skipped: 1 })
+  expect(await refreshLedgers(t().deps, at + 5 * MINUTE)).toMatchObject({ skipped: 0 })
+  expect(await refreshLedgers(t().deps, at + 10 * MINUTE)).toMatchObject({ skipped: 1 })
+  expect(await refreshLedgers(t().deps, at + 29 * MINUTE)).toMatchObject({ skipped: 0 })
+  expect(await refreshLedgers(t().deps, at + 30 * MINUTE)).toMatchObject({ skipped: 1 })
+  const row = await db.selectFrom('jobs').select(['ledger_tries', 'ledger_retry_at']).where('id', '=', id).executeTakeFirstOrThrow()
+  expect(row).toMatchObject({ ledger_tries: 3, ledger_retry_at: new Date(at + 70 * MINUTE) })
+})

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Executor } from '../../src/executors/executor.js'
 import { refreshForecast } from '../../src/scheduler/forecasts.js'
-import { UNGUARDED } from '../../src/scheduler/lease.js'
+import { unguardedPass } from '../../src/scheduler/pass.js'
 import { replanWaiting } from '../../src/scheduler/replan.js'
 import { tick } from '../../src/scheduler/tick.js'
 import { listEvents } from '../../src/store/events.js'
@@ -54,7 +54,7 @@ const gpusAtNoon = async () => (await activeReservations(t().deps.store.db))
 
 test('a handed-over job moves only once its executor moved it, and the job planned after it takes the freed slot', async () => {
   const { a, b, moved } = await setUp(async () => {})
-  expect(await replanWaiting(t().deps, NOW + 5 * MIN, UNGUARDED)).toBe(2)
+  expect(await replanWaiting(t().deps, NOW + 5 * MIN, unguardedPass())).toBe(2)
   expect(moved).toEqual([`a ${a}.1 ${iso(NOW + HOUR)}`])
   expect([await startOf(a), await startOf(b)]).toEqual([iso(NOW + HOUR), iso(NOW + 2 * HOUR)])
   expect(await gpusAtNoon()).toBe(8)
@@ -63,7 +63,7 @@ test('a handed-over job moves only once its executor moved it, and the job plann
 
 test('when the executor refuses to move a handed-over job, no later move is made, so the pool is never overbooked', async () => {
   const { a, b } = await setUp(async () => { throw new Error('slurmrestd: HTTP 503') })
-  expect(await replanWaiting(t().deps, NOW + 5 * MIN, UNGUARDED)).toBe(0)
+  expect(await replanWaiting(t().deps, NOW + 5 * MIN, unguardedPass())).toBe(0)
   expect([await startOf(a), await startOf(b)]).toEqual([iso(NOW + 2 * HOUR), iso(NOW + 10 * HOUR)])
   expect(await gpusAtNoon()).toBe(8)
 })

@@ -1,0 +1,97 @@
+import { planJointly } from '../core/joint.js'
+import { planJobs } from '../core/planner.js'
+import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest } from '../core/types.js'
+import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
+import { listPools, lockPools } from '../store/pools.js'
+import type { Db } from '../store/schema.js'
+import { replacePlannedSegments } from '../store/segments.js'
+import type { Deps } from './deps.js'
+import { poolViews, toJobPlan, withReservations } from './plan.js'
+import { allowedPools, planRequest } from './resolve.js'
+import { endsPass } from './step.js'
+
+type Views = ReturnType<typeof withReservations>
+type Request = PlanRequest & { id: string }
+
+/**
+ * Past its latest safe start a pending job cannot wait for data any longer: it is planned to start
+ * at once on a flat placeholder series, labelled as fallback with source `unavailable`.
+ */
+function placeholderViews (views: Views, now: Instant, until: Instant): Views {
+  return views.map(v => v.series.points.length > 0 ? v : {
+    ...v,
+    series: { ...v.series, source: 'unavailable', fallbackFrom: now, points: [{ start: now, end: until, gPerKwh: 0 }] }
+  })
+}
+
+/**
+ * Plans jointly; when the joint planner throws (one job's request or one zone's series it cannot
+ * handle), plans each job alone, so that only the job that fails stays pending (and is noted).
+ */
+function planEach (deps: Deps, reqs: Request[], views: Views, now: Instant, marginMs: number, errors: string[]): Map<string, PlanOutcome> {
+  try {
+    return planJointly(reqs, views, now, { safetyMarginMs: marginMs })
+  } catch (err) {
+    deps.log.error({ err }, 'joint planning failed; planning the pending jobs one at a time')
+    const outcomes = new Map<string, PlanOutcome>()
+    for (const req of reqs) {
+      try {
+        for (const [id, outcome] of planJointly([req], views, now, { safetyMarginMs: marginMs })) outcomes.set(id, outcome)
+      } catch (one) {
+        if (endsPass(one)) throw one
+        errors.push(`plan job ${req.id}: ${one instanceof Error ? one.message : String(one)}`)
+      }
+    }
+    return outcomes
+  }
+}
+
+/**
+ * The tick's planning step: plans every `pending` job jointly under the pools' locks; fails the
+ * ones that can no longer start in time, with the cause; forces a labelled plan for jobs at their
+ * latest safe start that have no data to plan on. Forecasts are read before the transaction: PGlite
+ * has one connection, held by the transaction.
+ */
+export async function planPending (deps: Deps, now: Instant, errors: string[]): Promise<{ planned: number, failed: number, stillPending: number }> {
+  const pending = await jobsInState(deps.store.db, ['pending'])
+  if (pending.length === 0) return { planned: 0, failed: 0, stillPending: 0 }
+  const pools = await listPools(deps.store.db)
+  const horizon = Math.max(...pending.map(j => j.deadline))
+  const views = await poolViews(deps, pools, [], now, horizon, now)
+  const marginMs = deps.config.planning.safetyMarginMinutes * MINUTE_MS
+  return await deps.store.db.transaction().execute(async trx => {
+    await lockPools(trx, pools.map(p => p.name))
+    const reserved = withReservations(views, await activeReservations(trx))
+    let failed = 0
+    const plannable: Job[] = []
+    for (const job of pending) {
+      const reason = job.deadline - job.durationMinutes * MINUTE_MS < now ? 'deadline-missed: no plan could be made before the job had to start'
+        : allowedPools(job, pools).length === 0 ? null : undefined
+      if (reason === undefined) plannable.push(job)
+      else if (reason !== null) {
+        await transitionJob(trx, { id: job.id, from: ['pending'], to: 'failed', at: new Date(now), reason })
+        failed++
+      }
+    }
+    const reqs = plannable.map(job => ({ id: job.id, ...planRequest(job, allowedPools(job, pools), now) }))
+    const outcomes = planEach(deps, reqs, reserved, now, marginMs, errors)
+    const urgent = plannable.filter(j => outcomes.get(j.id)?.ok !== true && now >= j.deadline - j.durationMinutes * MINUTE_MS - marginMs)
+    const forced = planJobs(reqs.filter(r => urgent.some(j => j.id === r.id)), placeholderViews(reserved, now, horizon), now, { safetyMarginMs: marginMs })
+    let planned = 0
+    for (const job of plannable) {
+      if (await applyOutcome(trx, job, forced.get(job.id) ?? outcomes.get(job.id), now)) planned++
+    }
+    return { planned, failed, stillPending: pending.length - planned - failed }
+  })
+}
+
+/** Moves a job to `planned` and then writes its segments, only if the transition took. */
+async function applyOutcome (trx: Db, job: Job, outcome: PlanOutcome | undefined, now: Instant): Promise<boolean> {
+  if (outcome === undefined || !outcome.ok) return false
+  const plan = toJobPlan(outcome, now)
+  const reason = `planned by the scheduler on ${plan.pool}${plan.expected.usesFallback ? ' (fallback intensity)' : ''}`
+  const moved = await transitionJob(trx, { id: job.id, from: ['pending'], to: 'planned', at: new Date(now), reason, plan })
+  if (moved === undefined) return false
+  await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
+  return true
+}
