@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, type FieldProblem } from '../errors.js'
 import { InvalidCursorError } from '../store/jobs.js'
+import { isDatabaseUnavailable } from '../store/unavailable.js'
+
+/** What a client is told to wait before trying again while the database is away: a restart takes a few seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -62,6 +66,11 @@ export function installErrorHandling (app: FastifyInstance): void {
       const errors = validationProblems(error)
       const detail = errors.map(e => `${e.field} ${e.message}`).join('; ')
       return send(reply, 400, 'invalid-request', detail, errors)
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error.message }, 'database unavailable')
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      return send(reply, 503, 'database-unavailable', `the database is unreachable; try again in ${DATABASE_RETRY_AFTER_SECONDS} s (a POST with the same Idempotency-Key is safe to repeat)`)
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {

@@ -113,7 +113,7 @@ export const JobRun = Type.Object({
   progress: Nullable(Type.Number()),
   exitCode: Nullable(Type.Integer()),
   energyKwh: Nullable(Type.Number({ description: 'energy measured by the executor, kWh at the wall' })),
-  outcome: Nullable(Type.String({ description: 'succeeded, failed, cancelled or lost; null while open' })),
+  outcome: Nullable(Type.String({ description: 'succeeded, failed, cancelled, lost (its agent or receiver went silent) or refused (the executor turned the hand-over down for good); null while open' })),
   detail: Nullable(Type.String())
 })
 
@@ -244,5 +244,5 @@ export const IntensityResponse = Type.Object({
 
 /** Standard error responses every authenticated route can give. */
 export const errorResponses = {
-  400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem
+  400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 503: Problem
 } as const

@@ -18,3 +18,12 @@ export async function createTenant (db: Db, name: string): Promise<Tenant> {
 export async function findTenantByName (db: Db, name: string): Promise<Tenant | undefined> {
   return await db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirst()
 }
+
+/**
+ * The tenant with this name, created if missing. Safe when several processes start at once: the
+ * insert does nothing on a taken name and the row is read back.
+ */
+export async function ensureTenant (db: Db, name: string): Promise<Tenant> {
+  await db.insertInto('tenants').values({ id: randomUUID(), name }).onConflict(oc => oc.column('name').doNothing()).execute()
+  return await db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirstOrThrow()
+}

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
+import { DATABASE_RETRY_AFTER_SECONDS } from '../errors.js'
 import { Problem } from '../schemas.js'
 
 const Health = Type.Object({ status: Type.String() })
@@ -23,7 +24,7 @@ export function healthRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         dbOk = false
       }
       if (!dbOk || !deps.ready()) {
-        return reply.status(503).type('application/problem+json').send({
+        return reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).type('application/problem+json').send({
           type: 'https://greenshift.dev/problems/not-ready', title: 'Service Unavailable', status: 503,
           detail: dbOk ? 'starting up' : 'database unreachable'
         })
