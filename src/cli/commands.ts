@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
+import { DataDirLockedError } from '../store/data-dir-lock.js'
 import { agentCommand } from './agent.js'
 
 // The service (fastify, the embedded database) and the simulator load only for the commands that
@@ -25,6 +26,25 @@ const USAGE = `usage: greenshift <command>
 
 const SCOPES = new Set(['submit', 'read', 'admin'])
 
+const SERVE_USAGE = `usage: greenshift serve
+
+Runs the API and the scheduler. Everything is configured by the environment (see the README):
+PORT, HOST, DATABASE_URL (else the embedded database in GREENSHIFT_DATA_DIR, default ./.greenshift),
+GREENSHIFT_CONFIG, GREENSHIFT_ADMIN_KEY, GREENSHIFT_TICK_MS, GREENSHIFT_LEASE_SECONDS,
+GREENSHIFT_SCHEDULER, GREENSHIFT_PUBLIC_URL, GREENSHIFT_AGENT_TIMEOUT_SECONDS, LOG_LEVEL.
+`
+
+/** A command's arguments that must be none but `--help`: true for help; throws naming anything else. */
+function onlyHelp (command: string, args: string[]): boolean {
+  const { values, positionals } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true })
+  const unknown = [...Object.keys(values).filter(k => k !== 'help').map(k => `--${k}`), ...positionals]
+  if (unknown.length > 0) throw new UsageError(`${command}: unknown argument ${unknown.map(u => `"${u}"`).join(', ')} (settings come from the environment; see greenshift ${command} --help)`)
+  return values.help === true
+}
+
+/** A command line greenshift does not understand: exit code 2, with the usage. */
+class UsageError extends Error {}
+
 async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, scopes: { type: 'string', default: 'submit,read' }, name: { type: 'string', default: 'cli' } } })
   if (values.tenant === undefined || values.tenant === '') throw new Error('keys create: --tenant NAME is required')
@@ -35,7 +55,10 @@ async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: stri
   const { prepareStore } = await service()
   const { createApiKey } = await import('../store/api-keys.js')
   const { createTenant, findTenantByName } = await import('../store/tenants.js')
-  const store = await prepareStore(config, pino({ level: 'warn' }), new Date())
+  const store = await prepareStore(config, pino({ level: 'warn' }), new Date(), 'keys create').catch((err: unknown) => {
+    if (!(err instanceof DataDirLockedError)) throw err
+    throw new Error(`keys create: ${err.message}. A key made on a copy of the data beside a running server would never work: stop the server, create the key, start it again (with DATABASE_URL, keys create works beside running servers)`)
+  })
   try {
     const tenant = await findTenantByName(store.db, values.tenant) ?? await createTenant(store.db, values.tenant)
     const key = await createApiKey(store.db, { tenantId: tenant.id, name: values.name, scopes: scopes as Array<'submit' | 'read' | 'admin'> })
@@ -67,9 +90,23 @@ async function openapi (args: string[], out: (s: string) => void): Promise<numbe
 
 /** Runs one CLI command; returns the exit code (serve returns 0 only after a signal closed it). */
 export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void = s => process.stdout.write(s)): Promise<number> {
+  try {
+    return await dispatchCommand(argv, env, out)
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    process.stderr.write(`greenshift ${err.message}\n`)
+    return 2
+  }
+}
+
+async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
   const [command, sub, ...rest] = argv
   switch (command) {
     case 'serve': {
+      if (onlyHelp('serve', [sub, ...rest].filter((a): a is string => a !== undefined))) {
+        out(SERVE_USAGE)
+        return 0
+      }
       const running = await (await service()).serve(env)
       await new Promise<void>(resolve => {
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve())
@@ -78,9 +115,13 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
       return 0
     }
     case 'migrate': {
+      if (onlyHelp('migrate', [sub, ...rest].filter((a): a is string => a !== undefined))) {
+        out('usage: greenshift migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database) and exits.\n')
+        return 0
+      }
       const config = loadConfig(env)
       const { ensureAdminKey, prepareStore } = await service()
-      const store = await prepareStore(config, pino({ level: 'info' }), new Date())
+      const store = await prepareStore(config, pino({ level: 'info' }), new Date(), 'migrate')
       await ensureAdminKey(store, config.adminKey, line => out(line + '\n'))
       await store.close()
       out('migrations are up to date\n')
