@@ -89,9 +89,9 @@ async function poll (deps: Deps, { job, run, pool, executor }: Watched, now: Ins
  * a late dispatch: the executor is told to drop it and the job fails with that cause rather than
  * sit `dispatched` for ever.
  */
-async function expire (deps: Deps, { job, run, pool, executor }: Watched, now: Instant, pass: Pass): Promise<boolean> {
-  const h = handoverOf(job, run, pool)
-  if (h !== undefined) await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
+async function expire (deps: Deps, w: Watched, now: Instant, pass: Pass): Promise<boolean> {
+  const { job, run, pool, executor } = w
+  await cancelOrGiveUp(deps, w, now, pass, job.deadline - job.durationMinutes * MINUTE_MS)
   const detail = `deadline-missed: the ${executor.kind} executor of ${pool.name} had not started the job by ${new Date(job.deadline - job.durationMinutes * MINUTE_MS).toISOString()}, the last start that meets the deadline`
   return (await finishRun(deps, run.jobId, run.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)).applied
 }
@@ -109,14 +109,8 @@ async function passCancel (deps: Deps, w: Watched, now: Instant, pass: Pass): Pr
   if (run.detail?.startsWith(CANCEL_SENT) === true && run.startedAt !== null) {
     return executor.poll === undefined ? await expireSilent(deps, w, now) : await poll(deps, w, now, pass)
   }
-  const h = handoverOf(job, run, pool)
-  if (h === undefined) return false
-  try {
-    await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
-  } catch (err) {
-    if (!isPermanent(err) && now - job.updatedAt < CANCEL_GIVE_UP_MS) throw err
-    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel; closing the run')
-  }
+  if (handoverOf(job, run, pool) === undefined) return false
+  await cancelOrGiveUp(deps, w, now, pass, job.updatedAt)
   await updateRun(deps.store.db, run.jobId, run.attempt, { detail: `${CANCEL_SENT} at ${new Date(now).toISOString()}` })
   await appendEvent(deps.store.db, { jobId: run.jobId, at: new Date(now), type: 'cancel-delivered', reason: `the ${executor.kind} executor of ${pool.name} was told to cancel`, data: { attempt: run.attempt } })
   if (run.startedAt === null || (executor.poll === undefined && executor.kind !== 'agent')) {
@@ -124,6 +118,22 @@ async function passCancel (deps: Deps, w: Watched, now: Instant, pass: Pass): Pr
     return true
   }
   return false
+}
+
+/**
+ * Tells the executor to drop the run. A refusal for good, or failures for an hour since `since`,
+ * are given up on (logged) so that the run can be closed; any other failure is thrown, and the
+ * next tick tries again.
+ */
+async function cancelOrGiveUp (deps: Deps, { job, run, pool, executor }: Watched, now: Instant, pass: Pass, since: Instant): Promise<void> {
+  const h = handoverOf(job, run, pool)
+  if (h === undefined) return
+  try {
+    await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
+  } catch (err) {
+    if (!isPermanent(err) && now - since < CANCEL_GIVE_UP_MS) throw err
+    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel; closing the run')
+  }
 }
 
 /**

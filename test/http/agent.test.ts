@@ -3,6 +3,7 @@ import { tick } from '../../src/scheduler/tick.js'
 import { listMeasurements, listRuns } from '../../src/store/runs.js'
 import { listSegments } from '../../src/store/segments.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+import { backendName } from '../support/db.js'
 import { ageHeartbeat } from '../support/db-time.js'
 
 const t = useTestApp()
@@ -229,7 +230,7 @@ describe('agent API', () => {
   })
 })
 
-describe.runIf(process.env.DATABASE_URL)('agent claims on PostgreSQL', () => {
+describe(`agent claims at once (${backendName()})`, () => {
   test('agents claiming at once each get a different job (FOR UPDATE SKIP LOCKED)', async () => {
     const ids = []
     for (let i = 0; i < 4; i++) ids.push(await submit({ name: `j${i}`, gpus: 1, durationMinutes: 30, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] }))

@@ -8,7 +8,7 @@ import { tick } from '../../src/scheduler/tick.js'
 import { listEvents } from '../../src/store/events.js'
 import type { Store } from '../../src/store/db.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
-import { openSibling } from '../support/db.js'
+import { backendName, openSibling } from '../support/db.js'
 import { expireLease } from '../support/db-time.js'
 
 const LEASE_MS = 15_000
@@ -39,16 +39,23 @@ function cluster () {
   return { executor, started, state }
 }
 
-// Two instances need two real connections to one database: PostgreSQL only (PGlite is in-process).
-describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => {
+// Two instances: on PostgreSQL two connection pools onto one database; on PGlite two schedulers
+// sharing the one in-process database, whose statements interleave. The lease holds on both.
+describe(`leader failover (${backendName()})`, () => {
   const t = useTestApp()
   let second: Store | undefined
   afterEach(async () => { await second?.close(); second = undefined })
 
+  /** The second instance's store: its own pool on PostgreSQL, the same database on PGlite. */
+  async function sibling (store: Store): Promise<Store> {
+    if (backendName() === 'pglite') return store
+    second = await openSibling(store)
+    return second
+  }
+
   async function twoInstances (executor: Executor): Promise<[Deps, Deps]> {
     const a = t().deps
-    second = await openSibling(a.store)
-    const b: Deps = { ...a, store: second, zoneStatus: new Map(), log: pino({ level: 'silent' }) }
+    const b: Deps = { ...a, store: await sibling(a.store), zoneStatus: new Map(), log: pino({ level: 'silent' }) }
     a.executorFor = () => executor
     b.executorFor = () => executor
     return [a, b]
@@ -102,8 +109,7 @@ describe.runIf(process.env.DATABASE_URL)('leader failover on PostgreSQL', () => 
   test('a leader that finds its lease taken during a pass stops before handing over anything more', async () => {
     const c = cluster()
     const a = t().deps
-    second = await openSibling(a.store)
-    const b: Deps = { ...a, store: second, zoneStatus: new Map(), log: pino({ level: 'silent' }) }
+    const b: Deps = { ...a, store: await sibling(a.store), zoneStatus: new Map(), log: pino({ level: 'silent' }) }
     const first = await submitNow('first')
     const later = await submitNow('later')
     const handed: string[] = []

@@ -4,11 +4,12 @@ import { listEvents } from '../../src/store/events.js'
 import { getJob, insertJob, transitionJob } from '../../src/store/jobs.js'
 import { tryAcquireLease } from '../../src/store/leases.js'
 import { createTenant } from '../../src/store/tenants.js'
-import { useTestStore } from '../support/db.js'
+import { backendName, useTestStore } from '../support/db.js'
 import { newJob, T0 } from './fixtures.js'
 
-// PGlite is a single connection, so nothing can race there: these run on PostgreSQL only.
-describe.runIf(process.env.DATABASE_URL)('concurrent writers (postgres)', () => {
+// On PostgreSQL the writers race on two connections; PGlite runs one statement at a time and
+// interleaves them, and the same property must hold there.
+describe(`concurrent writers (${backendName()})`, () => {
   const store = useTestStore()
 
   it('lets exactly one of two concurrent planned → dispatched transitions win', async () => {
@@ -17,8 +18,8 @@ describe.runIf(process.env.DATABASE_URL)('concurrent writers (postgres)', () => 
     await insertJob(store().db, job)
     const attempt = (holder: string) => store().db.transaction().execute(async (trx) => {
       const moved = await transitionJob(trx, { id: job.id, from: ['planned'], to: 'dispatched', at: new Date(T0), reason: `dispatched by ${holder}` })
-      // Hold the row lock a while so the other transaction is surely waiting on it.
-      await sql`select pg_sleep(0.2)`.execute(trx)
+      // On PostgreSQL, hold the row lock a while so the other transaction is surely waiting on it.
+      if (backendName() === 'postgres') await sql`select pg_sleep(0.2)`.execute(trx)
       return moved
     })
     const results = await Promise.all([attempt('a'), attempt('b')])
