@@ -39,7 +39,7 @@ describe('greenshift serve on the embedded database', () => {
   })
 
   test('a second server on the same data directory is refused, naming the directory and the process', async () => {
-    const env = envFor()
+    const env = envFor({ GREENSHIFT_ADMIN_KEY: 'gs_serve_test_admin_key_0000000000' })
     const first = await serve(env)
     try {
       const second = await serve(env).then(s => s, (e: unknown) => e)
