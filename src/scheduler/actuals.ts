@@ -1,4 +1,5 @@
 import { floorHour } from '../core/intervals.js'
+import { newestCovering } from '../core/resample.js'
 import { HOUR_MS, type Instant } from '../core/types.js'
 import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
 import type { Deps } from './deps.js'
@@ -15,9 +16,10 @@ const TIMEOUT_MS = 30_000
 
 /**
  * Fetches a zone's actuals over the last 48 h when the zone's refresh interval has passed since the
- * last try, and stores the points that differ from the newest stored value for their start (value,
- * end, signal or source), so a re-fetch that changes nothing stores nothing. Never throws; returns
- * how many points were stored.
+ * last try, and stores the points that differ from what is stored for their span: a point is unchanged only when the newest stored fetch covering it holds it whole,
+ * with the same value, signal and source. So a re-fetch that changes nothing stores nothing, and a
+ * point fetched again after another source's (or resolution's) rows is stored again, newest.
+ * Never throws; returns how many points were stored.
  */
 export async function refreshActuals (deps: Deps, zone: string, status: ZoneStatus, now: Instant): Promise<number> {
   if (status.actualsAttemptAt !== undefined && now - status.actualsAttemptAt < refreshMsOf(deps, zone)) return 0
@@ -27,10 +29,11 @@ export async function refreshActuals (deps: Deps, zone: string, status: ZoneStat
   const series = (await observedFetch(deps, zone, 'actuals', from, now, TIMEOUT_MS))?.series
   if (series === undefined || series.points.length === 0) return 0
   try {
-    const stored = new Map((await latestPoints(deps.store.db, zone, 'actual', from, now)).map(p => [p.start, p]))
+    const merged = newestCovering(await latestPoints(deps.store.db, zone, 'actual', from, now))
+    const stored = new Map(merged.map(p => [`${p.start} ${p.end}`, p]))
     const changed = series.points.filter(p => {
-      const old = stored.get(p.start)
-      return old === undefined || old.end !== p.end || old.gPerKwh !== p.gPerKwh || old.signal !== series.signal || old.source !== series.source
+      const old = stored.get(`${p.start} ${p.end}`)
+      return old === undefined || old.gPerKwh !== p.gPerKwh || old.signal !== series.signal || old.source !== series.source
     })
     await insertIntensityPoints(deps.store.db, changed.map(p => ({
       zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'actual' as const, signal: series.signal, source: series.source, fetchedAt: now

@@ -1,5 +1,5 @@
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
-import { insertIntensityPoints, latestPoints, newestFetch, pruneIntensityBefore, type StoredPoint } from '../store/intensity.js'
+import { insertIntensityPoints, newestFetch, pruneIntensityBefore, storedIntensity, type StoredIntensity } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
 import { floorHour } from '../core/intervals.js'
 import type { Deps } from './deps.js'
@@ -106,19 +106,13 @@ export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   return fetched.filter(n => n > 0).length
 }
 
-function toSeries (zone: string, rows: StoredPoint[], signal: Signal, fallbackSource: string): Series {
-  const sources = [...new Set(rows.map(r => r.source))]
-  return {
-    zone,
-    signal,
-    source: sources.length > 0 ? sources.join('+') : fallbackSource,
-    points: rows.map(r => ({ start: r.start, end: r.end, gPerKwh: r.gPerKwh }))
-  }
+function toSeries (zone: string, stored: StoredIntensity, signal: Signal, fallbackSource: string): Series {
+  return { zone, signal, source: stored.sources.length > 0 ? stored.sources.join('+') : fallbackSource, points: stored.points }
 }
 
 /**
  * The forecast to plan a zone on over [from, to), refreshed first when stale (waiting at most 5 s
- * for the provider). Only rows of the newest fetch's signal are used, so a fall from a marginal to
+ * for the provider), as stored: every fetch merged and put on one grid (see `storedIntensity`). Only rows of the newest fetch's signal are used, so a fall from a marginal to
  * an average provider never mixes the two. Without fresh data this is the last good stored
  * forecast; beyond its end, the labelled same-hour-last-week profile (see `withWeekProfile`); when
  * the stored week is too thin, the last known day, which the planner's labelled fallback repeats.
@@ -132,10 +126,10 @@ export async function forecastSeries (deps: Deps, zone: string, from: Instant, t
     const provider = deps.providers.get(zone)
     return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
   }
-  const rows = await latestPoints(db, zone, 'forecast', from, to, newest.signal)
-  const series = await withWeekProfile(db, zone, toSeries(zone, rows, newest.signal, newest.source), from, to, newest.horizonEnd)
+  const stored = await storedIntensity(db, zone, 'forecast', from, to, newest.signal)
+  const series = await withWeekProfile(db, zone, toSeries(zone, stored, newest.signal, newest.source), from, to, newest.horizonEnd)
   if (series.points.length > 0) return series
-  const lastDay = await latestPoints(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal)
+  const lastDay = await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal)
   return toSeries(zone, lastDay, newest.signal, newest.source)
 }
 
@@ -150,6 +144,5 @@ export async function actualSeries (deps: Deps, zone: string, from: Instant, to:
   const provider = deps.providers.get(zone)
   const newest = await newestFetch(deps.store.db, zone, 'actual')
   const signal = newest?.signal ?? provider?.signal ?? 'average'
-  const rows = await latestPoints(deps.store.db, zone, 'actual', from, to, signal)
-  return toSeries(zone, rows, signal, provider?.id ?? 'none')
+  return toSeries(zone, await storedIntensity(deps.store.db, zone, 'actual', from, to, signal), signal, provider?.id ?? 'none')
 }

@@ -1,7 +1,7 @@
 import { computeLedger, coveredMs, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type Series } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
-import { latestPoints } from '../store/intensity.js'
+import { storedIntensity } from '../store/intensity.js'
 import { jobsNeedingLedger, postponeLedger, setLedger, type LedgerWork } from '../store/ledger.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
@@ -139,9 +139,8 @@ async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, a
  */
 async function intensity (deps: Deps, zone: string, span: Interval, asked: Asked, now: Instant): Promise<ZoneIntensity> {
   const signal = deps.providers.get(zone)?.signal ?? 'average'
-  const rows = await latestPoints(deps.store.db, zone, 'actual', span.start, span.end, signal)
-  const sources = [...new Set(rows.map(r => r.source))]
-  let actual: Series = { zone, signal, source: sources.length > 0 ? sources.join('+') : 'none', points: rows }
+  const { points, sources } = await storedIntensity(deps.store.db, zone, 'actual', span.start, span.end, signal)
+  let actual: Series = { zone, signal, source: sources.length > 0 ? sources.join('+') : 'none', points }
   const whole = span.end - span.start
   if (coveredMs(actual.points, span, now) < whole && !asked.short.has(zone)) {
     const key = `${zone} ${span.start} ${span.end}`

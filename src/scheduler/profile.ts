@@ -1,6 +1,6 @@
 import { HOUR_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
 import type { Db } from '../store/schema.js'
-import { latestPoints } from '../store/intensity.js'
+import { storedIntensity } from '../store/intensity.js'
 
 /** How plans say that they were priced on the weekly profile rather than on a forecast. */
 export const PROFILE_SOURCE = 'profile:same-hour-last-week'
@@ -70,7 +70,8 @@ export async function withWeekProfile (db: Db, zone: string, series: Series, fro
   const coverEnd = Math.max(from, last?.end ?? from)
   if (coverEnd >= to) return series
   const anchor = last === undefined ? dataEnd : last.end
-  const read = (kind: 'actual' | 'forecast') => latestPoints(db, zone, kind, anchor - WEEK_MS, anchor, series.signal)
+  // Each kind merged and on one grid, so a week spanning a fall to another resolution counts every hour once.
+  const read = async (kind: 'actual' | 'forecast') => (await storedIntensity(db, zone, kind, anchor - WEEK_MS, anchor, series.signal)).points
   const actuals = await read('actual')
   const forecasts = await read('forecast')
   const bins = weekBins(actuals, forecasts, anchor)

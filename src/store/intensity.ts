@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely'
-import type { Instant, Signal } from '../core/types.js'
+import { newestCovering, newestGrid, resample } from '../core/resample.js'
+import type { Instant, IntensityPoint, Signal } from '../core/types.js'
 import { toDate, toInstant } from './convert.js'
 import type { Db, IntensityKind, IntensityPointsTable } from './schema.js'
 
@@ -17,7 +18,7 @@ export interface IntensityRow {
   fetchedAt: Instant
 }
 
-/** A point as read back for planning: the newest fetch for its start. */
+/** A stored row as read back: the newest fetch for its span, with when it was fetched. */
 export interface StoredPoint {
   start: Instant
   end: Instant
@@ -60,13 +61,15 @@ function toRow (r: IntensityRow): Insertable<IntensityPointsTable> {
 }
 
 /**
- * The points of a zone overlapping [from, to), one per start: the one fetched last (any source).
- * Sorted by start. With `signal`, only rows of that signal: planning never merges an average and a
- * marginal series, even when a fallback chain stored both for the same hours.
+ * The points of a zone overlapping [from, to), the newest row (last fetched, any source) for each
+ * span (start and end): the candidates `newestCovering` merges. One fetch stores one series, so the
+ * newest fetch covering an instant always keeps its row here. Sorted by start. With `signal`, only
+ * rows of that signal: planning never merges an average and a marginal series, even when a fallback
+ * chain stored both for the same hours.
  */
 export async function latestPoints (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant, signal?: Signal): Promise<StoredPoint[]> {
   const rows = await db.selectFrom('intensity_points')
-    .distinctOn('start_at')
+    .distinctOn(['start_at', 'end_at'])
     .select(['start_at', 'end_at', 'g_per_kwh', 'signal', 'source', 'fetched_at'])
     .where('zone', '=', zone)
     .where('kind', '=', kind)
@@ -74,6 +77,7 @@ export async function latestPoints (db: Db, zone: string, kind: IntensityKind, f
     .where('start_at', '<', toDate(to))
     .where('end_at', '>', toDate(from))
     .orderBy('start_at')
+    .orderBy('end_at')
     .orderBy('fetched_at', 'desc')
     .orderBy('id', 'desc')
     .execute()
@@ -85,6 +89,26 @@ export async function latestPoints (db: Db, zone: string, kind: IntensityKind, f
     source: r.source,
     fetchedAt: toInstant(r.fetched_at)
   }))
+}
+
+/** A zone's stored intensity as planning reads it, and the sources whose points it holds. */
+export interface StoredIntensity {
+  points: IntensityPoint[]
+  sources: string[]
+}
+
+/**
+ * The zone's stored points overlapping [from, to) on one grid: every fetch merged (for each instant
+ * the newest fetch covering it, see `newestCovering`) and resampled time-weighted onto the newest
+ * fetch's grid (see `newestGrid`), so points of different sources, fetches and resolutions never
+ * overlap. `sources` lists, in order of first appearance, the sources of the points kept.
+ */
+export async function storedIntensity (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant, signal?: Signal): Promise<StoredIntensity> {
+  const rows = await latestPoints(db, zone, kind, from, to, signal)
+  const merged = newestCovering(rows)
+  const grid = newestGrid(rows)
+  const plain = merged.map(p => ({ start: p.start, end: p.end, gPerKwh: p.gPerKwh }))
+  return { points: grid === undefined ? plain : resample(plain, grid), sources: [...new Set(merged.map(p => p.source))] }
 }
 
 /** Deletes points that ended before `before`; returns how many. */

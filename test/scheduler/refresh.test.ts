@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import type { Config } from '../../src/config.js'
-import { insertIntensityPoints, latestPoints } from '../../src/store/intensity.js'
+import { insertIntensityPoints, latestPoints, storedIntensity } from '../../src/store/intensity.js'
 import { refreshIfStale, refreshStale } from '../../src/scheduler/forecasts.js'
 import { NOW, useTestApp } from '../support/app.js'
 import { fakeGrid, HOUR } from './grid.js'
@@ -38,8 +38,9 @@ test('actuals of the last 48 h are re-fetched each refresh and stored only when 
   await refreshStale(deps, NOW + 62 * MINUTE)
   expect(grid.calls.actuals).toBe(3)
   expect(await actualRows()).toBe(52)
-  const stored = await latestPoints(deps.store.db, 'NORTH', 'actual', NOW - 3 * HOUR, NOW + HOUR)
-  expect(stored.map(p => [p.start - NOW, p.end - NOW, p.gPerKwh])).toEqual([
+  // The part-hour stored at NOW + 31 min is covered by the newer whole hour.
+  const { points } = await storedIntensity(deps.store.db, 'NORTH', 'actual', NOW - 3 * HOUR, NOW + HOUR)
+  expect(points.map(p => [p.start - NOW, p.end - NOW, p.gPerKwh])).toEqual([
     [-3 * HOUR, -2 * HOUR, 280], [-2 * HOUR, -HOUR, 300], [-HOUR, 0, 300], [0, HOUR, 300]
   ])
 })
