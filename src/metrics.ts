@@ -7,7 +7,7 @@ import type { FetchAttempt } from './providers/chain.js'
  */
 export interface Metrics {
   readonly registry: Registry
-  /** Provider calls by provider, zone, kind ('forecast' | 'actuals') and outcome ('ok' | 'gap' | 'error'). */
+  /** Provider calls by provider, zone, kind ('forecast' | 'actuals') and outcome ('ok' | 'gap' | 'error' | 'timeout'). */
   readonly fetches: Counter<'provider' | 'zone' | 'kind' | 'outcome'>
   /** Provider call durations, seconds, retries included. */
   readonly fetchSeconds: Histogram<'provider' | 'zone' | 'kind'>
@@ -16,8 +16,8 @@ export interface Metrics {
 }
 
 /**
- * One call lasts from ~50 ms (a cached UK answer) to a minute (15 s timeouts and backoff on 429/5xx
- * across 3 retries), so the buckets span 50 ms to 60 s.
+ * One call lasts from ~50 ms (a cached UK answer) to its share of a chain's budget (at most
+ * 10 s, retries included), so the buckets span 50 ms to 60 s.
  */
 const FETCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
@@ -28,7 +28,7 @@ export function createMetrics (): Metrics {
     registry,
     fetches: new Counter({
       name: 'greenshift_provider_fetch_total',
-      help: 'Intensity provider calls, by provider, zone, kind (forecast, actuals) and outcome (ok, gap, error)',
+      help: 'Intensity provider calls, by provider, zone, kind (forecast, actuals) and outcome (ok, gap, error, timeout)',
       labelNames: ['provider', 'zone', 'kind', 'outcome'] as const,
       registers: [registry]
     }),

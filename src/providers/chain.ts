@@ -1,11 +1,16 @@
-import { HOUR_MS, type Instant, type Series, type Signal } from '../core/types.js'
+import type { Instant, Series, Signal } from '../core/types.js'
+import { untilAborted } from './abort.js'
+import { checkedSeries, covered, gapOf } from './answer-check.js'
 import { ProviderError, type IntensityProvider } from './provider.js'
 
 /** Which series a fetch asks for. */
 export type FetchKind = 'forecast' | 'actuals'
 
-/** `gap`: the provider answered, but too little to plan or account on (empty or short). */
-export type FetchOutcome = 'ok' | 'gap' | 'error'
+/**
+ * `gap`: the provider answered, but too little to plan or account on (empty or short); `timeout`:
+ * it did not answer within its share of the chain's budget (or failed on its own timeouts).
+ */
+export type FetchOutcome = 'ok' | 'gap' | 'error' | 'timeout'
 
 /** One provider of a chain and the region it was configured with (shown by `GET /v1/zones`). */
 export interface ChainMember {
@@ -64,39 +69,45 @@ export interface ProviderChainOptions {
 }
 
 /**
- * A forecast ending less than 2 h after `from` leaves the planner nothing to shift a job into: it
- * counts as a gap, and the next provider is asked.
+ * The time one chain fetch may take. Each member in turn gets `memberMs` or an equal share of what
+ * is left of `chainMs` for itself and the members after it, whichever is less (time a member leaves
+ * unused passes on to the next), and is cut off when its share runs out, all its tries included.
  */
-export const MIN_FORECAST_AHEAD_MS = 2 * HOUR_MS
-/** Actuals covering less than 90 % of the range asked for are a gap (a few hours' publishing delay in 48 h is fine). */
-export const MIN_ACTUALS_COVERAGE = 0.9
-
-/** How long the points of `series` cover inside [from, to), ms. */
-function covered (series: Series, from: Instant, to: Instant): number {
-  return series.points.reduce((sum, p) => sum + Math.max(0, Math.min(p.end, to) - Math.max(p.start, from)), 0)
+export interface ChainBudget {
+  /** The whole chain, every member and retry included, ms. */
+  chainMs: number
+  /** One member at most, all its tries included, ms. */
+  memberMs: number
+  /** A signal that aborts after `ms`; default `AbortSignal.timeout`. Tests pass one they fire themselves. */
+  timeout?: ((ms: number) => AbortSignal) | undefined
 }
-
-/** Why an answer is too short to use, or undefined when it is enough. */
-function gapOf (kind: FetchKind, series: Series, from: Instant, to: Instant): string | undefined {
-  if (series.points.length === 0) return `no ${kind === 'forecast' ? 'forecast' : 'actual'} points in [${iso(from)}, ${iso(to)})`
-  if (kind === 'forecast') {
-    const end = series.points.reduce((e, p) => Math.max(e, p.end), -Infinity)
-    const needed = Math.min(to, from + MIN_FORECAST_AHEAD_MS)
-    return end >= needed ? undefined : `forecast ends at ${iso(end)}, before ${iso(needed)}`
-  }
-  const share = covered(series, from, to) / Math.max(1, to - from)
-  return share >= MIN_ACTUALS_COVERAGE ? undefined : `actuals cover ${Math.round(share * 100)} % of [${iso(from)}, ${iso(to)})`
-}
-
-const iso = (t: Instant) => Number.isFinite(t) ? new Date(t).toISOString() : String(t)
 
 /**
- * An ordered fallback chain of providers for one zone. Each fetch asks the providers in order and
- * returns the first full answer; an error, an empty answer or a short one (see `gapOf`) moves on to
- * the next. When nobody answers fully, the longest partial answer is used. The series returned is
- * the answering provider's own, so its `signal` and `source` say who answered: the chain's `signal`
- * is the first provider's, and a fall to a provider of another signal shows in the series, never
- * silently.
+ * 30 s a chain, 10 s a member. Every provider we use answers a 48 h forecast in well under a second,
+ * so 10 s holds a slow try (5 s, see `DEFAULT_HTTP`) and a retry, while a hanging provider costs the
+ * chain at most 10 s before the next one is asked. A chain of three shares 30 s as 3 × 10 s.
+ */
+export const DEFAULT_CHAIN_BUDGET: ChainBudget = { chainMs: 30_000, memberMs: 10_000 }
+
+/** Options of one chain fetch. */
+export interface ChainFetchOptions {
+  /** The caller's own deadline or cancellation, on top of the budget. */
+  signal?: AbortSignal | undefined
+  /** Default `DEFAULT_CHAIN_BUDGET`. */
+  budget?: ChainBudget | undefined
+}
+
+/** What one fetch asks for. */
+interface Query { kind: FetchKind, zone: string, from: Instant, to: Instant }
+
+/**
+ * An ordered fallback chain of providers for one zone. Each fetch asks the providers in order, each
+ * within its own share of the fetch's budget (see `ChainBudget`), and returns the first full answer;
+ * an error, a timeout, bad data (see `checkedSeries`), an empty answer or a short one (see `gapOf`)
+ * moves on to the next. When nobody answers fully, the longest partial answer is used. The series
+ * returned is the answering provider's own, so its `signal` and `source` say who answered: the
+ * chain's `signal` is the first provider's, and a fall to a provider of another signal shows in the
+ * series, never silently.
  */
 export class ProviderChain implements IntensityProvider {
   /** The first provider's id: the zone's primary source. */
@@ -121,19 +132,27 @@ export class ProviderChain implements IntensityProvider {
   }
 
   async forecast (zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<Series> {
-    return this.required(zone, await this.fetch('forecast', zone, from, to, signal))
+    return this.required(zone, await this.fetch('forecast', zone, from, to, { signal }))
   }
 
   async actuals (zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<Series> {
-    return this.required(zone, await this.fetch('actuals', zone, from, to, signal))
+    return this.required(zone, await this.fetch('actuals', zone, from, to, { signal }))
   }
 
-  /** Asks the providers in order (see the class comment). Never throws: failures are in `attempts`. */
-  async fetch (kind: FetchKind, zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<ChainAnswer> {
+  /**
+   * Asks the providers in order (see the class comment), each within its share of the budget (see
+   * `ChainBudget`). Never throws: failures, timeouts included, are in `attempts`.
+   */
+  async fetch (kind: FetchKind, zone: string, from: Instant, to: Instant, options: ChainFetchOptions = {}): Promise<ChainAnswer> {
+    const budget = options.budget ?? DEFAULT_CHAIN_BUDGET
     const attempts: FetchAttempt[] = []
     let best: { series: Series, covered: number, provider: string, at: Instant } | undefined
     for (const [i, member] of this.members.entries()) {
-      const { attempt, series, at } = await this.ask(member, kind, zone, from, to, signal)
+      const spent = attempts.reduce((ms, a) => ms + a.durationMs, 0)
+      const shareMs = Math.floor(Math.min(budget.memberMs, (budget.chainMs - spent) / (this.members.length - i)))
+      // The caller's deadline or the chain's has passed: the next provider would be cut off at once.
+      if (options.signal?.aborted === true || shareMs <= 0) break
+      const { attempt, series, at } = await this.ask(member, { kind, zone, from, to }, shareMs, budget, options.signal)
       attempts.push(attempt)
       this.record(i, attempt, at)
       if (series !== undefined && attempt.outcome === 'ok') return this.answer(kind, { series, provider: attempt.provider, at }, attempts)
@@ -141,8 +160,6 @@ export class ProviderChain implements IntensityProvider {
       if (series !== undefined && series.points.length > 0 && (best === undefined || length > best.covered)) {
         best = { series, covered: length, provider: attempt.provider, at }
       }
-      // The caller's deadline has passed: the next provider would be cut off at once too.
-      if (signal?.aborted === true) break
     }
     return this.answer(kind, best, attempts)
   }
@@ -152,21 +169,31 @@ export class ProviderChain implements IntensityProvider {
     return { members: this.states.map(s => ({ ...s })), answered: { ...this.answered } }
   }
 
-  private async ask (member: ChainMember, kind: FetchKind, zone: string, from: Instant, to: Instant, signal: AbortSignal | undefined):
+  /**
+   * One member's answer, checked (`checkedSeries`) and judged (`gapOf`), within `shareMs`: its
+   * signal aborts then, and the chain stops waiting even for a provider that ignores the signal.
+   */
+  private async ask (member: ChainMember, q: Query, shareMs: number, budget: ChainBudget, callerSignal: AbortSignal | undefined):
     Promise<{ attempt: FetchAttempt, series?: Series, at: Instant }> {
     const { provider, region } = member
+    const timer = budget.timeout?.(shareMs) ?? AbortSignal.timeout(shareMs)
+    const signal = callerSignal === undefined ? timer : AbortSignal.any([callerSignal, timer])
     const started = this.now()
-    const base = { provider: provider.id, region, kind }
+    const base = { provider: provider.id, region, kind: q.kind }
     try {
-      const series = kind === 'forecast' ? await provider.forecast(zone, from, to, signal) : await provider.actuals(zone, from, to, signal)
+      const call = q.kind === 'forecast' ? provider.forecast(q.zone, q.from, q.to, signal) : provider.actuals(q.zone, q.from, q.to, signal)
+      const series = checkedSeries(await untilAborted(call, signal))
       const at = this.now()
-      const gap = gapOf(kind, series, from, to)
+      const gap = gapOf(q.kind, series, q.from, q.to)
       const attempt: FetchAttempt = { ...base, outcome: gap === undefined ? 'ok' : 'gap', points: series.points.length, durationMs: at - started }
       return { attempt: gap === undefined ? attempt : { ...attempt, error: gap }, series, at }
     } catch (err) {
       const at = this.now()
-      const error = err instanceof Error ? err.message : String(err)
-      return { attempt: { ...base, outcome: 'error', points: 0, durationMs: at - started, error }, at }
+      const timedOut = signal.aborted || (err instanceof ProviderError && err.code === 'timeout')
+      const error = timer.aborted
+        ? `timeout: no answer within ${shareMs} ms, this provider's share of the chain's ${budget.chainMs} ms`
+        : `${timedOut ? 'timeout: ' : ''}${err instanceof Error ? err.message : String(err)}`
+      return { attempt: { ...base, outcome: timedOut ? 'timeout' : 'error', points: 0, durationMs: at - started, error }, at }
     }
   }
 

@@ -20,11 +20,13 @@ export interface HttpOptions {
 }
 
 /**
- * 15 s per attempt; 3 retries after backoffs of up to 0.5, 1 and 2 s (full jitter), or what
- * `Retry-After` asks for up to 30 s: a failing call gives up within about 4 × 15 + 3 × 30 s.
+ * 5 s per attempt (the intensity APIs answer in well under a second); 3 retries after backoffs of
+ * up to 0.5, 1 and 2 s (full jitter), or what `Retry-After` asks for up to 30 s. Alone, a failing
+ * call gives up within about 4 × 5 + 3 × 30 s; in a chain, the member's share of the chain's budget
+ * (10 s by default, see `DEFAULT_CHAIN_BUDGET`) cuts it off sooner, through the request's signal.
  */
 export const DEFAULT_HTTP: HttpOptions = {
-  timeoutMs: 15_000,
+  timeoutMs: 5_000,
   retries: 3,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
@@ -143,7 +145,8 @@ async function pause (req: HttpRequest, opts: HttpOptions, retry: number, last: 
   try {
     await opts.sleep(Math.max(backoff, last.retryAfterMs ?? 0), req.signal)
   } catch (err) {
-    throw failure(req, 'timeout', 'aborted by the caller while waiting to retry', err)
+    // The caller's budget ran out before the retry: what failed last is the cause (a 429 stays rate-limited).
+    throw new ProviderError(req.provider, req.zone, last.code, `${last.message}; the caller's budget ran out before retry ${retry}`, { cause: err })
   }
 }
 

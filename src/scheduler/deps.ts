@@ -5,6 +5,7 @@ import type { Executor } from '../executors/executor.js'
 import type { Metrics } from '../metrics.js'
 import type { IntensityProvider } from '../providers/provider.js'
 import type { Store } from '../store/db.js'
+import type { FetchBudgets } from './fetch.js'
 import type { ZoneStatus } from './forecasts.js'
 
 /** Everything the scheduler and the HTTP routes share; built once by main.ts (or a test). */
@@ -23,6 +24,8 @@ export interface Deps {
    * pools' secrets are in `config.secrets`). Tests pass their own.
    */
   env?: NodeJS.ProcessEnv | undefined
+  /** Provider fetch budgets over `FETCH_BUDGETS`; tests shrink them or inject the timer. */
+  fetchBudgets?: Partial<FetchBudgets> | undefined
   /** The executor of a pool; defaults to the real one its `executor` spec names (see `executorOf`). */
   executorFor?: ((pool: Pool) => Executor) | undefined
 }

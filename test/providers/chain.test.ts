@@ -69,7 +69,7 @@ describe('ProviderChain order', () => {
     const controller = new AbortController()
     const a: Fake = { ...fake('a', 'average', 1), forecast: async () => { controller.abort(); throw new Error('aborted') } }
     const b = fake('b', 'average', 48)
-    const { attempts } = await chainOf(a, b).fetch('forecast', 'Z', T0, T0 + 48 * HOUR, controller.signal)
+    const { attempts } = await chainOf(a, b).fetch('forecast', 'Z', T0, T0 + 48 * HOUR, { signal: controller.signal })
     expect(attempts).toHaveLength(1)
     expect(b.calls).toBe(0)
   })

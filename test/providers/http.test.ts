@@ -134,7 +134,7 @@ describe('send', () => {
     expect([err.code, err.message]).toEqual(['timeout', 'grid (zone DE) GET https://grid.test/data?zone=DE: no answer within 20 ms'])
   })
 
-  it('stops when the caller aborts, before a request or while waiting to retry', async () => {
+  it('stops when the caller aborts, before a request or while waiting to retry (keeping what failed last)', async () => {
     const { reply, opts, req } = server()
     const before = await failure(send(req({ signal: AbortSignal.abort() }), opts))
     expect([before.code, before.message]).toEqual(['timeout', expect.stringContaining('aborted by the caller')])
@@ -143,7 +143,7 @@ describe('send', () => {
     // The caller gives up as the retry wait begins: the real sleep must end at once, not in 60 s.
     const sleep: HttpOptions['sleep'] = async (ms, signal) => { ctl.abort(); await DEFAULT_HTTP.sleep(ms, signal) }
     const during = await failure(send(req({ signal: ctl.signal }), { ...opts, sleep, baseDelayMs: 60_000, maxDelayMs: 60_000 }))
-    expect([during.code, during.message]).toEqual(['timeout', expect.stringContaining('aborted by the caller while waiting to retry')])
+    expect([during.code, during.message]).toEqual(['unavailable', expect.stringMatching(/HTTP 503.*the caller's budget ran out before retry 1$/)])
   })
 
   it('sends accept: application/json and the caller headers', async () => {
