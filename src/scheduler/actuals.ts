@@ -3,7 +3,7 @@ import { newestCovering } from '../core/resample.js'
 import { HOUR_MS, type Instant } from '../core/types.js'
 import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
 import type { Deps } from './deps.js'
-import { observedFetch, refreshMsOf } from './fetch.js'
+import { budgetsOf, observedFetch, refreshMsOf } from './fetch.js'
 import type { ZoneStatus } from './forecasts.js'
 
 /**
@@ -12,11 +12,11 @@ import type { ZoneStatus } from './forecasts.js'
  * few hours. Older hours have settled.
  */
 export const ACTUALS_WINDOW_MS = 48 * HOUR_MS
-const TIMEOUT_MS = 30_000
 
 /**
- * Fetches a zone's actuals over the last 48 h when the zone's refresh interval has passed since the
- * last try, and stores the points that differ from what is stored for their span: a point is unchanged only when the newest stored fetch covering it holds it whole,
+ * Fetches a zone's actuals over the last 48 h (within the tick's budget) when the zone's refresh
+ * interval has passed since the last try, and stores the points that differ from what is stored for
+ * their span: a point is unchanged only when the newest stored fetch covering it holds it whole,
  * with the same value, signal and source. So a re-fetch that changes nothing stores nothing, and a
  * point fetched again after another source's (or resolution's) rows is stored again, newest.
  * Never throws; returns how many points were stored.
@@ -26,7 +26,7 @@ export async function refreshActuals (deps: Deps, zone: string, status: ZoneStat
   status.actualsAttemptAt = now
   // From a whole hour, so that re-fetched hourly points keep their starts and compare equal.
   const from = floorHour(now) - ACTUALS_WINDOW_MS
-  const series = (await observedFetch(deps, zone, 'actuals', from, now, TIMEOUT_MS))?.series
+  const series = (await observedFetch(deps, zone, 'actuals', from, now, budgetsOf(deps).tickMs))?.series
   if (series === undefined || series.points.length === 0) return 0
   try {
     const merged = newestCovering(await latestPoints(deps.store.db, zone, 'actual', from, now))

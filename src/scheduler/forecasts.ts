@@ -1,9 +1,11 @@
+import { floorHour } from '../core/intervals.js'
+import { coveredMs } from '../core/ledger.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
+import { untilAborted } from '../providers/abort.js'
 import { insertIntensityPoints, newestFetch, pruneIntensityBefore, storedIntensity, type StoredIntensity } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
-import { floorHour } from '../core/intervals.js'
 import type { Deps } from './deps.js'
-import { failureOf, observedFetch, refreshMsOf } from './fetch.js'
+import { budgetsOf, failureOf, observedFetch, refreshMsOf } from './fetch.js'
 import { withWeekProfile } from './profile.js'
 
 export { REFRESH_MS } from './fetch.js'
@@ -13,19 +15,15 @@ export interface ZoneStatus {
   lastAttemptAt: Instant
   lastSuccessAt: Instant | null
   lastError: string | null
-  /** The fetch under way, which concurrent callers wait for instead of planning on nothing. */
+  /** The fetch under way, which the tick and requests with nothing stored join instead of fetching again. */
   inflight?: Promise<number> | undefined
   /** When the tick last asked for the zone's recent actuals. */
   actualsAttemptAt?: Instant | undefined
 }
 
-/** After a failed fetch, requests wait this long before trying the provider again. */
+/** After a failed fetch, the provider is not asked again for this long (by the tick or a request). */
 const RETRY_MS = MINUTE_MS
-/** A request waits at most this long for a provider; the tick allows longer. */
-const REQUEST_TIMEOUT_MS = 5_000
-const TICK_TIMEOUT_MS = 30_000
 const DAY_MS = 24 * HOUR_MS
-
 
 function statusOf (deps: Deps, zone: string): ZoneStatus {
   // Never tried yet: -Infinity, so the first call is never throttled as a retry.
@@ -35,13 +33,13 @@ function statusOf (deps: Deps, zone: string): ZoneStatus {
 }
 
 /**
- * Fetches a zone's forecast from its provider (chain) and stores every point with `fetched_at = now`
- * and the answering provider's own signal and source, so greenshift can later say what it knew when
- * it planned. Never throws: an outage is recorded in `zoneStatus` and planning continues on what is
- * stored. Returns the number of points fetched.
+ * Fetches a zone's forecast from its provider (chain) within the tick's budget and stores every
+ * point with `fetched_at = now` and the answering provider's own signal and source, so greenshift
+ * can later say what it knew when it planned. Never throws: an outage is recorded in `zoneStatus`
+ * and planning continues on what is stored. Returns the number of points fetched.
  */
-export async function refreshForecast (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
-  return await oneAtATime(deps, zone, async status => await fetchAndStore(deps, zone, status, now, timeoutMs))
+export async function refreshForecast (deps: Deps, zone: string, now: Instant): Promise<number> {
+  return await oneAtATime(deps, zone, async status => await fetchAndStore(deps, zone, status, now, budgetsOf(deps).tickMs))
 }
 
 /**
@@ -55,15 +53,16 @@ async function oneAtATime (deps: Deps, zone: string, work: (status: ZoneStatus) 
   return await status.inflight
 }
 
-/** Refreshes a zone's forecast when it is stale (and the provider was not just tried); else 0. */
-export async function refreshIfStale (deps: Deps, zone: string, now: Instant, timeoutMs = TICK_TIMEOUT_MS): Promise<number> {
-  return await oneAtATime(deps, zone, async status => await isStale(deps, zone, status, now) ? await fetchAndStore(deps, zone, status, now, timeoutMs) : 0)
+/** Refreshes a zone's forecast within the tick's budget when it is stale (and the provider was not just tried); else 0. */
+export async function refreshIfStale (deps: Deps, zone: string, now: Instant): Promise<number> {
+  return await oneAtATime(deps, zone, async status =>
+    await isStale(deps, zone, status, now) ? await fetchAndStore(deps, zone, status, now, budgetsOf(deps).tickMs) : 0)
 }
 
-async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now: Instant, timeoutMs: number): Promise<number> {
+async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now: Instant, chainMs: number): Promise<number> {
   status.lastAttemptAt = now
   const horizonMs = deps.config.planning.forecastHorizonHours * HOUR_MS
-  const answer = await observedFetch(deps, zone, 'forecast', floorHour(now), now + horizonMs, timeoutMs)
+  const answer = await observedFetch(deps, zone, 'forecast', floorHour(now), now + horizonMs, chainMs)
   const series = answer?.series
   if (series === undefined) {
     status.lastError = failureOf(zone, answer)
@@ -83,23 +82,28 @@ async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now:
   }
 }
 
+/** False for a minute after a failed fetch: a provider that just failed is not asked again at once. */
+function mayAsk (status: ZoneStatus, now: Instant): boolean {
+  return status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
+}
+
 /** Whether a zone's stored forecast is older than its refresh interval and the provider has not just been tried. */
 async function isStale (deps: Deps, zone: string, status: ZoneStatus, now: Instant): Promise<boolean> {
   const newest = await newestFetch(deps.store.db, zone, 'forecast')
   if (newest !== undefined && now - newest.fetchedAt < refreshMsOf(deps, zone)) return false
-  return status.lastSuccessAt === status.lastAttemptAt || now - status.lastAttemptAt >= RETRY_MS
+  return mayAsk(status, now)
 }
 
 /**
  * The tick's intensity step: refreshes every stale zone's forecast and, when due, its last 48 h of
- * actuals, all zones in parallel; then prunes rows older than `planning.retentionDays`. Returns how
- * many zones got a fresh forecast.
+ * actuals, all zones and both kinds in parallel (so a hanging provider costs the pass one chain
+ * budget, 30 s, not two); then prunes rows older than `planning.retentionDays`. Returns how many
+ * zones got a fresh forecast.
  */
 export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   const zones = [...deps.providers.keys()]
   const fetched = await Promise.all(zones.map(async zone => {
-    const points = await refreshIfStale(deps, zone, now)
-    await refreshActuals(deps, zone, statusOf(deps, zone), now)
+    const [points] = await Promise.all([refreshIfStale(deps, zone, now), refreshActuals(deps, zone, statusOf(deps, zone), now)])
     return points
   }))
   await pruneIntensityBefore(deps.store.db, now - deps.config.planning.retentionDays * DAY_MS)
@@ -111,17 +115,37 @@ function toSeries (zone: string, stored: StoredIntensity, signal: Signal, fallba
 }
 
 /**
- * The forecast to plan a zone on over [from, to), refreshed first when stale (waiting at most 5 s
- * for the provider), as stored: every fetch merged and put on one grid (see `storedIntensity`). Only rows of the newest fetch's signal are used, so a fall from a marginal to
- * an average provider never mixes the two. Without fresh data this is the last good stored
- * forecast; beyond its end, the labelled same-hour-last-week profile (see `withWeekProfile`); when
- * the stored week is too thin, the last known day, which the planner's labelled fallback repeats.
- * Empty (never throws) when nothing was ever known.
+ * With nothing stored for a zone yet, a request waits for a first forecast, at most `requestMs`
+ * (5 s): for its own fetch, on that chain budget, or for the fetch under way (the tick's may take
+ * 30 s) until then. A provider that failed within the last minute is not asked again.
+ */
+async function awaitFirstForecast (deps: Deps, zone: string, now: Instant): Promise<void> {
+  const { requestMs, timeout } = budgetsOf(deps)
+  const status = statusOf(deps, zone)
+  const underway = status.inflight
+  if (underway !== undefined) {
+    await untilAborted(underway, timeout(requestMs)).catch(() => undefined)
+  } else if (mayAsk(status, now)) {
+    await oneAtATime(deps, zone, async s => await fetchAndStore(deps, zone, s, now, requestMs))
+  }
+}
+
+/**
+ * The forecast to plan a zone on over [from, to), as stored: every fetch merged and put on one grid
+ * (see `storedIntensity`). A request never waits for the provider when anything is stored, however
+ * old (the tick refreshes it); with nothing stored yet it waits 5 s at most (`awaitFirstForecast`).
+ * Only rows of the newest fetch's signal are used, so a fall from a marginal to an average provider
+ * never mixes the two. Beyond the stored forecast's end comes the labelled same-hour-last-week
+ * profile (see `withWeekProfile`); when the stored week is too thin, the last known day, which the
+ * planner's labelled fallback repeats. Empty (never throws) when nothing was ever known.
  */
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
-  await refreshIfStale(deps, zone, now, REQUEST_TIMEOUT_MS)
   const db = deps.store.db
-  const newest = await newestFetch(db, zone, 'forecast')
+  let newest = await newestFetch(db, zone, 'forecast')
+  if (newest === undefined) {
+    await awaitFirstForecast(deps, zone, now)
+    newest = await newestFetch(db, zone, 'forecast')
+  }
   if (newest === undefined) {
     const provider = deps.providers.get(zone)
     return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
@@ -134,15 +158,16 @@ export async function forecastSeries (deps: Deps, zone: string, from: Instant, t
 }
 
 /**
- * Actual intensity for a zone over [from, to), from its provider (chain); when every provider
- * fails, the stored actuals of the newest stored signal. Reading never writes: actuals are stored
- * by the tick.
+ * Actual intensity for a zone over [from, to): the stored actuals of the newest stored signal, on
+ * one grid, when they cover it; else what the provider chain answers within `requestMs` (5 s);
+ * when every provider fails, the stored ones. Reading never writes: actuals are stored by the tick.
  */
 export async function actualSeries (deps: Deps, zone: string, from: Instant, to: Instant): Promise<Series> {
-  const answer = await observedFetch(deps, zone, 'actuals', from, to, REQUEST_TIMEOUT_MS)
-  if (answer?.series !== undefined) return answer.series
+  const db = deps.store.db
   const provider = deps.providers.get(zone)
-  const newest = await newestFetch(deps.store.db, zone, 'actual')
-  const signal = newest?.signal ?? provider?.signal ?? 'average'
-  return toSeries(zone, await storedIntensity(deps.store.db, zone, 'actual', from, to, signal), signal, provider?.id ?? 'none')
+  const signal = (await newestFetch(db, zone, 'actual'))?.signal ?? provider?.signal ?? 'average'
+  const stored = toSeries(zone, await storedIntensity(db, zone, 'actual', from, to, signal), signal, provider?.id ?? 'none')
+  if (coveredMs(stored.points, { start: from, end: to }, to) >= to - from) return stored
+  const answer = await observedFetch(deps, zone, 'actuals', from, to, budgetsOf(deps).requestMs)
+  return answer?.series ?? stored
 }

@@ -37,7 +37,9 @@ async function submit (at: Instant, deadline: Instant) {
 test('without fresh data, planning uses the last good stored forecast', async () => {
   const grid = await weekOfHistory()
   grid.down = true
+  await refreshStale(t().deps, NOW + HOUR)
   const job = await submit(NOW + 2 * HOUR, NOW + 12 * HOUR)
+  // The submission plans on what is stored, however old, and never asks the provider itself.
   expect(grid.calls.forecast).toBe(7)
   expect(t().deps.zoneStatus.get('NORTH')?.lastError).toContain('grid: HTTP 500 (test)')
   expect(job.state).toBe('planned')
