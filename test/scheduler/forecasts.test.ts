@@ -89,7 +89,7 @@ describe('request-path budgets', () => {
     expect(res.json()).toMatchObject({ state: 'planned', plan: { expected: { source: 'csv:north.csv' } } })
     expect([tickDone, uk.calls]).toEqual([false, 2])
     timers.fireAll()
-    expect(await ticking).toMatchObject({ leader: true, refreshedZones: 1 })
+    expect(await ticking).toMatchObject({ leader: true, refreshedZones: 1, errors: [] })
   })
 
   test('with nothing stored, a quote gives a hanging provider its 2.5 s share of 5 s and plans on the next one', async () => {

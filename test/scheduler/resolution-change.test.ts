@@ -69,7 +69,7 @@ test('after a 30-minute provider falls over to an hourly one, quotes, submission
   expect(second.statusCode).toBe(201)
   expect(second.json()).toMatchObject({ state: 'planned' })
   // The next pass fetches again (the hourly csv answers) and re-plans the waiting jobs on the mixed store.
-  expect(await tick(deps, 'test', NOW + 2 * REFRESH_MS, 180_000)).toMatchObject({ leader: true, refreshedZones: 2, failed: 0 })
+  expect(await tick(deps, 'test', NOW + 2 * REFRESH_MS, 180_000)).toMatchObject({ leader: true, refreshedZones: 2, failed: 0, errors: [] })
   for (const res of [first, second]) {
     const again = await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: auth(keys.a) })
     expect(again.json().state).toBe('planned')
