@@ -38,19 +38,21 @@ const idle = (leader: boolean): TickResult => ({
  * and settle the ledgers of finished jobs as actual intensity arrives.
  *
  * The pass has a time budget and its executor calls a bound and a timeout (`limits`, by default
- * from the lease: see `limitsFor`); `clock` measures the budget. Each step, and each job or run
+ * from the lease: see `limitsFor`), counted after the forecast refresh; `clock` measures it. Each step, and each job or run
  * within one, fails alone: its error is logged and listed in `errors`, and the pass goes on. Only
  * a lost lease (the pass stops, `leader: false`) or an unreachable database (thrown) end it early.
  */
 export async function tick (deps: Deps, holder: string, now: Instant, leaseMs: number, clock: () => Instant = () => now, limits: TickLimits = limitsFor(leaseMs)): Promise<TickResult> {
   if (!await tryAcquireLease(deps.store.db, LEASE_NAME, holder, leaseMs)) return idle(false)
   const guard = leaseGuard(deps, holder, leaseMs)
-  const pass = startPass(limits, guard, clock)
   const result = idle(true)
   const { errors } = result
   try {
     result.refreshedZones = await isolated(deps, errors, 'refresh forecasts', async () => await refreshStale(deps, now), 0)
     await guard.renew()
+    // The refresh has its own bound (the chains' budgets); the pass's budget counts from here, so
+    // a zone whose providers all hang never leaves the pass without time to dispatch.
+    const pass = startPass(limits, guard, clock)
     if (result.refreshedZones > 0) result.replanned = await isolated(deps, errors, 're-plan', async () => await replanWaiting(deps, now, pass), 0)
     Object.assign(result, await isolated<Partial<TickResult>>(deps, errors, 'plan', async () => await planPending(deps, now, errors), {}))
     await guard.renew()

@@ -133,3 +133,18 @@ test('a bad zone does not stop the pass: jobs of other zones are planned and dis
   expect(result.leader).toBe(true)
   expect((await getJobById(db, res.json().id))?.state).toBe('dispatched')
 })
+
+test('a forecast refresh that uses up its own time leaves the pass its whole budget for dispatching', async () => {
+  const clock = { now: NOW }
+  t().deps.executorFor = () => executor(async () => ({ ref: null }), 'agent')
+  const id = await submit('after-slow-refresh')
+  // Every provider takes 40 s (by the pass's clock) and fails: longer than the pass's 30 s budget.
+  for (const [zone, real] of [...t().deps.providers]) {
+    const slow = async (): Promise<never> => { clock.now += 40_000; throw new Error('no answer (test)') }
+    t().deps.providers.set(zone, { id: real.id, signal: real.signal, forecast: slow, actuals: slow })
+  }
+  const result = await tick(t().deps, 'leader', NOW + 31 * 60_000, LEASE_MS, () => clock.now, limits({ budgetMs: 30_000 }))
+  expect(clock.now).toBeGreaterThan(NOW + 30_000)
+  expect(result).toMatchObject({ dispatched: 1, handedOver: 1 })
+  expect((await getJobById(t().deps.store.db, id))?.state).toBe('dispatched')
+})
