@@ -1,0 +1,116 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { call, labelOf } from '../http.js'
+import { startLoad, type Sample } from '../load.js'
+import { histogram, showHistogram, standardEvidence, standardGoals } from '../report.js'
+import { settle, shortJob, testbedFor, type Context, type Outcome, type Scenario } from '../scenario.js'
+import { webhookPool, type Testbed } from '../testbed.js'
+import type { Verdict } from '../verdict.js'
+
+/** From a fault to the database accepting connections again. */
+interface Outage { fault: string, start: number, back: number }
+
+/** One /readyz answer. */
+interface Probe { at: number, label: string }
+
+const LOAD_FIRST_MS = 15_000
+const BETWEEN_MS = 20_000
+/** How long the postmaster stays dead after kill -9: several ticks and many requests. */
+const DOWN_MS = 10_000
+const AFTER_MS = 20_000
+/** After the database is back, the first job should be accepted within this long. */
+const RECOVER_LIMIT_MS = 30_000
+
+/** /readyz of every instance every 500 ms until stopped. */
+function probeReadiness (bed: Testbed): { samples: Probe[], stop: () => Promise<void> } {
+  const samples: Probe[] = []
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      await Promise.all(bed.instances.map(async i => {
+        const at = Date.now()
+        samples.push({ at, label: labelOf(await call(`${i.url}/readyz`, { timeoutMs: 5_000 })) })
+      }))
+      await delay(500)
+    }
+  })()
+  return { samples, stop: async () => { stopped = true; await loop } }
+}
+
+const during = <T extends { at: number }>(xs: readonly T[], outages: readonly Outage[]) => xs.filter(x => outages.some(o => x.at >= o.start && x.at < o.back))
+
+/** Database back → the first 201 received (of a request sent after the fault), ms; Infinity when none came. */
+function recoverMs (samples: readonly Sample[], o: Outage): number {
+  const firsts = samples.filter(s => s.label === '201' && s.at >= o.start).map(s => s.at + s.ms)
+  return firsts.length === 0 ? Infinity : Math.max(0, Math.min(...firsts) - o.back)
+}
+
+/** 15 s of load, a fast restart, 20 s, kill -9 of the postmaster and 10 s down, a start, 20 s more. */
+async function injectFaults (ctx: Context): Promise<[Outage, Outage]> {
+  await delay(LOAD_FIRST_MS)
+  const restart: Outage = { fault: 'pg_ctl restart -m fast', start: Date.now(), back: 0 }
+  await ctx.pg.restartFast()
+  restart.back = Date.now()
+  await delay(BETWEEN_MS)
+  const kill: Outage = { fault: 'kill -9 of the postmaster', start: Date.now(), back: 0 }
+  await ctx.pg.killPostmaster()
+  await delay(DOWN_MS)
+  await ctx.pg.start()
+  kill.back = Date.now()
+  await delay(AFTER_MS)
+  return [restart, kill]
+}
+
+/** The figures and goals of the scenario from what the load, the readiness probe and the jobs showed. */
+function outcome (bed: Testbed, verdict: Verdict, samples: readonly Sample[], readiness: readonly Probe[], outages: readonly [Outage, Outage]): Outcome {
+  const [, kill] = outages
+  const errors = samples.filter(s => s.label !== '201')
+  const bad = errors.filter(s => s.label !== '503' || s.retryAfter === null || !s.problem)
+  const downReadiness = readiness.filter(s => s.at >= kill.start + 500 && s.at < kill.back)
+  const recovered = outages.map(o => recoverMs(samples, o))
+  return {
+    verdict,
+    figures: [
+      ...outages.map((o): [string, string] => [o.fault, `database down ${((o.back - o.start) / 1000).toFixed(1)} s`]),
+      ['answers after the outages', showHistogram(histogram(samples.filter(s => s.at >= kill.back)))],
+      ['readyz while the postmaster was dead', showHistogram(histogram(downReadiness))]
+    ],
+    outage: histogram(during(samples, outages)),
+    recoverMs: recovered,
+    goals: [
+      ...standardGoals(verdict, bed.crashes),
+      { name: 'error answers are 503 problem+json with Retry-After', ok: bad.length === 0, detail: bad.length === 0 ? `${errors.length} errors, all 503` : showHistogram(histogram(bad)) },
+      { name: 'readyz 503 while the database is down', ok: downReadiness.length > 0 && downReadiness.every(s => s.label === '503'), detail: showHistogram(histogram(downReadiness)) },
+      { name: `recovers within ${RECOVER_LIMIT_MS / 1000} s`, ok: recovered.every(ms => ms <= RECOVER_LIMIT_MS), detail: recovered.map(ms => Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never').join(', ') }
+    ],
+    evidence: [...standardEvidence(verdict, bed.crashes), ...bad.slice(0, 10).map(s => `  ${new Date(s.at).toISOString()} ${s.instance}: ${s.label} after ${s.ms} ms`)]
+  }
+}
+
+async function run (ctx: Context): Promise<Outcome> {
+  const bed = await testbedFor(ctx, 'database-outage', {
+    zones: { GB: { provider: 'replay', dataset: 'zones-2022' } },
+    pools: url => [webhookPool('hook-gb', 'GB', url)],
+    tickMs: 500,
+    leaseSeconds: 5,
+    restartCrashed: true
+  })
+  try {
+    await bed.addInstance('a')
+    await bed.addInstance('b')
+    await bed.ready()
+    const load = startLoad(bed, { prefix: 'outage', workers: 2, paceMs: 400, count: 10_000, job: () => shortJob('hook-gb', 3) })
+    const readiness = probeReadiness(bed)
+    const outages = await injectFaults(ctx)
+    await readiness.stop()
+    const verdict = await settle(bed, [load], 240_000)
+    return outcome(bed, verdict, load.samples, readiness.samples, outages)
+  } finally {
+    await bed.close()
+  }
+}
+
+export const databaseOutage: Scenario = {
+  name: 'database-outage',
+  title: `two instances under a submission load while PostgreSQL restarts (-m fast) and its postmaster is killed (-9) for ${DOWN_MS / 1000} s`,
+  run
+}
