@@ -8,6 +8,9 @@ import { printScenario, printSummary, type ScenarioResult } from './report.js'
 import type { Context, Scenario } from './scenario.js'
 import { databaseOutage } from './scenarios/database-outage.js'
 import { leaderKills } from './scenarios/leader-kills.js'
+import { providerFaults } from './scenarios/provider-faults.js'
+import { receiverDown } from './scenarios/receiver-down.js'
+import { resolutionSwitch } from './scenarios/resolution-switch.js'
 import { freePort, runBuilt } from './testbed.js'
 
 /**
@@ -24,7 +27,7 @@ import { freePort, runBuilt } from './testbed.js'
  * own database, instances and receiver). Those that kill processes or the database run alone, so
  * their failover and recovery times are their own.
  */
-const GROUPS: Scenario[][] = [[leaderKills], [databaseOutage]]
+const GROUPS: Scenario[][] = [[leaderKills], [databaseOutage], [providerFaults, resolutionSwitch, receiverDown]]
 const SCENARIOS = GROUPS.flat()
 
 const { values } = parseArgs({
