@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Load } from './load.js'
 import type { PrivatePostgres } from './postgres.js'
-import type { ScenarioResult } from './report.js'
+import { standardEvidence, standardGoals, type Goal, type ScenarioResult } from './report.js'
 import { Testbed, type TestbedOptions } from './testbed.js'
 import { drain, judge, type Verdict } from './verdict.js'
 
@@ -22,10 +22,28 @@ export interface Scenario {
 }
 
 /** The scenario's own database on the private server, its directory, and its testbed. */
-export async function testbedFor (ctx: Context, name: string, options: Parameters<typeof Testbed.create>[2]): Promise<Testbed> {
+async function testbedFor (ctx: Context, name: string, options: Parameters<typeof Testbed.create>[2]): Promise<Testbed> {
   const database = `chaos_${name.replace(/-/g, '_')}`
   await ctx.pg.createDatabase(database)
   return await Testbed.create(join(ctx.root, name), ctx.pg.url(database), options)
+}
+
+/** One zone, GB, on the shipped 2022 replay: for scenarios about anything but providers. */
+export const GB_REPLAY = { GB: { provider: 'replay', dataset: 'zones-2022' } }
+
+/**
+ * The scenario's testbed with `instances` instances (a, b …) started and ready, then `body`; every
+ * process and server of the testbed is stopped afterwards, whatever happens.
+ */
+export async function withTestbed (ctx: Context, name: string, options: Parameters<typeof Testbed.create>[2], instances: number, body: (bed: Testbed) => Promise<Outcome>): Promise<Outcome> {
+  const bed = await testbedFor(ctx, name, options)
+  try {
+    for (let i = 0; i < instances; i++) await bed.addInstance(String.fromCharCode(97 + i))
+    await bed.ready()
+    return await body(bed)
+  } finally {
+    await bed.close()
+  }
 }
 
 /** An RFC 3339 instant `minutes` from now. */
@@ -43,6 +61,27 @@ export async function settle (bed: Testbed, loads: readonly Load[], capMs: numbe
   await drain(bed.databaseUrl, ids, 30_000, capMs)
   await bed.receiver.settle(15_000)
   return await judge(bed.databaseUrl, ids, bed.executions())
+}
+
+/**
+ * The outcome of a scenario judged on its jobs: the standard goals (lost, twice, stuck, crashes)
+ * and their evidence, then the scenario's own figures, goals and evidence.
+ */
+export function jobOutcome (bed: Testbed, verdict: Verdict, figures: Array<[string, string]>, goals: Goal[], more: Partial<Pick<Outcome, 'outage' | 'recoverMs' | 'evidence'>> = {}): Outcome {
+  return {
+    verdict,
+    figures,
+    outage: more.outage,
+    recoverMs: more.recoverMs ?? [],
+    goals: [...standardGoals(verdict, bed.crashes), ...goals],
+    evidence: [...standardEvidence(verdict, bed.crashes), ...more.evidence ?? []]
+  }
+}
+
+/** What the receiver saw, in one line. */
+export function receiverFigure (bed: Testbed): string {
+  const s = bed.receiver.stats
+  return `${s.deliveries} deliveries, ${s.repeats} repeats dropped, ${s.badSignatures} bad signatures, ${s.callbackFailures.length} reports never accepted`
 }
 
 export type { TestbedOptions }

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { call, labelOf } from '../http.js'
 import { startLoad, type Sample } from '../load.js'
-import { histogram, showHistogram, standardEvidence, standardGoals } from '../report.js'
-import { settle, shortJob, testbedFor, type Context, type Outcome, type Scenario } from '../scenario.js'
+import { histogram, showHistogram } from '../report.js'
+import { GB_REPLAY, jobOutcome, settle, shortJob, withTestbed, type Context, type Outcome, type Scenario } from '../scenario.js'
 import { webhookPool, type Testbed } from '../testbed.js'
 import type { Verdict } from '../verdict.js'
 
@@ -67,46 +67,36 @@ function outcome (bed: Testbed, verdict: Verdict, samples: readonly Sample[], re
   const bad = errors.filter(s => s.label !== '503' || s.retryAfter === null || !s.problem)
   const downReadiness = readiness.filter(s => s.at >= kill.start + 500 && s.at < kill.back)
   const recovered = outages.map(o => recoverMs(samples, o))
-  return {
-    verdict,
-    figures: [
-      ...outages.map((o): [string, string] => [o.fault, `database down ${((o.back - o.start) / 1000).toFixed(1)} s`]),
-      ['answers after the outages', showHistogram(histogram(samples.filter(s => s.at >= kill.back)))],
-      ['readyz while the postmaster was dead', showHistogram(histogram(downReadiness))]
-    ],
+  return jobOutcome(bed, verdict, [
+    ...outages.map((o): [string, string] => [o.fault, `database down ${((o.back - o.start) / 1000).toFixed(1)} s`]),
+    ['answers after the outages', showHistogram(histogram(samples.filter(s => s.at >= kill.back)))],
+    ['readyz while the postmaster was dead', showHistogram(histogram(downReadiness))]
+  ], [
+    { name: 'error answers are 503 problem+json with Retry-After', ok: bad.length === 0, detail: bad.length === 0 ? `${errors.length} errors, all 503` : showHistogram(histogram(bad)) },
+    { name: 'readyz 503 while the database is down', ok: downReadiness.length > 0 && downReadiness.every(s => s.label === '503'), detail: showHistogram(histogram(downReadiness)) },
+    { name: `recovers within ${RECOVER_LIMIT_MS / 1000} s`, ok: recovered.every(ms => ms <= RECOVER_LIMIT_MS), detail: recovered.map(ms => Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never').join(', ') }
+  ], {
     outage: histogram(during(samples, outages)),
     recoverMs: recovered,
-    goals: [
-      ...standardGoals(verdict, bed.crashes),
-      { name: 'error answers are 503 problem+json with Retry-After', ok: bad.length === 0, detail: bad.length === 0 ? `${errors.length} errors, all 503` : showHistogram(histogram(bad)) },
-      { name: 'readyz 503 while the database is down', ok: downReadiness.length > 0 && downReadiness.every(s => s.label === '503'), detail: showHistogram(histogram(downReadiness)) },
-      { name: `recovers within ${RECOVER_LIMIT_MS / 1000} s`, ok: recovered.every(ms => ms <= RECOVER_LIMIT_MS), detail: recovered.map(ms => Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never').join(', ') }
-    ],
-    evidence: [...standardEvidence(verdict, bed.crashes), ...bad.slice(0, 10).map(s => `  ${new Date(s.at).toISOString()} ${s.instance}: ${s.label} after ${s.ms} ms`)]
-  }
+    evidence: bad.slice(0, 10).map(s => `  ${new Date(s.at).toISOString()} ${s.instance}: ${s.label} after ${s.ms} ms`)
+  })
 }
 
 async function run (ctx: Context): Promise<Outcome> {
-  const bed = await testbedFor(ctx, 'database-outage', {
-    zones: { GB: { provider: 'replay', dataset: 'zones-2022' } },
+  return await withTestbed(ctx, 'database-outage', {
+    zones: GB_REPLAY,
     pools: url => [webhookPool('hook-gb', 'GB', url)],
     tickMs: 500,
     leaseSeconds: 5,
     restartCrashed: true
-  })
-  try {
-    await bed.addInstance('a')
-    await bed.addInstance('b')
-    await bed.ready()
+  }, 2, async bed => {
     const load = startLoad(bed, { prefix: 'outage', workers: 2, paceMs: 400, count: 10_000, job: () => shortJob('hook-gb', 3) })
     const readiness = probeReadiness(bed)
     const outages = await injectFaults(ctx)
     await readiness.stop()
     const verdict = await settle(bed, [load], 240_000)
     return outcome(bed, verdict, load.samples, readiness.samples, outages)
-  } finally {
-    await bed.close()
-  }
+  })
 }
 
 export const databaseOutage: Scenario = {

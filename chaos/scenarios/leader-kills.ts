@@ -3,8 +3,7 @@ import { until } from '../http.js'
 import { leaderOf } from '../leader.js'
 import { startLoad } from '../load.js'
 import { killNow } from '../processes.js'
-import { standardEvidence, standardGoals } from '../report.js'
-import { settle, shortJob, testbedFor, type Context, type Outcome, type Scenario } from '../scenario.js'
+import { GB_REPLAY, jobOutcome, receiverFigure, settle, shortJob, withTestbed, type Context, type Outcome, type Scenario } from '../scenario.js'
 import { agentPool, webhookPool, type Testbed } from '../testbed.js'
 
 const KILLS = 20
@@ -45,17 +44,13 @@ async function killLeaders (bed: Testbed): Promise<{ kills: number, failovers: n
 }
 
 async function run (ctx: Context): Promise<Outcome> {
-  const bed = await testbedFor(ctx, 'leader-kills', {
-    zones: { GB: { provider: 'replay', dataset: 'zones-2022' } },
+  return await withTestbed(ctx, 'leader-kills', {
+    zones: GB_REPLAY,
     pools: url => [webhookPool('hook-gb', 'GB', url), agentPool('agent-gb', 'GB')],
     tickMs: 500,
     leaseSeconds: LEASE_SECONDS,
     restartCrashed: true
-  })
-  try {
-    await bed.addInstance('a')
-    await bed.addInstance('b')
-    await bed.ready()
+  }, 2, async bed => {
     await bed.addAgents('agent-gb', 3)
     // 200 jobs over about two minutes, half to the receiver and half to the agents, each due in 3 min.
     const load = startLoad(bed, {
@@ -65,21 +60,13 @@ async function run (ctx: Context): Promise<Outcome> {
     const { kills, failovers } = await killLeaders(bed)
     await Promise.race([load.done, delay(120_000)])
     const verdict = await settle(bed, [load], 240_000)
-    return {
-      verdict,
-      figures: [
-        ['leader kills', String(kills)],
-        ['failover (kill → a live leader)', failovers.length === 0 ? 'never' : `median ${(median(failovers) / 1000).toFixed(1)} s, max ${(Math.max(...failovers) / 1000).toFixed(1)} s`],
-        ['receiver', `${bed.receiver.stats.deliveries} deliveries, ${bed.receiver.stats.repeats} repeats dropped, ${bed.receiver.stats.callbackFailures.length} reports never accepted`]
-      ],
-      outage: undefined,
-      recoverMs: [],
-      goals: [...standardGoals(verdict, bed.crashes), { name: `${KILLS} leader kills`, ok: kills === KILLS, detail: `${kills} in ${Math.round(KILL_PHASE_MS / 1000)} s` }],
-      evidence: [...standardEvidence(verdict, bed.crashes), ...bed.receiver.stats.callbackFailures.slice(0, 5)]
-    }
-  } finally {
-    await bed.close()
-  }
+    return jobOutcome(bed, verdict, [
+      ['leader kills', String(kills)],
+      ['failover (kill → a live leader)', failovers.length === 0 ? 'never' : `median ${(median(failovers) / 1000).toFixed(1)} s, max ${(Math.max(...failovers) / 1000).toFixed(1)} s`],
+      ['receiver', receiverFigure(bed)]
+    ], [{ name: `${KILLS} leader kills`, ok: kills === KILLS, detail: `${kills} in ${Math.round(KILL_PHASE_MS / 1000)} s` }],
+    { evidence: bed.receiver.stats.callbackFailures.slice(0, 5) })
+  })
 }
 
 export const leaderKills: Scenario = {

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { startLoad, type Accepted } from '../load.js'
-import { standardEvidence, standardGoals } from '../report.js'
-import { settle, shortJob, testbedFor, type Context, type Outcome, type Scenario } from '../scenario.js'
+import { GB_REPLAY, jobOutcome, receiverFigure, settle, shortJob, withTestbed, type Context, type Outcome, type Scenario } from '../scenario.js'
 import { agentPool, webhookPool, type Testbed } from '../testbed.js'
 import type { Verdict } from '../verdict.js'
 
@@ -26,35 +25,24 @@ function outcome (bed: Testbed, verdict: Verdict, hooks: readonly Accepted[], ag
   const catchUp = Math.max(...whileDown.map(a => (firstDelivery(a.id) ?? Infinity) - upAt))
   const agentDelays = startDelays(bed, agents.filter(a => a.at >= downAt && a.at < upAt))
   const worstAgent = Math.max(0, ...agentDelays)
-  return {
-    verdict,
-    figures: [
-      ['webhook jobs submitted while the receiver was down', String(whileDown.length)],
-      ['receiver back → their delivery', whileDown.length === 0 ? '—' : `max ${Number.isFinite(catchUp) ? seconds(catchUp) : 'never'}`],
-      ['agent jobs meanwhile: submission → start', agentDelays.length === 0 ? '—' : `max ${seconds(worstAgent)}`],
-      ['receiver', `${bed.receiver.stats.deliveries} deliveries, ${bed.receiver.stats.repeats} repeats dropped`]
-    ],
-    outage: undefined,
-    recoverMs: [],
-    goals: [
-      ...standardGoals(verdict, bed.crashes),
-      { name: `agent pool keeps starting jobs within ${OTHER_POOL_LIMIT_MS / 1000} s`, ok: agentDelays.length > 0 && worstAgent <= OTHER_POOL_LIMIT_MS, detail: `max ${seconds(worstAgent)} over ${agentDelays.length} jobs` }
-    ],
-    evidence: standardEvidence(verdict, bed.crashes)
-  }
+  return jobOutcome(bed, verdict, [
+    ['webhook jobs submitted while the receiver was down', String(whileDown.length)],
+    ['receiver back → their delivery', whileDown.length === 0 ? '—' : `max ${Number.isFinite(catchUp) ? seconds(catchUp) : 'never'}`],
+    ['agent jobs meanwhile: submission → start', agentDelays.length === 0 ? '—' : `max ${seconds(worstAgent)}`],
+    ['receiver', receiverFigure(bed)]
+  ], [
+    { name: `agent pool keeps starting jobs within ${OTHER_POOL_LIMIT_MS / 1000} s`, ok: agentDelays.length > 0 && worstAgent <= OTHER_POOL_LIMIT_MS, detail: `max ${seconds(worstAgent)} over ${agentDelays.length} jobs` }
+  ])
 }
 
 async function run (ctx: Context): Promise<Outcome> {
-  const bed = await testbedFor(ctx, 'receiver-down', {
-    zones: { GB: { provider: 'replay', dataset: 'zones-2022' } },
+  return await withTestbed(ctx, 'receiver-down', {
+    zones: GB_REPLAY,
     pools: url => [webhookPool('hook-gb', 'GB', url), agentPool('agent-gb', 'GB')],
     tickMs: 1_000,
     leaseSeconds: 5,
     restartCrashed: false
-  })
-  try {
-    await bed.addInstance('a')
-    await bed.ready()
+  }, 1, async bed => {
     await bed.addAgents('agent-gb', 2)
     // Webhook jobs every 2 s for 80 s, due in 4 min; agent jobs every 4 s alongside.
     const hooks = startLoad(bed, { prefix: 'hook', workers: 1, paceMs: 2_000, count: 40, job: () => shortJob('hook-gb', 4) })
@@ -68,9 +56,7 @@ async function run (ctx: Context): Promise<Outcome> {
     await Promise.race([Promise.all([hooks.done, agents.done]), delay(60_000)])
     const verdict = await settle(bed, [hooks, agents], 240_000)
     return outcome(bed, verdict, hooks.accepted, agents.accepted, [downAt, upAt])
-  } finally {
-    await bed.close()
-  }
+  })
 }
 
 export const receiverDown: Scenario = {

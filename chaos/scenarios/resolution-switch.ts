@@ -1,11 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { query } from '../postgres.js'
-import { startProviderServer, type ProviderServer } from '../provider-server.js'
+import type { ProviderServer } from '../provider-server.js'
 import { firstPlanOn, startQuotes, type QuoteSample } from '../quotes.js'
-import { standardEvidence, standardGoals, type Goal } from '../report.js'
-import { settle, testbedFor, type Context, type Outcome, type Scenario } from '../scenario.js'
-import { webhookPool } from '../testbed.js'
-import { answerGoals, chainOf, fallbackGoal, zoneFigures, zoneLoads, type FaultZone } from './provider-faults.js'
+import type { Goal } from '../report.js'
+import { jobOutcome, settle, type Context, type Outcome, type Scenario } from '../scenario.js'
+import { answerGoals, fallbackGoal, withProviderZones, zoneFigures, zoneLoads, type FaultZone } from './provider-zones.js'
 
 /** Both start on 30-minute periods; at the switch one fails (the chain falls to hourly replay) and one answers hourly. */
 const TO_FAILURE: FaultZone = { zone: 'GB-HALF-FAIL', pool: 'hook-half-fail', key: 'half-fail', mode: 'half-hourly' }
@@ -49,19 +48,9 @@ function switchGoals (quotes: readonly QuoteSample[], t0: number, switchedAt: nu
   ]
 }
 
+/** 20 s on 30-minute periods, the switch, 60 s after it; quotes every 2 s and a job every 6 s per zone. */
 async function run (ctx: Context): Promise<Outcome> {
-  const fake = await startProviderServer()
-  for (const z of ZONES) fake.setMode(z.key, z.mode)
-  const bed = await testbedFor(ctx, 'resolution-switch', {
-    zones: Object.fromEntries(ZONES.map(z => [z.zone, chainOf(fake.url, z)])),
-    pools: url => ZONES.map(z => webhookPool(z.pool, z.zone, url)),
-    tickMs: 1_000,
-    leaseSeconds: 5,
-    restartCrashed: false
-  })
-  try {
-    await bed.addInstance('a')
-    await bed.ready()
+  return await withProviderZones(ctx, 'resolution-switch', ZONES, async (bed, fake) => {
     const t0 = Date.now()
     const quotes = startQuotes(bed, ZONES, 2_000)
     const loads = zoneLoads(bed, ZONES, 13)
@@ -70,23 +59,11 @@ async function run (ctx: Context): Promise<Outcome> {
     await delay(AFTER_MS)
     await quotes.stop()
     const verdict = await settle(bed, loads, 240_000)
-    const after = quotes.samples.filter(q => q.at >= switchedAt)
-    return {
-      verdict,
-      figures: [...zoneFigures(after, ZONES).map(([k, v]): [string, string] => [`${k} after the switch`, v]), ['stored rows aged at the switch', String(aged)]],
-      outage: undefined,
-      recoverMs: [],
-      goals: [
-        ...standardGoals(verdict, bed.crashes),
-        ...answerGoals(quotes.samples, loads),
-        ...switchGoals(quotes.samples, t0, switchedAt)
-      ],
-      evidence: standardEvidence(verdict, bed.crashes)
-    }
-  } finally {
-    await bed.close()
-    await fake.close()
-  }
+    return jobOutcome(bed, verdict, [
+      ...zoneFigures(quotes.samples.filter(q => q.at >= switchedAt), ZONES, ' after the switch'),
+      ['stored rows aged at the switch', String(aged)]
+    ], [...answerGoals(quotes.samples, loads), ...switchGoals(quotes.samples, t0, switchedAt)])
+  })
 }
 
 export const resolutionSwitch: Scenario = {
