@@ -160,10 +160,8 @@ export class Testbed {
     for (let i = 1; i <= count; i++) {
       const name = `agent-${pool}-${i}`
       const env = { ...cleanEnv(), PATH: `${FAKE_BIN}${delimiter}${process.env.PATH ?? ''}`, GREENSHIFT_AGENT_TOKEN: token, CHAOS_RUNS_FILE: this.runsFile, CHAOS_AGENT: name }
-      // --wait 0: the server's long-poll answers 204 at once (it takes the request's 'close', emitted
-      // when the body has been read, for the client going away), so a long-polling agent claims in a
-      // busy loop, hundreds of times a second; without a long-poll it claims every 5 s.
-      const args = cli(['agent', '--server', this.front.url, '--pool', pool, '--name', name, '--gpus', '0,1', '--wait', '0', '--sample-seconds', '1', '--grace-seconds', '5'])
+      // Long-polls of 5 s, as agents run in production (default 30 s): a job dispatched meanwhile is claimed at once.
+      const args = cli(['agent', '--server', this.front.url, '--pool', pool, '--name', name, '--gpus', '0,1', '--wait', '5', '--sample-seconds', '1', '--grace-seconds', '5'])
       this.agents.push(startProcess(name, process.execPath, args, { env, cwd: ROOT, logPath: join(this.dir, `${name}.log`) }))
     }
   }

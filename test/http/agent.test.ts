@@ -242,3 +242,23 @@ describe(`agent claims at once (${backendName()})`, () => {
     expect(got.sort()).toEqual([...ids].sort())
   })
 })
+
+describe('the claim long-poll over a real socket', () => {
+  test('waits for a job up to waitSeconds instead of answering 204 at once, and hands out one that arrives meanwhile', async () => {
+    const url = await t().app.listen({ port: 0, host: '127.0.0.1' })
+    const token = (await mint('gpu-north')).json().token
+    const claim = async (waitSeconds: number) => await fetch(`${url}/v1/agent/claim`, {
+      method: 'POST', headers: { ...agent(token), 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'poller', waitSeconds })
+    })
+    // Nothing to claim: the answer comes after the wait, never sooner (a loaded machine only makes it later).
+    const started = performance.now()
+    expect((await claim(1)).status).toBe(204)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900)
+    // A job dispatched while an agent waits is handed to it.
+    const waiting = claim(30)
+    const id = await dispatchedJob('arrives')
+    const res = await waiting
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { job: { id: string } }).job.id).toBe(id)
+  })
+})

@@ -62,8 +62,10 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const pool = poolOf(request)
       const { agent, gpus } = request.body
       const until = Date.now() + (request.body.waitSeconds ?? 0) * 1000
+      // The client hung up: the response's socket closed before it was answered. (The request's own
+      // 'close' fires as soon as its body has been read, so it cannot tell.)
       let closed = false
-      request.raw.once('close', () => { closed = true })
+      reply.raw.once('close', () => { closed = !reply.raw.writableEnded })
       for (;;) {
         const claimed = await claimJob(deps, pool, agent, gpus, deps.now())
         if (claimed !== undefined) {
@@ -75,8 +77,9 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
             pool
           }
         }
-        if (closed || Date.now() + CLAIM_POLL_MS > until) return await reply.status(204).send(null)
-        await delay(CLAIM_POLL_MS)
+        const left = until - Date.now()
+        if (closed || left <= 0) return await reply.status(204).send(null)
+        await delay(Math.min(CLAIM_POLL_MS, left))
       }
     })
 
