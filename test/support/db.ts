@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { migrateToLatest, openStore } from '../../src/store/db.js'
 import type { Store } from '../../src/store/db.js'
+import { pgliteFromTemplate } from './pglite-template.js'
 
 /** Every app table; TRUNCATEd between tests (the migration bookkeeping tables are kept). */
 const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens']
@@ -46,13 +47,13 @@ export function useTestStore (): () => Store {
 const siblings = new WeakMap<Store, { url: string, schema: string }>()
 
 /**
- * A store with nothing in it, not even migrations: PGlite in memory, or with DATABASE_URL a fresh
- * PostgreSQL schema `t_<random>`. For tests that migrate it themselves; close it with
- * `closeEmptyStore`, which also drops the schema.
+ * A store with nothing in it, not even migrations: PGlite in memory (booted from the initdb
+ * template), or with DATABASE_URL a fresh PostgreSQL schema `t_<random>`. For tests that migrate
+ * it themselves; close it with `closeEmptyStore`, which also drops the schema.
  */
 export async function openEmptyStore (): Promise<Store> {
   const url = databaseUrl()
-  if (url === undefined) return await openStore({ dataDir: 'memory://' })
+  if (url === undefined) return await pgliteFromTemplate()
   const schema = `t_${randomBytes(6).toString('hex')}`
   await withAdmin(url, (admin) => sql`create schema ${sql.id(schema)}`.execute(admin.db))
   const store = await openStore({ databaseUrl: url, searchPath: schema })
