@@ -30,6 +30,8 @@ export interface FakeApi {
   received: Received[]
   /** The bodies received on paths ending in `suffix`. */
   bodies: (suffix: string) => Array<Record<string, unknown>>
+  /** Resolves once a request on a path ending in `suffix` has arrived (at once if one already has). */
+  arrived: (suffix: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -42,10 +44,15 @@ async function readBody (req: IncomingMessage): Promise<Record<string, unknown>>
 /** Starts the fake on 127.0.0.1; `answer` decides each reply (problem+json for errors, as the server does). */
 export async function fakeApi (answer: (req: Received) => Answer | Promise<Answer>): Promise<FakeApi> {
   const received: Received[] = []
+  const waiting: Array<{ suffix: string, done: () => void }> = []
   const server = createServer((req, res) => {
     void (async () => {
       const r: Received = { path: req.url ?? '', authorization: req.headers.authorization, body: await readBody(req) }
       received.push(r)
+      for (const w of waiting.filter(w => r.path.endsWith(w.suffix))) {
+        waiting.splice(waiting.indexOf(w), 1)
+        w.done()
+      }
       const { status, body } = await answer(r)
       const type = status >= 400 ? 'application/problem+json' : 'application/json'
       if (body === undefined) res.writeHead(status).end()
@@ -58,6 +65,10 @@ export async function fakeApi (answer: (req: Received) => Answer | Promise<Answe
     url: `http://127.0.0.1:${port}`,
     received,
     bodies: suffix => received.filter(r => r.path.endsWith(suffix)).map(r => r.body),
+    arrived: async suffix => {
+      if (received.some(r => r.path.endsWith(suffix))) return
+      await new Promise<void>(done => waiting.push({ suffix, done }))
+    },
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>(done => server.close(() => done()))
@@ -76,11 +87,11 @@ export function claimReply (id: string, command: string[] | null, extra: Record<
   }
 }
 
-/** Resolves when `check` holds, polling every 20 ms; rejects after `ms` (a bound, not a wait for time to pass). */
-export async function until (check: () => boolean, ms = 10_000): Promise<void> {
-  const limit = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > limit) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
+/**
+ * A clock that moves 1 s forward on every reading, for the agent and its sampler alike: the order of
+ * readings is the order of events (run start, each sample, run end), whatever the machine's load.
+ */
+export function stepClock (start = Date.UTC(2030, 0, 1)): () => number {
+  let now = start
+  return () => (now += 1000)
 }

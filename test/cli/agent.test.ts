@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { agentCommand, type AgentIo } from '../../src/cli/agent.js'
 import { runCli } from '../../src/cli/commands.js'
-import { claimReply, fakeApi, fakeSmiEnv, until, type FakeApi } from '../agent/helpers.js'
+import { claimReply, fakeApi, fakeSmiEnv, type FakeApi } from '../agent/helpers.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const ID = '5e0c8f61-2a7b-4d3c-8e9f-1b2a3c4d5e6f'
@@ -92,7 +92,7 @@ describe('greenshift agent signals', () => {
   test('SIGTERM stops the running job, reports it and exits 0', async () => {
     api = await fakeApi(r => r.path.endsWith('/claim') ? claimReply(ID, ['sleep', '30']) : { status: 200, body: { cancel: false, state: 'failed' } })
     const agent = start(['--server', api.url, '--pool', 'h100-de', '--wait', '0'])
-    await until(() => api!.bodies('/heartbeat').length > 0)
+    await api.arrived('/heartbeat')
     agent.signal('SIGTERM')
     expect(await agent.code).toBe(0)
     expect(api.bodies('/complete')).toMatchObject([{ exitCode: 143, detail: 'the agent was stopped before the job finished' }])
@@ -105,9 +105,9 @@ describe('greenshift agent signals', () => {
       return r.path.endsWith('/complete') ? { status: 503, body: { status: 503, title: 'Service Unavailable' } } : { status: 200, body: { cancel: false } }
     })
     const agent = start(['--server', api.url, '--pool', 'h100-de', '--wait', '0'])
-    await until(() => api!.bodies('/heartbeat').length > 0)
+    await api.arrived('/heartbeat')
     agent.signal('SIGINT')
-    await until(() => api!.bodies('/complete').length > 0)
+    await api.arrived('/complete')
     agent.signal('SIGINT')
     expect(await agent.code).toBe(1)
     expect(agent.err()).toContain('could not report it')
