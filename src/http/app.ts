@@ -7,6 +7,7 @@ import { createMetrics } from '../metrics.js'
 import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
+import { serializerCompiler } from './schema-cache.js'
 import { installValidation } from './validation.js'
 import { agentRoutes } from './routes/agent.js'
 import { callbackRoutes } from './routes/callbacks.js'
@@ -36,6 +37,7 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandling(app)
   installValidation(app)
+  app.setSerializerCompiler(serializerCompiler)
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -2,11 +2,17 @@ import { Ajv, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifyInstance } from 'fastify'
 import { ApiError } from '../errors.js'
+import { oncePerSchema } from './schema-cache.js'
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
 const COMMON: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false }
+
+const strictAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: false }))
+const lenientAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: 'array' }))
+const strict = oncePerSchema(schema => strictAjv.compile(schema))
+const lenient = oncePerSchema(schema => lenientAjv.compile(schema))
 
 /**
  * Bodies are validated without type coercion: `"gpus": true` or `"command": "python x.py"` are
@@ -14,9 +20,7 @@ const COMMON: Options = { allErrors: true, useDefaults: true, removeAdditional: 
  * coerced (`?limit=10`).
  */
 export function installValidation (app: FastifyInstance): void {
-  const strict = addFormats(new Ajv({ ...COMMON, coerceTypes: false }))
-  const lenient = addFormats(new Ajv({ ...COMMON, coerceTypes: 'array' }))
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient)(schema))
   // PostgreSQL text cannot hold NUL (U+0000): refuse it at the edge rather than fail in the store.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string
