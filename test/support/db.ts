@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
 import { migrateToLatest, openStore } from '../../src/store/db.js'
 import type { Store } from '../../src/store/db.js'
 import { pgliteFromTemplate } from './pglite-template.js'
@@ -13,14 +13,15 @@ export function backendName (): 'postgres' | 'pglite' {
   return databaseUrl() === undefined ? 'pglite' : 'postgres'
 }
 
+/** With DATABASE_URL, this run's own database on that server (made in global-setup.ts). */
 function databaseUrl (): string | undefined {
   const url = process.env.DATABASE_URL
-  return url === undefined || url === '' ? undefined : url
+  return url === undefined || url === '' ? undefined : inject('runDatabaseUrl')
 }
 
 /**
  * One migrated store per test file: PGlite in memory, or with DATABASE_URL real PostgreSQL in a
- * fresh schema `t_<random>` (dropped afterwards) so test files running in parallel never meet.
+ * fresh schema `t_<random>` of the run's database, so test files running in parallel never meet.
  * Every table is emptied before each test. Returns a getter, valid inside tests and hooks.
  */
 export function useTestStore (): () => Store {
@@ -48,8 +49,8 @@ const siblings = new WeakMap<Store, { url: string, schema: string }>()
 
 /**
  * A store with nothing in it, not even migrations: PGlite in memory (booted from the initdb
- * template), or with DATABASE_URL a fresh PostgreSQL schema `t_<random>`. For tests that migrate
- * it themselves; close it with `closeEmptyStore`, which also drops the schema.
+ * template), or with DATABASE_URL a fresh schema `t_<random>` in the run's database. For tests
+ * that migrate it themselves; close it with `closeEmptyStore`.
  */
 export async function openEmptyStore (): Promise<Store> {
   const url = databaseUrl()
@@ -61,12 +62,13 @@ export async function openEmptyStore (): Promise<Store> {
   return store
 }
 
-/** Closes a store of `openEmptyStore` and drops its PostgreSQL schema; nothing when undefined. */
+/**
+ * Closes a store of `openEmptyStore`; nothing when undefined. A PostgreSQL schema stays until the
+ * run's database is dropped: dropping it now would fail a migration running in another file (see
+ * run-database.ts).
+ */
 export async function closeEmptyStore (store: Store | undefined): Promise<void> {
-  if (store === undefined) return
-  await store.close()
-  const at = siblings.get(store)
-  if (at !== undefined) await withAdmin(at.url, (admin) => sql`drop schema if exists ${sql.id(at.schema)} cascade`.execute(admin.db))
+  await store?.close()
 }
 
 /**
