@@ -6,11 +6,14 @@ import { GB_REPLAY, jobOutcome, settle, shortJob, withTestbed, type Context, typ
 import { webhookPool, type Testbed } from '../testbed.js'
 import type { Verdict } from '../verdict.js'
 
-/** From a fault to the database accepting connections again. */
-interface Outage { fault: string, start: number, back: number }
+/**
+ * From a fault to the database accepting connections again; `restarting` is when the start was
+ * called (the database may answer before `pg_ctl start -w` returns).
+ */
+interface Outage { fault: string, start: number, restarting: number, back: number }
 
-/** One /readyz answer. */
-interface Probe { at: number, label: string }
+/** One /readyz answer: sent at `at`, answered at `done`. */
+interface Probe { at: number, done: number, label: string }
 
 const LOAD_FIRST_MS = 15_000
 const BETWEEN_MS = 20_000
@@ -28,7 +31,8 @@ function probeReadiness (bed: Testbed): { samples: Probe[], stop: () => Promise<
     while (!stopped) {
       await Promise.all(bed.instances.map(async i => {
         const at = Date.now()
-        samples.push({ at, label: labelOf(await call(`${i.url}/readyz`, { timeoutMs: 5_000 })) })
+        const label = labelOf(await call(`${i.url}/readyz`, { timeoutMs: 5_000 }))
+        samples.push({ at, done: Date.now(), label })
       }))
       await delay(500)
     }
@@ -47,13 +51,14 @@ function recoverMs (samples: readonly Sample[], o: Outage): number {
 /** 15 s of load, a fast restart, 20 s, kill -9 of the postmaster and 10 s down, a start, 20 s more. */
 async function injectFaults (ctx: Context): Promise<[Outage, Outage]> {
   await delay(LOAD_FIRST_MS)
-  const restart: Outage = { fault: 'pg_ctl restart -m fast', start: Date.now(), back: 0 }
+  const restart: Outage = { fault: 'pg_ctl restart -m fast', start: Date.now(), restarting: Date.now(), back: 0 }
   await ctx.pg.restartFast()
   restart.back = Date.now()
   await delay(BETWEEN_MS)
-  const kill: Outage = { fault: 'kill -9 of the postmaster', start: Date.now(), back: 0 }
+  const kill: Outage = { fault: 'kill -9 of the postmaster', start: Date.now(), restarting: 0, back: 0 }
   await ctx.pg.killPostmaster()
   await delay(DOWN_MS)
+  kill.restarting = Date.now()
   await ctx.pg.start()
   kill.back = Date.now()
   await delay(AFTER_MS)
@@ -65,7 +70,8 @@ function outcome (bed: Testbed, verdict: Verdict, samples: readonly Sample[], re
   const [, kill] = outages
   const errors = samples.filter(s => s.label !== '201')
   const bad = errors.filter(s => s.label !== '503' || s.retryAfter === null || !s.problem)
-  const downReadiness = readiness.filter(s => s.at >= kill.start + 500 && s.at < kill.back)
+  // Probes wholly inside the outage: sent after the kill took effect, answered before the start began.
+  const downReadiness = readiness.filter(s => s.at >= kill.start + 500 && s.done < kill.restarting)
   const recovered = outages.map(o => recoverMs(samples, o))
   return jobOutcome(bed, verdict, [
     ...outages.map((o): [string, string] => [o.fault, `database down ${((o.back - o.start) / 1000).toFixed(1)} s`]),

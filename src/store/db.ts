@@ -102,7 +102,8 @@ async function openPglite (dataDir: string, purpose: string): Promise<Store> {
   }
 }
 
-function pgliteStore (pglite: PGlite, unlock: () => void): Store {
+/** A store over an open PGlite instance; `close` closes it and then calls `unlock` (its directory's lock, if any). */
+export function pgliteStore (pglite: PGlite, unlock: () => void = () => {}): Store {
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
   const close = async (): Promise<void> => {
     try {

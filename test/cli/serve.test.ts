@@ -5,14 +5,21 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, test, vi } from 'vitest'
 import { runCli } from '../../src/cli/commands.js'
 import { serve } from '../../src/main.js'
+import { initdbFromTemplate } from '../support/pglite-template.js'
 
 const root = mkdtempSync(join(tmpdir(), 'greenshift-serve-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 
-/** The embedded database in a fresh directory, whatever DATABASE_URL the test run has. */
-const envFor = (over: Record<string, string> = {}) =>
-  ({ GREENSHIFT_DATA_DIR: join(root, `data${++n}`), LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', GREENSHIFT_SCHEDULER: 'off', ...over })
+/**
+ * The embedded database in a fresh directory (holding the initdb template's empty cluster, so no
+ * initdb runs on disk), whatever DATABASE_URL the test run has.
+ */
+async function envFor (over: Record<string, string> = {}): Promise<Record<string, string>> {
+  const dir = join(root, `data${++n}`)
+  await initdbFromTemplate(dir)
+  return { GREENSHIFT_DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', GREENSHIFT_SCHEDULER: 'off', ...over }
+}
 
 async function run (env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number, out: string, err: string }> {
   let out = ''
@@ -28,7 +35,7 @@ async function run (env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: 
 
 describe('greenshift serve on the embedded database', () => {
   test('--help prints the usage without starting; an unknown flag is refused by name', async () => {
-    const env = envFor()
+    const env = await envFor()
     const help = await run(env, 'serve', '--help')
     expect(help).toMatchObject({ code: 0 })
     expect(help.out).toContain('usage: greenshift serve')
@@ -39,7 +46,7 @@ describe('greenshift serve on the embedded database', () => {
   })
 
   test('a second server on the same data directory is refused, naming the directory and the process', async () => {
-    const env = envFor({ GREENSHIFT_ADMIN_KEY: 'gs_serve_test_admin_key_0000000000' })
+    const env = await envFor({ GREENSHIFT_ADMIN_KEY: 'gs_serve_test_admin_key_0000000000' })
     const first = await serve(env)
     try {
       const second = await serve(env).then(s => s, (e: unknown) => e)
@@ -62,7 +69,7 @@ describe('greenshift serve on the embedded database', () => {
     const blocker: Server = createServer()
     await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve))
     const port = String((blocker.address() as { port: number }).port)
-    const env = envFor({ PORT: port })
+    const env = await envFor({ PORT: port })
     const printed = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       await expect(serve(env)).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: the port is in use`)
