@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import type { ExecutorSpec, Pool } from './core/types.js'
+import type { Pool } from './core/types.js'
 import type { IntensityProvider } from './providers/provider.js'
 import { JsonChecker, type NumberRule } from './providers/json-check.js'
 import { providersFor, type ProviderDeps } from './providers/registry.js'
 import { REPLAY_DATASET } from './providers/replay.js'
-import { parseZoneSpec, secretEnv, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
+import { parsePools } from './config-pools.js'
+import { parseZoneSpec, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
 
 /** pino's levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -193,11 +194,6 @@ function readConfigFile (path: string, readFile: ReadTextFile, issues: string[],
   return parseFile(raw, new JsonChecker(prefix, issues), ctx(dirname(resolve(path))))
 }
 
-const POSITIVE_INT: NumberRule = { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, rule: 'must be a positive integer' }
-// Largest GPU boards draw about 1 kW (GB200 ~1.2 kW); 5 kW leaves room for per-node accounting.
-const WATTS: NumberRule = { min: 1, max: 5000, integer: false, rule: 'must be a number from 1 to 5000' }
-// PUE below 1 is impossible; above 3 is a typo or a very old site.
-const PUE: NumberRule = { min: 1, max: 3, integer: false, rule: 'must be a number from 1 to 3' }
 const MARGIN: NumberRule = { min: 0, max: 1440, integer: false, rule: 'must be a number from 0 to 1440' }
 // Planning further than 30 days (720 h) ahead would only price the fallback profile.
 const HORIZON: NumberRule = { min: 1, max: 720, integer: true, rule: 'must be an integer from 1 to 720' }
@@ -207,11 +203,6 @@ const RETENTION: NumberRule = { min: 7, max: 3650, integer: true, rule: 'must be
 const REPLAN_GRAMS: NumberRule = { min: 0, max: 1_000_000, integer: false, rule: 'must be a number from 0 to 1000000' }
 const REPLAN_PERCENT: NumberRule = { min: 0, max: 100, integer: false, rule: 'must be a number from 0 to 100' }
 const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
-const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
-const POOL_KEYS = ['name', 'zone', 'gpuModel', 'gpuCount', 'wattsPerGpu', 'pue', 'executor', 'enabled', 'embodiedGPerGpuHour']
-const EXECUTOR_KEYS = { agent: ['kind'], webhook: ['kind', 'url', 'secretEnv'], slurm: ['kind', 'url', 'partition', 'user', 'tokenEnv'] }
-// A 8-GPU server's manufacture is a few tonnes CO2e over ~5 years: tens of g per GPU-hour.
-const EMBODIED: NumberRule = { min: 0, max: 100_000, integer: false, rule: 'must be a number from 0 to 100000' }
 
 function parseFile (raw: unknown, c: JsonChecker, ctx: SpecContext): FileSettings {
   const top = c.object(raw, 'config', ['zones', 'pools', 'planning']) ?? {}
@@ -252,52 +243,6 @@ function parseZones (c: JsonChecker, raw: unknown, ctx: SpecContext): { zones: R
     if (zone !== undefined) zones[name] = zone
   }
   return { zones, names }
-}
-
-function parsePools (c: JsonChecker, raw: unknown, zones: ReadonlySet<string> | undefined, ctx: SpecContext): Pool[] {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    c.fail('pools', 'must be a non-empty array')
-    return []
-  }
-  const seen = new Map<string, number>()
-  return raw.flatMap((value: unknown, i) => {
-    const path = `pools[${i}]`
-    const o = c.object(value, path, POOL_KEYS)
-    if (o === undefined) return []
-    const name = c.text(o, 'name', path)
-    if (name !== '' && !POOL_NAME.test(name)) c.fail(`${path}.name`, `"${name}" must match ${POOL_NAME.source}`)
-    const first = name === '' ? undefined : seen.get(name)
-    if (first !== undefined) c.fail(`${path}.name`, `"${name}" is already used by pools[${first}]`)
-    else seen.set(name, i)
-    const zone = c.text(o, 'zone', path)
-    if (zone !== '' && zones !== undefined && !zones.has(zone)) c.fail(`${path}.zone`, `"${zone}" is not defined in zones`)
-    if (o.enabled !== undefined && typeof o.enabled !== 'boolean') c.fail(`${path}.enabled`, 'must be true or false')
-    return [{
-      name,
-      zone,
-      gpuModel: c.text(o, 'gpuModel', path),
-      gpuCount: c.number(o, 'gpuCount', path, POSITIVE_INT),
-      wattsPerGpu: c.number(o, 'wattsPerGpu', path, WATTS),
-      pue: c.number(o, 'pue', path, PUE),
-      executor: parseExecutor(c, o.executor, `${path}.executor`, ctx),
-      enabled: o.enabled !== false,
-      embodiedGPerGpuHour: o.embodiedGPerGpuHour === undefined ? null : c.number(o, 'embodiedGPerGpuHour', path, EMBODIED)
-    }]
-  })
-}
-
-function parseExecutor (c: JsonChecker, raw: unknown, path: string, ctx: SpecContext): ExecutorSpec {
-  const o = c.object(raw, path)
-  const kind = o && c.choice(o, 'kind', path, ['agent', 'webhook', 'slurm'] as const)
-  if (o === undefined || kind === undefined) return { kind: 'agent' }
-  c.object(o, path, EXECUTOR_KEYS[kind])
-  // The secret's variable must be set at start-up; its value joins `secrets`, the spec keeps the name.
-  const env = (key: string) => o[key] === undefined ? (c.text(o, key, path), '') : secretEnv(c, o, key, path, '', ctx)
-  if (kind === 'webhook') return { kind, url: c.url(o, 'url', path), secretEnv: env('secretEnv') }
-  if (kind === 'slurm') {
-    return { kind, url: c.url(o, 'url', path), partition: c.text(o, 'partition', path), user: c.text(o, 'user', path), tokenEnv: env('tokenEnv') }
-  }
-  return { kind }
 }
 
 function deepFreeze<T> (value: T): T {
