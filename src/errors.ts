@@ -29,3 +29,8 @@ export function invalidField (field: string, message: string, status = 422): Api
 export function notFound (what: string): ApiError {
   return new ApiError(404, 'not-found', `${what} not found`)
 }
+
+/** What a caught value says, for logs and events: an Error's message, anything else as text. */
+export function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

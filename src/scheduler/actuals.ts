@@ -5,6 +5,7 @@ import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, observedFetch, refreshMsOf } from './fetch.js'
 import type { ZoneStatus } from './forecasts.js'
+import { errorMessage } from '../errors.js'
 
 /**
  * Actuals are re-fetched over the last 48 h: Electricity Maps marks its latest hours `isEstimated`
@@ -40,7 +41,7 @@ export async function refreshActuals (deps: Deps, zone: string, status: ZoneStat
     })))
     return changed.length
   } catch (err) {
-    deps.log.warn({ zone, err: err instanceof Error ? err.message : String(err) }, 'storing actuals failed')
+    deps.log.warn({ zone, err: errorMessage(err) }, 'storing actuals failed')
     return 0
   }
 }

@@ -9,8 +9,8 @@ import { handoverOf } from './handover.js'
 import { forEachBounded, within, type Pass } from './pass.js'
 import { finishRun, loseRun, startRun } from './runs.js'
 import { isolated } from './step.js'
+import { errorMessage } from '../errors.js'
 
-const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
 /** Marks a run whose cancel reached its executor, so the tick does not send it again. */
 const CANCEL_SENT = 'cancel delivered'
 /** A run dispatched late (the scheduler was down) still gets this long to start before it is given up. */
@@ -132,7 +132,7 @@ async function cancelOrGiveUp (deps: Deps, { job, run, pool, executor }: Watched
     await within(pass, `the ${executor.kind} executor of ${pool.name}: cancel`, signal => executor.cancel(h, signal))
   } catch (err) {
     if (!isPermanent(err) && now - since < CANCEL_GIVE_UP_MS) throw err
-    deps.log.error({ job: job.id, pool: pool.name, err: message(err) }, 'the executor refused the cancel; closing the run')
+    deps.log.error({ job: job.id, pool: pool.name, err: errorMessage(err) }, 'the executor refused the cancel; closing the run')
   }
 }
 

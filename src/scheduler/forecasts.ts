@@ -7,6 +7,7 @@ import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, failureOf, observedFetch, refreshMsOf } from './fetch.js'
 import { withWeekProfile } from './profile.js'
+import { errorMessage } from '../errors.js'
 
 export { REFRESH_MS } from './fetch.js'
 
@@ -76,7 +77,7 @@ async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now:
     status.lastError = null
     return series.points.length
   } catch (err) {
-    status.lastError = err instanceof Error ? err.message : String(err)
+    status.lastError = errorMessage(err)
     deps.log.warn({ zone, err: status.lastError }, 'storing the forecast failed')
     return 0
   }
@@ -110,7 +111,8 @@ export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   return fetched.filter(n => n > 0).length
 }
 
-function toSeries (zone: string, stored: StoredIntensity, signal: Signal, fallbackSource: string): Series {
+/** Stored intensity as a series, its source the sources of the points kept (`fallbackSource` when none). */
+export function toSeries (zone: string, stored: StoredIntensity, signal: Signal, fallbackSource: string): Series {
   return { zone, signal, source: stored.sources.length > 0 ? stored.sources.join('+') : fallbackSource, points: stored.points }
 }
 

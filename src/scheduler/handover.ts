@@ -6,8 +6,7 @@ import type { Deps } from './deps.js'
 import { within, type Pass } from './pass.js'
 import { refuseRun } from './refuse.js'
 import { finishRun } from './runs.js'
-
-const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
+import { errorMessage } from '../errors.js'
 
 /** What handing a job over came to. */
 export type HandoverOutcome = 'accepted' | 'retrying' | 'refused' | 'failed'
@@ -45,25 +44,24 @@ export async function handOver (deps: Deps, executor: Executor, h: Handover, run
     }
     return 'accepted'
   } catch (err) {
-    if (isPermanent(err)) return await refuseRun(deps, h, executor.kind, message(err), now) ? 'refused' : 'failed'
-    return await retryLater(deps, executor, h, run, err, now, pass)
+    if (isPermanent(err)) return await refuseRun(deps, h, executor.kind, errorMessage(err), now) ? 'refused' : 'failed'
+    return await retryLater(deps, executor, where, h, run, err, now, pass)
   }
 }
 
-async function retryLater (deps: Deps, executor: Executor, h: Handover, run: JobRun, err: unknown, now: Instant, pass: Pass): Promise<HandoverOutcome> {
-  const where = `the ${executor.kind} executor of ${h.pool.name}`
+async function retryLater (deps: Deps, executor: Executor, where: string, h: Handover, run: JobRun, err: unknown, now: Instant, pass: Pass): Promise<HandoverOutcome> {
   const retryAt = now + handoverBackoffMs(run.handoverTries)
-  deps.log.warn({ job: h.job.id, pool: h.pool.name, executor: executor.kind, err: message(err), retryAt: new Date(retryAt).toISOString() }, 'hand-over failed; will retry')
-  const updated = await updateRun(deps.store.db, h.job.id, h.attempt, { detail: `hand-over failed: ${message(err)}`, retryAt })
+  deps.log.warn({ job: h.job.id, pool: h.pool.name, executor: executor.kind, err: errorMessage(err), retryAt: new Date(retryAt).toISOString() }, 'hand-over failed; will retry')
+  const updated = await updateRun(deps.store.db, h.job.id, h.attempt, { detail: `hand-over failed: ${errorMessage(err)}`, retryAt })
   if (updated !== undefined && run.handoverTries === 0) {
     await appendEvent(deps.store.db, {
-      jobId: h.job.id, at: new Date(now), type: 'handover-failed', reason: `${where} did not take the job (${message(err)}); trying again until it can no longer meet its deadline`, data: { attempt: h.attempt }
+      jobId: h.job.id, at: new Date(now), type: 'handover-failed', reason: `${where} did not take the job (${errorMessage(err)}); trying again until it can no longer meet its deadline`, data: { attempt: h.attempt }
     })
   }
   if (now + h.job.durationMinutes * MINUTE_MS <= h.job.deadline) return 'retrying'
   // The executor may have taken it after all (a reply lost on the way back): tell it not to run it.
   await within(pass, `${where}: cancel`, signal => executor.cancel(h, signal)).catch(() => {})
-  const detail = `deadline-missed: ${where} did not take the job in time (${message(err)})`
+  const detail = `deadline-missed: ${where} did not take the job in time (${errorMessage(err)})`
   await finishRun(deps, h.job.id, h.attempt, { exitCode: null, startedAt: null, finishedAt: now, energyKwh: null, detail, outcome: 'failed' }, now)
   return 'failed'
 }

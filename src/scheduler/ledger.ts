@@ -5,8 +5,9 @@ import { storedIntensity } from '../store/intensity.js'
 import { jobsNeedingLedger, postponeLedger, setLedger, type LedgerWork } from '../store/ledger.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
-import { actualSeries, forecastSeries } from './forecasts.js'
+import { actualSeries, forecastSeries, toSeries } from './forecasts.js'
 import { endsPass } from './step.js'
+import { errorMessage } from '../errors.js'
 
 /** What one `refreshLedgers` pass did. */
 export interface LedgerRefresh {
@@ -22,6 +23,9 @@ export interface LedgerRefresh {
 
 /** At most this many jobs a pass: one pass stays short even after an outage left many ledgers due. */
 const BATCH = 100
+/** A provisional ledger is recomputed at most this often: the tick fetches a zone's actuals every 30 min by default. */
+const RECHECK_MS = 30 * MINUTE_MS
+const DAY_MS = 24 * HOUR_MS
 /**
  * A ledger that cannot be computed (no intensity yet, a pool gone, an error) is tried again after
  * 10 min, then 20, 40 … up to a day: one that never can costs a few tries a day, not one per tick
@@ -38,9 +42,6 @@ export interface LedgerLimits {
   /** True once the caller's time is up: no further ledger is started. */
   spent?: () => boolean
 }
-/** A provisional ledger is recomputed at most this often: the tick fetches a zone's actuals every 30 min by default. */
-const RECHECK_MS = 30 * MINUTE_MS
-const DAY_MS = 24 * HOUR_MS
 
 /**
  * Provider answers of this pass by zone and interval, so an interval is asked for once; and the
@@ -85,7 +86,7 @@ export async function refreshLedgers (deps: Deps, now: Instant, limits: LedgerLi
     } catch (err) {
       if (endsPass(err)) throw err
       counts.failed++
-      await postpone(deps, w, now, { err: err instanceof Error ? err.message : String(err) })
+      await postpone(deps, w, now, { err: errorMessage(err) })
     }
   }
   return counts
@@ -139,8 +140,7 @@ async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, a
  */
 async function intensity (deps: Deps, zone: string, span: Interval, asked: Asked, now: Instant): Promise<ZoneIntensity> {
   const signal = deps.providers.get(zone)?.signal ?? 'average'
-  const { points, sources } = await storedIntensity(deps.store.db, zone, 'actual', span.start, span.end, signal)
-  let actual: Series = { zone, signal, source: sources.length > 0 ? sources.join('+') : 'none', points }
+  let actual = toSeries(zone, await storedIntensity(deps.store.db, zone, 'actual', span.start, span.end, signal), signal, 'none')
   const whole = span.end - span.start
   if (coveredMs(actual.points, span, now) < whole && !asked.short.has(zone)) {
     const key = `${zone} ${span.start} ${span.end}`

@@ -4,6 +4,7 @@ import type { Instant } from '../core/types.js'
 import { isDatabaseUnavailable } from '../store/unavailable.js'
 import type { Deps } from './deps.js'
 import { tick, type TickResult } from './tick.js'
+import { errorMessage } from '../errors.js'
 
 /**
  * How long the leader's lease lasts: three intervals, and at least a minute, unless configured
@@ -38,7 +39,7 @@ export function startLoop (deps: Deps, holder: string, intervalMs: number, lease
   }
   const failed = (err: unknown): void => {
     if (!isDatabaseUnavailable(err)) deps.log.error({ err }, 'tick failed')
-    else if (!paused) deps.log.warn({ holder, err: err instanceof Error ? err.message : String(err) }, 'the database is unreachable: the scheduler pauses until it answers')
+    else if (!paused) deps.log.warn({ holder, err: errorMessage(err) }, 'the database is unreachable: the scheduler pauses until it answers')
     paused ||= isDatabaseUnavailable(err)
   }
   const pass = () => {

@@ -78,9 +78,9 @@ export async function within<T> (pass: Pass, what: string, call: (signal: AbortS
  * Runs `work` for each item, at most `concurrency` at a time, renewing the lease before each
  * (a lost lease stops the pass: `LeaseLostError` is thrown once the calls under way settle).
  * Items not started when the budget is spent are left for the next pass. `work` handles its own
- * failures; one that escapes is thrown after the others finish. Returns how many were started.
+ * failures; one that escapes is thrown after the others finish.
  */
-export async function forEachBounded<T> (pass: Pass, items: readonly T[], work: (item: T) => Promise<void>): Promise<number> {
+export async function forEachBounded<T> (pass: Pass, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0
   let failure: { err: unknown } | undefined
   const lane = async (): Promise<void> => {
@@ -96,5 +96,4 @@ export async function forEachBounded<T> (pass: Pass, items: readonly T[], work: 
   }
   await Promise.all(Array.from({ length: Math.min(pass.limits.concurrency, items.length) }, lane))
   if (failure !== undefined) throw failure.err
-  return next
 }

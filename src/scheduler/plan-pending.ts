@@ -8,7 +8,7 @@ import { replacePlannedSegments } from '../store/segments.js'
 import type { Deps } from './deps.js'
 import { poolViews, toJobPlan, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
-import { endsPass } from './step.js'
+import { errorMessage } from '../errors.js'
 
 type Views = ReturnType<typeof withReservations>
 type Request = PlanRequest & { id: string }
@@ -38,8 +38,7 @@ function planEach (deps: Deps, reqs: Request[], views: Views, now: Instant, marg
       try {
         for (const [id, outcome] of planJointly([req], views, now, { safetyMarginMs: marginMs })) outcomes.set(id, outcome)
       } catch (one) {
-        if (endsPass(one)) throw one
-        errors.push(`plan job ${req.id}: ${one instanceof Error ? one.message : String(one)}`)
+        errors.push(`plan job ${req.id}: ${errorMessage(one)}`)
       }
     }
     return outcomes

@@ -1,7 +1,7 @@
 import { planJob, type PoolView } from '../core/planner.js'
 import { prepare } from '../core/series.js'
 import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation, Series } from '../core/types.js'
-import { ApiError, invalidField } from '../errors.js'
+import { ApiError, errorMessage, invalidField } from '../errors.js'
 import { isDatabaseUnavailable } from '../store/unavailable.js'
 import { forecastSeries } from './forecasts.js'
 import type { Deps } from './deps.js'
@@ -31,7 +31,7 @@ async function zoneSeries (deps: Deps, zone: string, from: Instant, to: Instant,
     return series
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err
-    deps.log.error({ zone, err: err instanceof Error ? err.message : String(err) }, 'the zone\'s intensity cannot be used; its pools are planned without it')
+    deps.log.error({ zone, err: errorMessage(err) }, 'the zone\'s intensity cannot be used; its pools are planned without it')
     return emptySeries(zone)
   }
 }

@@ -10,6 +10,7 @@ import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
 import { poolViews, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
+import { errorMessage } from '../errors.js'
 
 /** A job that may move, with its run's executor reference when it was handed over (read before the transaction). */
 type Movable = Job & { attempt: number, plan: JobPlan, ref: string | null }
@@ -118,7 +119,7 @@ async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, m
     await within(pass, `the ${pool.executor.kind} executor of ${pool.name}: reschedule`, async signal => { await shift(h, start, signal) })
     return true
   } catch (err) {
-    deps.log.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'moving a handed-over job failed; it keeps its old start')
+    deps.log.warn({ job: job.id, err: errorMessage(err) }, 'moving a handed-over job failed; it keeps its old start')
     return false
   }
 }

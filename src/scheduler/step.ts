@@ -1,8 +1,7 @@
 import { isDatabaseUnavailable } from '../store/unavailable.js'
 import type { Deps } from './deps.js'
 import { LeaseLostError } from './lease.js'
-
-const message = (err: unknown): string => err instanceof Error ? err.message : String(err)
+import { errorMessage } from '../errors.js'
 
 /**
  * Whether an error must end the whole pass: the lease is lost (another instance leads now) or the
@@ -23,7 +22,7 @@ export async function isolated<T> (deps: Deps, errors: string[], what: string, w
     return await work()
   } catch (err) {
     if (endsPass(err)) throw err
-    errors.push(`${what}: ${message(err)}`)
+    errors.push(`${what}: ${errorMessage(err)}`)
     deps.log.error({ err, what }, 'scheduler step failed; the pass goes on without it')
     return fallback
   }
