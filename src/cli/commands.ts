@@ -101,9 +101,10 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: s
 
 async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
   const [command, sub, ...rest] = argv
+  const args = argv.slice(1)
   switch (command) {
     case 'serve': {
-      if (onlyHelp('serve', [sub, ...rest].filter((a): a is string => a !== undefined))) {
+      if (onlyHelp('serve', args)) {
         out(SERVE_USAGE)
         return 0
       }
@@ -115,7 +116,7 @@ async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s:
       return 0
     }
     case 'migrate': {
-      if (onlyHelp('migrate', [sub, ...rest].filter((a): a is string => a !== undefined))) {
+      if (onlyHelp('migrate', args)) {
         out('usage: greenshift migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database) and exits.\n')
         return 0
       }
@@ -131,11 +132,11 @@ async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s:
       if (sub !== 'create') break
       return await keysCreate(rest, env, out)
     case 'openapi':
-      return await openapi([sub, ...rest].filter((a): a is string => a !== undefined), out)
+      return await openapi(args, out)
     case 'simulate':
-      return (await import('./simulate.js')).simulateCommand([sub, ...rest].filter((a): a is string => a !== undefined), { out })
+      return (await import('./simulate.js')).simulateCommand(args, { out })
     case 'agent':
-      return await agentCommand([sub, ...rest].filter((a): a is string => a !== undefined), env)
+      return await agentCommand(args, env)
     case 'help': case '--help': case '-h': case undefined:
       out(USAGE)
       return command === undefined ? 2 : 0
