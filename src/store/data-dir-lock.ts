@@ -54,8 +54,11 @@ function alive (pid: number): boolean {
   }
 }
 
+/** The kernel's boot id (Linux), null elsewhere. */
+const bootId = (): string | null => readText('/proc/sys/kernel/random/boot_id')
+
 function me (command: string): LockOwner {
-  return { pid: process.pid, host: hostname(), startTicks: startTicks(process.pid), bootId: readText('/proc/sys/kernel/random/boot_id'), since: new Date().toISOString(), command }
+  return { pid: process.pid, host: hostname(), startTicks: startTicks(process.pid), bootId: bootId(), since: new Date().toISOString(), command }
 }
 
 /**
@@ -67,9 +70,10 @@ function isLive (owner: LockOwner, dir: string): boolean {
   if (owner.host !== hostname()) return true
   if (owner.pid === process.pid) return held.has(dir)
   if (!alive(owner.pid)) return false
-  const bootId = readText('/proc/sys/kernel/random/boot_id')
-  if (owner.bootId !== null && bootId !== null && owner.bootId !== bootId) return false
-  return owner.startTicks === null || startTicks(owner.pid) === null || startTicks(owner.pid) === owner.startTicks
+  const boot = bootId()
+  if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return false
+  const ticks = startTicks(owner.pid)
+  return owner.startTicks === null || ticks === null || ticks === owner.startTicks
 }
 
 function parseOwner (text: string | null): LockOwner | undefined {
