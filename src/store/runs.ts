@@ -125,7 +125,7 @@ export async function openRuns (db: Db, states: readonly JobState[]): Promise<Op
     .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
     .selectAll('j').select([
       'r.job_id', 'r.pool as run_pool', 'r.executor', 'r.ref', 'r.dispatched_at', 'r.accepted_at', 'r.started_at', 'r.finished_at', 'r.heartbeat_at',
-      'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail', 'r.handover_tries', 'r.retry_at',
+      'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail', 'r.handover_tries', 'r.retry_at', 'r.claim_hash',
       sql<number | null>`extract(epoch from clock_timestamp() - r.heartbeat_at) * 1000`.as('silent_ms')
     ])
     .where('j.state', 'in', states).where('r.outcome', 'is', null)

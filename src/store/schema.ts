@@ -29,7 +29,7 @@ type Json<T> = ColumnType<T, string, string>
 type NullableJson<T> = ColumnType<T | null, string | null, string | null>
 
 /** What a key may do. */
-export type ApiScope = 'submit' | 'read' | 'admin'
+export type ApiScope = 'submit' | 'read' | 'admin' | 'operator'
 
 /** `forecast` rows are predictions; `actual` rows are the measured (or settled) intensity. */
 export type IntensityKind = 'forecast' | 'actual'
@@ -41,6 +41,8 @@ export interface TenantsTable {
   id: string
   name: string
   created_at: DefaultedTimestamp
+  /** This tenant's cap on queued jobs; null: the deployment's default. */
+  max_queued_jobs: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface ApiKeysTable {
@@ -169,6 +171,8 @@ export interface JobRunsTable {
   /** Failed hand-overs of this run so far, and when the next try may be made (back-off). */
   handover_tries: ColumnType<number, number | undefined, number>
   retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+  /** SHA-256 of the secret handed to the agent that claimed this run; its reports must carry it. */
+  claim_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface MeasurementsTable {

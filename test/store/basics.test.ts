@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { countApiKeys, createApiKey, findApiKey, revokeApiKey } from '../../src/store/api-keys.js'
 import { migrateToLatest } from '../../src/store/db.js'
+import { migrations } from '../../migrations/index.js'
 import { getJob, insertJob } from '../../src/store/jobs.js'
 import { createTenant, findTenantByName } from '../../src/store/tenants.js'
 import { backendName, useTestStore } from '../support/db.js'
@@ -17,7 +18,7 @@ describe(`store basics (${backendName()})`, () => {
   it('migrations are idempotent: a second run applies nothing', async () => {
     expect(await migrateToLatest(store().db)).toEqual([])
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store().db)
-    expect(rows.map((r) => r.name)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs', '0004-run-safety'])
+    expect(rows.map((r) => r.name)).toEqual(Object.keys(migrations))
   })
 
   it('creates and finds tenants; names are unique', async () => {

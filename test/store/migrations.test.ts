@@ -2,7 +2,7 @@ import { Migrator, sql } from 'kysely'
 import { Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrationProvider } from '../../migrations/index.js'
+import { migrationProvider, migrations } from '../../migrations/index.js'
 import { Pool } from '../../src/http/schemas.js'
 import { migrateToLatest, type Store } from '../../src/store/db.js'
 import { listPools } from '../../src/store/pools.js'
@@ -48,7 +48,7 @@ describe(`migration 0003-executor-specs (${backendName()})`, () => {
     // What GET /v1/pools failed on: its response schema refuses the old specs.
     expect(Value.Check(Type.Array(Pool), await listPools(db))).toBe(false)
 
-    expect(await migrateToLatest(db)).toEqual(['0003-executor-specs', '0004-run-safety'])
+    expect(await migrateToLatest(db)).toEqual(Object.keys(migrations).filter(name => name >= '0003'))
 
     const pools = await listPools(db)
     expect(pools).toEqual([
@@ -59,5 +59,35 @@ describe(`migration 0003-executor-specs (${backendName()})`, () => {
       pool('agents')
     ])
     expect(Value.Check(Type.Array(Pool), pools)).toBe(true)
+  })
+})
+
+describe(`migration 0005-roles-and-claims (${backendName()})`, () => {
+  let store: Store | undefined
+  beforeAll(async () => { store = await openEmptyStore() })
+  afterAll(async () => { await closeEmptyStore(store) })
+
+  it('gives the first admin key the operator scope as well, and no other key', async () => {
+    if (store === undefined) throw new Error('no store')
+    const db = store.db
+    await migrateTo(db, '0004-run-safety')
+    await db.insertInto('tenants').values([{ id: 't1', name: 'default' }, { id: 't2', name: 'other' }]).execute()
+    const key = (id: string, tenant: string, scopes: string[], at: number) => ({
+      id, tenant_id: tenant, name: id, prefix: 'gs_x', key_hash: id, scopes: JSON.stringify(scopes), created_at: new Date(at)
+    })
+    await db.insertInto('api_keys').values([
+      key('reader', 't1', ['read'], T0),
+      key('first-admin', 't1', ['submit', 'read', 'admin'], T0 + 1),
+      key('later-admin', 't2', ['admin'], T0 + 2)
+    ] as never).execute()
+
+    await migrateToLatest(db)
+
+    const rows = await db.selectFrom('api_keys').select(['id', 'scopes']).orderBy('created_at').execute()
+    expect(rows).toEqual([
+      { id: 'reader', scopes: ['read'] },
+      { id: 'first-admin', scopes: ['submit', 'read', 'admin', 'operator'] },
+      { id: 'later-admin', scopes: ['admin'] }
+    ])
   })
 })

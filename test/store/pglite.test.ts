@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { migrateToLatest, openStore } from '../../src/store/db.js'
+import { migrations } from '../../migrations/index.js'
 import { createTenant, findTenantByName } from '../../src/store/tenants.js'
 import { useTestStore } from '../support/db.js'
 
@@ -57,7 +58,7 @@ describe.runIf(process.env.DATABASE_URL === undefined || process.env.DATABASE_UR
     const dataDir = join(parent, 'nested', 'pgdata')
     try {
       const first = await openStore({ dataDir })
-      expect(await migrateToLatest(first.db)).toEqual(['0001-init', '0002-dispatch', '0003-executor-specs', '0004-run-safety'])
+      expect(await migrateToLatest(first.db)).toEqual(Object.keys(migrations))
       await createTenant(first.db, 'durable')
       await first.close()
       const second = await openStore({ dataDir })
