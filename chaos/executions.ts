@@ -17,7 +17,7 @@ export interface Execution {
  * PIPE_BUF, so concurrent appends from several agents never interleave.
  */
 export function agentCommand (seconds: number): string[] {
-  const line = (what: string) => `printf '${what} %s %s %s:%s %s\\n' "$GREENSHIFT_JOB_ID" "$GREENSHIFT_ATTEMPT" "$CHAOS_AGENT" "$$" "$(date +%s%3N)" >> "$CHAOS_RUNS_FILE"`
+  const line = (what: string) => `printf '${what} %s %s %s:%s %s\\n' "$GREENSHIFT_JOB_ID" "$GREENSHIFT_JOB_ATTEMPT" "$CHAOS_AGENT" "$$" "$(date +%s%3N)" >> "$CHAOS_RUNS_FILE"`
   return ['sh', '-c', `${line('start')}; sleep ${seconds}; ${line('end')}`]
 }
 

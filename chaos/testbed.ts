@@ -161,7 +161,7 @@ export class Testbed {
       const name = `agent-${pool}-${i}`
       const env = { ...cleanEnv(), PATH: `${FAKE_BIN}${delimiter}${process.env.PATH ?? ''}`, GREENSHIFT_AGENT_TOKEN: token, CHAOS_RUNS_FILE: this.runsFile, CHAOS_AGENT: name }
       // Long-polls of 5 s, as agents run in production (default 30 s): a job dispatched meanwhile is claimed at once.
-      const args = cli(['agent', '--server', this.front.url, '--pool', pool, '--name', name, '--gpus', '0,1', '--wait', '5', '--sample-seconds', '1', '--grace-seconds', '5'])
+      const args = cli(['agent', '--server', this.front.url, '--pool', pool, '--name', name, '--gpus', '0,1', '--wait', '5', '--sample-seconds', '1', '--grace-seconds', '5', '--pass-env', 'CHAOS_RUNS_FILE', '--pass-env', 'CHAOS_AGENT'])
       this.agents.push(startProcess(name, process.execPath, args, { env, cwd: ROOT, logPath: join(this.dir, `${name}.log`) }))
     }
   }

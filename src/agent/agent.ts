@@ -1,6 +1,7 @@
 import type { Instant } from '../core/types.js'
 import { AgentApiError, type AgentApi, type BeatAnswer, type Completion } from './client.js'
 import type { AgentJob, Claim } from './job.js'
+import type { JobUser } from './job-env.js'
 import type { PowerSampler } from './power.js'
 import { runJob, type BeatReport, type RunResult } from './runner.js'
 
@@ -21,7 +22,12 @@ export interface AgentOptions {
   /** Exit after one job, or after one empty claim when `waitSeconds` is 0. */
   once: boolean
   logDir?: string | undefined
+  /** The agent's environment; a job gets only the allowed part of it (`jobEnv`). */
   env: NodeJS.ProcessEnv
+  /** More names of `env` jobs get (`--pass-env`). */
+  passEnv?: readonly string[] | undefined
+  /** Runs jobs as this account (`--run-as`). */
+  user?: JobUser | undefined
   /** One line, without newline, for the operator (stderr). */
   log: (line: string) => void
   /** First SIGINT/SIGTERM: stop claiming, stop the running job, report it, exit. */
@@ -89,6 +95,8 @@ async function runAndReport (o: AgentOptions, claim: Claim): Promise<boolean> {
     beat: async (report, signal) => await beat(o, claim, report, signal),
     stop: o.stop,
     env: o.env,
+    passEnv: o.passEnv,
+    user: o.user,
     logDir: o.logDir,
     now: o.now
   })

@@ -36,9 +36,10 @@ function signalGroup (pid: number, signal: NodeJS.Signals): void {
  * fork workers that must be stopped with it, and Ctrl-C on the agent's terminal must not reach the
  * job before the agent has decided how to stop it. stdout and stderr go to the agent's own, or
  * both to `logFile` (appended) when given. When the leader exits, what is left of its group gets a
- * SIGTERM: a finished job must not leave workers holding the GPUs.
+ * SIGTERM: a finished job must not leave workers holding the GPUs. With `user`, the job runs under
+ * that uid and gid (libuv also drops the agent's supplementary groups), which needs root.
  */
-export function startChild (command: readonly string[], env: NodeJS.ProcessEnv, logFile?: string): Child {
+export function startChild (command: readonly string[], env: NodeJS.ProcessEnv, logFile?: string, user?: { uid: number, gid: number }): Child {
   const [file, ...args] = command
   if (file === undefined) return failed('the command is empty')
   let proc: ChildProcess
@@ -46,7 +47,7 @@ export function startChild (command: readonly string[], env: NodeJS.ProcessEnv, 
     const fd = logFile === undefined ? undefined : openSync(logFile, 'a')
     const out = fd ?? 'inherit'
     try {
-      proc = spawn(file, args, { env, stdio: ['ignore', out, out], detached: true, windowsHide: true })
+      proc = spawn(file, args, { env, stdio: ['ignore', out, out], detached: true, windowsHide: true, ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }) })
     } finally {
       if (fd !== undefined) closeSync(fd)
     }

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Instant } from '../core/types.js'
 import { startChild } from './child.js'
 import type { BeatAnswer } from './client.js'
 import type { AgentJob } from './job.js'
+import { jobEnv, type JobUser } from './job-env.js'
 import { EnergyMeter, type PowerSampler } from './power.js'
 
 /** What a heartbeat carries, apart from the attempt. */
@@ -28,8 +29,12 @@ export interface RunContext {
   beat: (report: BeatReport, signal: AbortSignal) => Promise<BeatAnswer>
   /** Aborts when the agent is shutting down: the job is stopped like a cancelled one. */
   stop: AbortSignal
-  /** The agent's environment, which the job inherits. */
+  /** The agent's environment; the job gets only PATH, HOME, LANG and `passEnv` of it (see `jobEnv`). */
   env: NodeJS.ProcessEnv
+  /** Names of the agent's environment the operator passes on to jobs (`--pass-env`). */
+  passEnv?: readonly string[] | undefined
+  /** The account the job runs as (`--run-as`, the agent being root); the agent's own when absent. */
+  user?: JobUser | undefined
   /** Where the job's output goes (`<id>.<attempt>.log`); the agent's own stdout/stderr when absent. */
   logDir?: string | undefined
   now: () => Instant
@@ -61,20 +66,6 @@ export async function readProgress (file: string): Promise<number | null> {
   const last = text.split(/\r?\n/).map(l => l.trim()).filter(l => l !== '').at(-1)
   const value = last === undefined || !/^[0-9.eE+-]+$/.test(last) ? NaN : Number(last)
   return Number.isFinite(value) && value >= 0 && value <= 1 ? value : null
-}
-
-/** The job's environment: the agent's, plus what identifies the run and where to write progress. */
-export function jobEnv (ctx: Pick<RunContext, 'job' | 'gpus' | 'env'>, progressFile: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...ctx.env,
-    GREENSHIFT_JOB_ID: ctx.job.id,
-    GREENSHIFT_ATTEMPT: String(ctx.job.attempt),
-    GREENSHIFT_PAYLOAD: JSON.stringify(ctx.job.payload ?? null),
-    GREENSHIFT_PROGRESS_FILE: progressFile
-  }
-  if (ctx.gpus === null) delete env.CUDA_VISIBLE_DEVICES
-  else env.CUDA_VISIBLE_DEVICES = ctx.gpus.join(',')
-  return env
 }
 
 /** Runs `fn` every `ms` (and at once when `immediately`), never two at once; `stop()` waits for the one in flight. */
@@ -109,8 +100,11 @@ export async function runJob (ctx: RunContext): Promise<RunResult> {
   try {
     const progressFile = join(dir, 'progress')
     await writeFile(progressFile, '')
+    // The job writes its progress there; another account could not, the directory being 0700.
+    const user = ctx.user
+    if (user !== undefined) for (const path of [dir, progressFile]) await chown(path, user.uid, user.gid)
     const logFile = ctx.logDir === undefined ? undefined : join(ctx.logDir, `${ctx.job.id}.${ctx.job.attempt}.log`)
-    const child = startChild(ctx.job.command, jobEnv(ctx, progressFile), logFile)
+    const child = startChild(ctx.job.command, jobEnv(ctx, progressFile), logFile, ctx.user)
     const meter = new EnergyMeter()
     const sample = async () => { if (ctx.sampler !== null) meter.add(await ctx.sampler.sample()) }
     // Serialised: a slow nvidia-smi must not let two readings land out of time order.

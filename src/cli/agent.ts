@@ -1,18 +1,25 @@
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import { runAgent } from '../agent/agent.js'
 import { agentClient } from '../agent/client.js'
+import { lookupUser, passEnvRefusal, type JobUser } from '../agent/job-env.js'
 import { listGpus, nvidiaSmiSampler } from '../agent/power.js'
 import { DEFAULT_HTTP } from '../providers/http.js'
 
 /** Usage of `greenshift agent`, also shown on a bad argument. */
-export const AGENT_USAGE = `usage: greenshift agent --server URL --pool NAME [--token TOKEN] [--name NAME] [--gpus 0,1|none]
-                       [--sample-seconds 5] [--wait 30] [--once] [--log-dir DIR] [--grace-seconds 30]
-  The token may come from GREENSHIFT_AGENT_TOKEN instead (--token shows in the process list).
+export const AGENT_USAGE = `usage: greenshift agent --server URL --pool NAME [--token-file PATH | --token TOKEN] [--name NAME]
+                       [--gpus 0,1|none] [--sample-seconds 5] [--wait 30] [--once] [--log-dir DIR]
+                       [--grace-seconds 30] [--pass-env NAME]... [--run-as USER]
+  The pool token: --token-file (a file only the agent's user can read), or GREENSHIFT_AGENT_TOKEN,
+  which the agent removes from its environment once read; --token shows in the process list.
   One job runs at a time, on the first N of --gpus (default: every GPU nvidia-smi lists); its output
   goes to this process's stdout/stderr, or to DIR/<job id>.<attempt>.log. A stopped job gets SIGTERM,
   then SIGKILL after --grace-seconds.
+  A job sees only PATH, HOME, LANG, CUDA_VISIBLE_DEVICES (its GPUs), GREENSHIFT_JOB_ID,
+  GREENSHIFT_JOB_ATTEMPT, GREENSHIFT_JOB_PAYLOAD, GREENSHIFT_JOB_PROGRESS_FILE, and each variable
+  named with --pass-env NAME (repeatable; never GREENSHIFT_*). --run-as USER (the agent runs as
+  root) runs jobs as that user, with its HOME, so they cannot read the agent's memory or environment.
 `
 
 /** Where `agentCommand` writes and which signals stop it; defaults are the process's own. */
@@ -28,13 +35,16 @@ const OPTIONS = {
   server: { type: 'string' },
   pool: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   name: { type: 'string' },
   gpus: { type: 'string' },
   'sample-seconds': { type: 'string', default: '5' },
   wait: { type: 'string', default: '30' },
   once: { type: 'boolean', default: false },
   'log-dir': { type: 'string' },
-  'grace-seconds': { type: 'string', default: '30' }
+  'grace-seconds': { type: 'string', default: '30' },
+  'pass-env': { type: 'string', multiple: true },
+  'run-as': { type: 'string' }
 } as const
 
 function number (name: string, text: string, min: number, max: number, integer = false): number {
@@ -54,6 +64,32 @@ function gpuList (text: string): number[] {
   return items.map(Number)
 }
 
+/** The token in `path` (surrounding white space dropped), or undefined without one; its text never appears in a message. */
+function tokenFromFile (path: string | undefined): string | undefined {
+  if (path === undefined) return undefined
+  try {
+    return readFileSync(path, 'utf8').trim()
+  } catch (err) {
+    throw new UsageError(`--token-file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+}
+
+function passEnvNames (names: string[]): string[] {
+  for (const name of names) {
+    const refusal = passEnvRefusal(name)
+    if (refusal !== null) throw new UsageError(refusal)
+  }
+  return [...new Set(names)]
+}
+
+function runAs (name: string): JobUser {
+  const uid = process.getuid?.()
+  if (uid !== 0) throw new UsageError(`--run-as needs the agent to run as root, to start jobs as another user (it runs as uid ${uid ?? 'unknown'})`)
+  const user = lookupUser(name)
+  if (typeof user === 'string') throw new UsageError(user)
+  return user
+}
+
 /** The validated options; the token is checked here and never appears in a message. */
 export function parseAgentArgs (args: string[], env: NodeJS.ProcessEnv) {
   let values
@@ -66,8 +102,9 @@ export function parseAgentArgs (args: string[], env: NodeJS.ProcessEnv) {
   if (!/^https?:\/\/[^\s/]+/.test(server) || !URL.canParse(server)) throw new UsageError('--server URL is required, e.g. https://greenshift.example.com')
   const pool = values.pool ?? ''
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(pool)) throw new UsageError('--pool NAME is required: lower-case letters, digits and -, as the pool is named on the server')
-  const token = values.token ?? env.GREENSHIFT_AGENT_TOKEN ?? ''
-  if (token === '') throw new UsageError('a pool token is required: --token or GREENSHIFT_AGENT_TOKEN (an admin mints one with POST /v1/pools/{name}/tokens)')
+  if (values.token !== undefined && values['token-file'] !== undefined) throw new UsageError('give the token once: --token-file or --token')
+  const token = values.token ?? tokenFromFile(values['token-file']) ?? env.GREENSHIFT_AGENT_TOKEN ?? ''
+  if (token === '') throw new UsageError('a pool token is required: --token-file, GREENSHIFT_AGENT_TOKEN or --token (an admin mints one with POST /v1/pools/{name}/tokens)')
   if (!token.startsWith('gsa_')) throw new UsageError(`the token is not a pool agent token (those start with gsa_${token.startsWith('gs_') ? '; this one looks like an API key' : ''})`)
   const name = values.name ?? `${hostname()}:${process.pid}`
   if (name === '' || name.length > 200) throw new UsageError('--name must be 1 to 200 characters')
@@ -83,7 +120,10 @@ export function parseAgentArgs (args: string[], env: NodeJS.ProcessEnv) {
     waitSeconds: number('wait', values.wait, 0, 30, true),
     graceMs: number('grace-seconds', values['grace-seconds'], 0, 3600) * 1000,
     once: values.once,
-    logDir
+    logDir,
+    tokenFile: values['token-file'],
+    passEnv: passEnvNames(values['pass-env'] ?? []),
+    user: values['run-as'] === undefined ? undefined : runAs(values['run-as'])
   }
 }
 
@@ -108,8 +148,13 @@ export async function agentCommand (args: string[], env: NodeJS.ProcessEnv, io: 
     if (!(e instanceof UsageError)) throw e
     io.err(`greenshift agent: ${e.message}\n${AGENT_USAGE}`)
     return 2
+  } finally {
+    // Read once; nothing started later (nvidia-smi, a job) is handed it, however its env is built.
+    delete env.GREENSHIFT_AGENT_TOKEN
   }
   const log = (line: string) => io.err(`${new Date().toISOString()} greenshift agent: ${line}\n`)
+  const mode = opts.tokenFile === undefined ? 0 : statSync(opts.tokenFile, { throwIfNoEntry: false })?.mode ?? 0
+  if ((mode & 0o077) !== 0) log(`--token-file ${opts.tokenFile ?? ''} can be read by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`)
   const smi = { env }
   const host = await listGpus(smi)
   const missing = opts.gpus?.filter(g => host.length > 0 && !host.includes(g)) ?? []
@@ -126,7 +171,7 @@ export async function agentCommand (args: string[], env: NodeJS.ProcessEnv, io: 
       stop.abort()
     } else force.abort()
   })
-  log(`${opts.name} pulling jobs of pool ${opts.pool} from ${opts.server} with GPUs ${gpus === null || gpus.length === 0 ? 'none' : gpus.join(',')}`)
+  log(`${opts.name} pulling jobs of pool ${opts.pool} from ${opts.server} with GPUs ${gpus === null || gpus.length === 0 ? 'none' : gpus.join(',')}${opts.user === undefined ? '' : `, running jobs as ${opts.user.name}`}`)
   try {
     return await runAgent({
       api: agentClient({ server: opts.server, token: opts.token }),
@@ -140,6 +185,8 @@ export async function agentCommand (args: string[], env: NodeJS.ProcessEnv, io: 
       once: opts.once,
       logDir: opts.logDir,
       env,
+      passEnv: opts.passEnv,
+      user: opts.user,
       log,
       stop: stop.signal,
       force: force.signal,

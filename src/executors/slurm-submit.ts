@@ -76,7 +76,7 @@ export function submitBody (h: Handover, o: { partition: string, workDir: string
       partition: o.partition,
       comment: marker(job.id, h.attempt),
       time_limit: timeLimitMinutes(job.durationMinutes),
-      environment: { PATH: JOB_PATH, GREENSHIFT_JOB_ID: job.id, GREENSHIFT_ATTEMPT: String(h.attempt) },
+      environment: { PATH: JOB_PATH, GREENSHIFT_JOB_ID: job.id, GREENSHIFT_JOB_ATTEMPT: String(h.attempt) },
       current_working_directory: o.workDir,
       standard_output: `${o.workDir.replace(/\/+$/, '')}/greenshift-%j.out`
     }

@@ -55,7 +55,7 @@ describe('the agent loop', () => {
     // The job runs until the server has seen a heartbeat with its progress and the sampled power:
     // no race with the first nvidia-smi reading, however slowly the machine spawns it.
     const go = join(dir, 'go')
-    const script = 'echo 0.5 > "$GREENSHIFT_PROGRESS_FILE"; while [ ! -e "$1" ]; do sleep 0.02; done'
+    const script = 'echo 0.5 > "$GREENSHIFT_JOB_PROGRESS_FILE"; while [ ! -e "$1" ]; do sleep 0.02; done'
     const server = await serve([claimReply(ID, ['sh', '-c', script, 'sh', go])], r => {
       if (r.path.endsWith('/heartbeat') && r.body.progress === 0.5 && r.body.powerW === 500) writeFileSync(go, '')
       return { status: 200, body: r.path.endsWith('/heartbeat') ? { cancel: false } : { state: 'succeeded' } }

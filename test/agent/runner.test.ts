@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import type { BeatAnswer } from '../../src/agent/client.js'
 import type { AgentJob } from '../../src/agent/job.js'
 import { nvidiaSmiSampler, type PowerSample, type PowerSampler } from '../../src/agent/power.js'
+import { lookupUser } from '../../src/agent/job-env.js'
 import { readProgress, runJob, type BeatReport, type RunContext } from '../../src/agent/runner.js'
 import { fakeSmiEnv, stepClock } from './helpers.js'
 
@@ -47,9 +48,9 @@ describe('runJob', () => {
   })
 
   test('passes the run to the job in its environment, output to the log file', async () => {
-    const script = 'printf "%s|%s|%s|%s|%s\\n" "$GREENSHIFT_JOB_ID" "$GREENSHIFT_ATTEMPT" "$GREENSHIFT_PAYLOAD" "${CUDA_VISIBLE_DEVICES-unset}" "$KEPT"; echo oops >&2'
+    const script = 'printf "%s|%s|%s|%s|%s\\n" "$GREENSHIFT_JOB_ID" "$GREENSHIFT_JOB_ATTEMPT" "$GREENSHIFT_JOB_PAYLOAD" "${CUDA_VISIBLE_DEVICES-unset}" "$KEPT"; echo oops >&2'
     const env = { ...process.env, KEPT: 'from-agent', CUDA_VISIBLE_DEVICES: '7' }
-    expect((await runJob(context(['sh', '-c', script], { env }).ctx)).exitCode).toBe(0)
+    expect((await runJob(context(['sh', '-c', script], { env, passEnv: ['KEPT'] }).ctx)).exitCode).toBe(0)
     expect(logOf()).toBe('job-1|2|{"lr":0.001,"note":"ünïcode"}|0,1|from-agent\noops\n')
 
     const none = context(['sh', '-c', script], { env, gpus: null, job: job(['sh', '-c', script], 'job-2') }).ctx
@@ -57,8 +58,30 @@ describe('runJob', () => {
     expect(logOf('job-2')).toContain('|unset|') // a host without GPUs does not pass the agent's own value on
   })
 
+  test('the job sees neither the agent token nor other variables of the agent, only PATH, HOME and what --pass-env names', async () => {
+    const env = { PATH: process.env.PATH, HOME: '/home/agent', GREENSHIFT_AGENT_TOKEN: 'gsa_secret_token', SECRET_X: 'hunter2', SITE_PROXY: 'http://proxy:3128' }
+    const ctx = context(['env'], { env, passEnv: ['SITE_PROXY', 'GREENSHIFT_AGENT_TOKEN'], job: job(['env'], 'env-1') }).ctx
+    expect((await runJob(ctx)).exitCode).toBe(0)
+    const seen = Object.fromEntries(logOf('env-1').trim().split('\n').map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    expect(logOf('env-1')).not.toContain('gsa_secret_token')
+    expect(logOf('env-1')).not.toContain('hunter2')
+    expect(Object.keys(seen).sort()).toEqual(['CUDA_VISIBLE_DEVICES', 'GREENSHIFT_JOB_ATTEMPT', 'GREENSHIFT_JOB_ID', 'GREENSHIFT_JOB_PAYLOAD', 'GREENSHIFT_JOB_PROGRESS_FILE', 'HOME', 'PATH', 'SITE_PROXY'])
+    expect(seen).toMatchObject({ PATH: process.env.PATH, HOME: '/home/agent', SITE_PROXY: 'http://proxy:3128', GREENSHIFT_JOB_ID: 'env-1', GREENSHIFT_JOB_ATTEMPT: '2' })
+  })
+
+  // Needs root to start a job as another user; CI and these machines run the tests as root.
+  test.skipIf(process.getuid?.() !== 0)('--run-as: the job runs as nobody, with its HOME and no supplementary groups, writes its progress and cannot read the agent\'s environment', async () => {
+    const user = lookupUser('nobody')
+    if (typeof user === 'string') throw new Error(user)
+    const script = 'id -u; id -G; echo "$HOME"; echo 0.5 > "$GREENSHIFT_JOB_PROGRESS_FILE" && echo progress-written; cat /proc/$PPID/environ >/dev/null 2>&1 && echo environ-read || echo environ-refused'
+    const command = ['sh', '-c', script]
+    const ctx = context(command, { user, job: job(command, 'run-as-1') }).ctx
+    expect((await runJob(ctx)).exitCode).toBe(0)
+    expect(logOf('run-as-1')).toBe(`${user.uid}\n${user.gid}\n${user.home}\nprogress-written\nenviron-refused\n`)
+  })
+
   test('heartbeats carry the progress the job wrote; a cancel stops it with SIGTERM', async () => {
-    const script = 'echo 0.25 > "$GREENSHIFT_PROGRESS_FILE"; exec sleep 30'
+    const script = 'echo 0.25 > "$GREENSHIFT_JOB_PROGRESS_FILE"; exec sleep 30'
     const { ctx, beats } = context(['sh', '-c', script], { answer: b => b.progress === 0.25 ? 'cancel' : 'continue' })
     const result = await runJob(ctx)
     expect(beats.at(-1)?.progress).toBe(0.25)
@@ -73,7 +96,7 @@ describe('runJob', () => {
 
     // Superseded only once the job says (by its progress) that it ignores SIGTERM: a SIGTERM that
     // reached the shell before its trap would end it with 143 and prove nothing about the SIGKILL.
-    const script = 'trap "" TERM; echo 0.5 > "$GREENSHIFT_PROGRESS_FILE"; sleep 30'
+    const script = 'trap "" TERM; echo 0.5 > "$GREENSHIFT_JOB_PROGRESS_FILE"; sleep 30'
     const stubborn = runJob(context(['sh', '-c', script], { answer: b => b.progress === 0.5 ? 'superseded' : 'continue', graceMs: 200 }).ctx)
     expect(await stubborn).toMatchObject({ exitCode: 137, stoppedBy: 'superseded' })
   })

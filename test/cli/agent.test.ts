@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { agentCommand, type AgentIo } from '../../src/cli/agent.js'
+import { agentCommand, parseAgentArgs, type AgentIo } from '../../src/cli/agent.js'
 import { runCli } from '../../src/cli/commands.js'
 import { claimReply, fakeApi, fakeSmiEnv, type FakeApi } from '../agent/helpers.js'
 
@@ -18,9 +18,9 @@ let api: FakeApi | undefined
 afterEach(async () => { await api?.close(); api = undefined })
 
 /** `greenshift agent ...` as a real process (node + tsx), its token in the environment. */
-function spawnAgent (args: string[]) {
+function spawnAgent (args: string[], extra: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'agent', ...args], {
-    cwd: ROOT, env: fakeSmiEnv({ GREENSHIFT_AGENT_TOKEN: TOKEN }), stdio: ['ignore', 'pipe', 'pipe']
+    cwd: ROOT, env: fakeSmiEnv({ GREENSHIFT_AGENT_TOKEN: TOKEN, ...extra }), stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
   child.stdout.on('data', d => { out += String(d) })
@@ -31,13 +31,14 @@ function spawnAgent (args: string[]) {
 
 describe('greenshift agent (the real CLI)', () => {
   // One spawn only: the CLI loads the whole service's modules, about 2 s idle and 8 s on a busy 2-core machine.
-  test('runs one job with --once, logging it to --log-dir, and reports energy from nvidia-smi', { timeout: 60_000 }, async () => {
-    api = await fakeApi(r => r.path.endsWith('/claim') ? claimReply(ID, ['sh', '-c', 'echo "hello from $GREENSHIFT_JOB_ID on $CUDA_VISIBLE_DEVICES"']) : { status: 200, body: { state: 'succeeded' } })
-    const run = spawnAgent(['--server', api.url, '--pool', 'h100-de', '--once', '--wait', '0', '--log-dir', dir, '--sample-seconds', '0.1'])
+  test('runs one job with --once, logging it to --log-dir, and reports energy from nvidia-smi; the job sees --pass-env, not the token', { timeout: 60_000 }, async () => {
+    const script = 'echo "hello from $GREENSHIFT_JOB_ID on $CUDA_VISIBLE_DEVICES, token ${GREENSHIFT_AGENT_TOKEN-absent}, site $SITE_VAR, secret ${SECRET_X-absent}"'
+    api = await fakeApi(r => r.path.endsWith('/claim') ? claimReply(ID, ['sh', '-c', script]) : { status: 200, body: { state: 'succeeded' } })
+    const run = spawnAgent(['--server', api.url, '--pool', 'h100-de', '--once', '--wait', '0', '--log-dir', dir, '--sample-seconds', '0.1', '--pass-env', 'SITE_VAR'], { SITE_VAR: 'site-value', SECRET_X: 'hunter2' })
     expect(await run.exited).toBe(0)
     expect(api.bodies('/claim')).toMatchObject([{ waitSeconds: 0, gpus: 2 }])
     expect(api.bodies('/complete')).toMatchObject([{ attempt: 1, exitCode: 0, energyKwh: expect.any(Number) }])
-    expect(readFileSync(join(dir, `${ID}.1.log`), 'utf8')).toBe(`hello from ${ID} on 0,1\n`)
+    expect(readFileSync(join(dir, `${ID}.1.log`), 'utf8')).toBe(`hello from ${ID} on 0,1, token absent, site site-value, secret absent\n`)
     expect(run.output()).toMatch(/pulling jobs of pool h100-de .* with GPUs 0,1/)
     expect(run.output()).toContain(`job ${ID} attempt 1 "test job": exit 0`)
     expect(run.output()).not.toContain(TOKEN)
@@ -62,12 +63,30 @@ describe('greenshift agent arguments', () => {
     [[...base, '--gpus', '0,7'], '--gpus 7 not on this host (nvidia-smi lists 0,1)'],
     [[...base, '--log-dir', '/nonexistent/logs'], '--log-dir /nonexistent/logs is not a directory'],
     [[...base, '--bogus'], "Unknown option '--bogus'"],
-    [[...base, '--token', 'gs_admin_key_value'], 'this one looks like an API key']
+    [[...base, '--token', 'gs_admin_key_value'], 'this one looks like an API key'],
+    [[...base, '--pass-env', 'HTTPS_PROXY', '--pass-env', 'GREENSHIFT_AGENT_TOKEN'], '--pass-env GREENSHIFT_AGENT_TOKEN refused: a job never gets the agent\'s own GREENSHIFT_* variables'],
+    [[...base, '--pass-env', 'GREENSHIFT_AGENT_NAME'], '--pass-env GREENSHIFT_AGENT_NAME refused'],
+    [[...base, '--pass-env', 'CUDA_VISIBLE_DEVICES'], 'the agent sets it to the job\'s GPUs'],
+    [[...base, '--token-file', '/nonexistent/token'], '--token-file /nonexistent/token cannot be read (ENOENT)'],
+    [[...base, '--token-file', '/dev/null'], 'a pool token is required'],
+    [[...base, '--token', TOKEN, '--token-file', '/dev/null'], 'give the token once'],
+    [[...base, '--run-as', 'no-such-user-here'], process.getuid?.() === 0 ? '--run-as no-such-user-here: no such user' : '--run-as needs the agent to run as root'],
+    [[...base, '--run-as', 'root'], process.getuid?.() === 0 ? 'is root' : '--run-as needs the agent to run as root']
   ])('%j is refused with exit code 2', async (args, message) => {
     const { code, err } = await check(args)
     expect(code).toBe(2)
     expect(err).toContain(message)
     expect(err).not.toContain('gs_admin_key_value')
+  })
+
+  test('the token comes from --token-file; GREENSHIFT_AGENT_TOKEN is deleted from the agent\'s environment once read, even when refused', async () => {
+    const file = join(dir, 'token')
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
+    expect(parseAgentArgs([...base, '--token-file', file], {}).token).toBe(TOKEN)
+    const env = fakeSmiEnv({ GREENSHIFT_AGENT_TOKEN: TOKEN })
+    const { code } = await check([...base, '--pass-env', 'GREENSHIFT_AGENT_TOKEN'], env)
+    expect(code).toBe(2)
+    expect('GREENSHIFT_AGENT_TOKEN' in env).toBe(false)
   })
 
   test('no token anywhere is refused; greenshift --help lists the agent', async () => {

@@ -71,7 +71,7 @@ describe.skipIf(SKIP)('Slurm executor against slurmrestd (needs SLURMRESTD_URL, 
   it('runs a job that finishes, passing its argv word for word, its GPU and its environment', async () => {
     const slurm = executor('pool-b')
     const word = `it's $(echo no) \`id\` "q" * \\ $HOME`
-    const script = 'printf "%s|%s|%s|%s" "$1" "$CUDA_VISIBLE_DEVICES" "$GREENSHIFT_JOB_ID" "$GREENSHIFT_ATTEMPT"'
+    const script = 'printf "%s|%s|%s|%s" "$1" "$CUDA_VISIBLE_DEVICES" "$GREENSHIFT_JOB_ID" "$GREENSHIFT_JOB_ATTEMPT"'
     const h = handover(spec('pool-b'), Date.now() - 60 * SECOND, { command: ['bash', '-c', script, 'greenshift', word] })
     const { ref } = await slurm.dispatch(h, Date.now())
     const done = await until({ ...h, ref }, ['succeeded', 'failed', 'cancelled'], 10 * SECOND)

@@ -71,7 +71,7 @@ describe('Slurm executor dispatch', () => {
         time_limit: 90 + 23,
         gpus: '2',
         begin_time: `uts${(NOW + 2 * HOUR) / 1000 + 1}`,
-        environment: { PATH: expect.stringContaining('/usr/bin') as string, GREENSHIFT_JOB_ID: h.job.id, GREENSHIFT_ATTEMPT: '1' },
+        environment: { PATH: expect.stringContaining('/usr/bin') as string, GREENSHIFT_JOB_ID: h.job.id, GREENSHIFT_JOB_ATTEMPT: '1' },
         current_working_directory: '/tmp',
         standard_output: '/tmp/greenshift-%j.out'
       }
