@@ -62,11 +62,12 @@ const message = (err: unknown): string => err instanceof Error ? err.message : S
 async function beat (o: AgentOptions, claim: Claim, report: BeatReport, signal: AbortSignal): Promise<BeatAnswer> {
   const { job } = claim
   try {
-    return await o.api.heartbeat(job.id, { attempt: job.attempt, ...report }, { budgetMs: claim.heartbeatMs, signal })
+    return await o.api.heartbeat(job.id, { attempt: job.attempt, claim: claim.secret, ...report }, { budgetMs: claim.heartbeatMs, signal })
   } catch (err) {
     if (signal.aborted) return 'continue'
-    // 404: the token's pool has no such run any more; the job cannot be reported, so stop it.
-    if (err instanceof AgentApiError && err.status === 404) return 'superseded'
+    // 404: the token's pool has no such run any more; 403: the run is not bound to this claim (it
+    // was claimed before the server bound claims). Either way the job cannot be reported: stop it.
+    if (err instanceof AgentApiError && (err.status === 404 || err.status === 403)) return 'superseded'
     o.log(`job ${job.id}: heartbeat failed, will retry: ${message(err)}`)
     return 'continue'
   }
@@ -106,6 +107,7 @@ async function runAndReport (o: AgentOptions, claim: Claim): Promise<boolean> {
   }
   const end: Completion = {
     attempt: job.attempt,
+    claim: claim.secret,
     exitCode: result.exitCode,
     startedAt: new Date(result.startedAt).toISOString(),
     finishedAt: new Date(result.finishedAt).toISOString(),

@@ -19,6 +19,8 @@ export class AgentApiError extends Error {
 /** What the agent sends while a job runs. */
 export interface Beat {
   attempt: number
+  /** The claim secret of the run (`Claim.secret`). */
+  claim: string
   progress: number | null
   powerW: number | null
   energyKwh: number | null
@@ -27,6 +29,8 @@ export interface Beat {
 /** What the agent sends when a job ended. Instants as RFC 3339 text. */
 export interface Completion {
   attempt: number
+  /** The claim secret of the run (`Claim.secret`). */
+  claim: string
   exitCode: number | null
   startedAt: string
   finishedAt: string

@@ -17,6 +17,12 @@ export interface Claim {
   job: AgentJob
   heartbeatMs: number
   pool: string | null
+  /**
+   * The claim secret, sent with every report on this run: the server refuses reports without it,
+   * so another holder of the pool token cannot report on this run. Kept in memory only, never
+   * logged, never given to the job.
+   */
+  secret: string
 }
 
 /** A claim reply the agent cannot use; the job is then left to the server's heartbeat timeout. */
@@ -36,7 +42,7 @@ function stringMap (v: unknown): Record<string, string> {
 
 /**
  * Checks the 200 body of `POST /v1/agent/claim`. Only what the agent relies on is required (id,
- * attempt, command); the rest gets harmless defaults so that a server adding or loosening a field
+ * attempt, command, the claim secret); the rest gets harmless defaults so that a server adding or loosening a field
  * does not strand a job that was already marked running. heartbeatSeconds below 0.05 s is raised
  * to it so a zero can never make the agent spin.
  */
@@ -48,6 +54,8 @@ export function parseClaim (body: unknown): Claim {
   if (typeof j.attempt !== 'number' || !Number.isInteger(j.attempt)) throw new BadClaimError('job.attempt is not an integer')
   const command = Array.isArray(j.command) && j.command.every(a => typeof a === 'string') ? j.command as string[] : null
   if (j.command !== null && command === null) throw new BadClaimError('job.command is neither an array of strings nor null')
+  // Without it every report would be refused: better to leave the job to the server's timeout at once.
+  if (typeof body.claim !== 'string' || body.claim === '') throw new BadClaimError('no claim secret')
   const seconds = typeof body.heartbeatSeconds === 'number' && Number.isFinite(body.heartbeatSeconds) ? body.heartbeatSeconds : 15
   return {
     job: {
@@ -62,6 +70,7 @@ export function parseClaim (body: unknown): Claim {
       labels: stringMap(j.labels)
     },
     heartbeatMs: Math.max(50, seconds * 1000),
-    pool: typeof body.pool === 'string' ? body.pool : null
+    pool: typeof body.pool === 'string' ? body.pool : null,
+    secret: body.claim
   }
 }

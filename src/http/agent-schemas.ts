@@ -49,7 +49,8 @@ export const ClaimedJob = Type.Object({
     labels: Type.Record(Type.String(), Type.String())
   }),
   heartbeatSeconds: Type.Integer({ description: 'send a heartbeat at least this often while the job runs' }),
-  pool: Type.String({ description: 'the pool the token is for' })
+  pool: Type.String({ description: 'the pool the token is for' }),
+  claim: Type.String({ description: 'the claim secret: send it as `claim` with every heartbeat and completion of this run. Shown once, stored hashed; keep it in memory only' })
 })
 
 /**
@@ -60,8 +61,15 @@ export const MAX_ATTEMPT = 2_147_483_647
 
 const Attempt = Type.Integer({ minimum: 1, maximum: MAX_ATTEMPT, description: 'the attempt given by the claim' })
 
+/**
+ * The secret the claim returned. Optional in the schema only so that a report without it gets the
+ * same 403 naming `claim` as one with a wrong secret; it is always required.
+ */
+const ClaimSecret = Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'required: the `claim` secret the claim reply returned; without the right one the report is refused with 403' }))
+
 export const HeartbeatInput = Type.Object({
   attempt: Attempt,
+  claim: ClaimSecret,
   progress: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
   powerW: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'draw of the job\'s GPUs now, W' })),
   energyKwh: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'GPU energy so far, kWh' }))
@@ -71,6 +79,7 @@ export const HeartbeatReply = Type.Object({ cancel: Type.Boolean({ description: 
 
 export const CompleteInput = Type.Object({
   attempt: Attempt,
+  claim: ClaimSecret,
   exitCode: Type.Union([Type.Integer({ minimum: -255, maximum: 65_535 }), Type.Null()]),
   startedAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.String({ format: 'date-time' }),

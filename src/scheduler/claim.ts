@@ -1,4 +1,5 @@
 import type { Instant, Job } from '../core/types.js'
+import { newClaimSecret, setClaimHash } from '../store/run-claims.js'
 import type { Deps } from './deps.js'
 import { startIn } from './runs.js'
 
@@ -6,13 +7,17 @@ import { startIn } from './runs.js'
 export interface Claimed {
   job: Job
   attempt: number
+  /** The secret the agent must send with every report on this run; only its hash is stored. */
+  claim: string
 }
 
 /**
  * Gives the agent `agent` of `pool` the most urgent dispatched job that fits in `gpus` free GPUs
  * (any size when undefined), or undefined. The row is taken with `FOR UPDATE SKIP LOCKED`, so
  * agents claiming at once each get a different job and never wait on one another; the claim and
- * the move to `running` are one transaction, so a job is never handed to two agents.
+ * the move to `running` are one transaction, so a job is never handed to two agents. The run is
+ * bound to a new claim secret in the same transaction: whoever else holds the pool token cannot
+ * heartbeat or complete it.
  */
 export async function claimJob (deps: Deps, pool: string, agent: string, gpus: number | undefined, now: Instant): Promise<Claimed | undefined> {
   return await deps.store.db.transaction().execute(async trx => {
@@ -26,6 +31,9 @@ export async function claimJob (deps: Deps, pool: string, agent: string, gpus: n
       .limit(1).forUpdate('j').skipLocked().executeTakeFirst()
     if (row === undefined) return undefined
     const started = await startIn(trx, row.id, row.attempt, now, now, agent)
-    return started.applied && started.job !== undefined ? { job: started.job, attempt: row.attempt } : undefined
+    if (!started.applied || started.job === undefined) return undefined
+    const claim = newClaimSecret()
+    await setClaimHash(trx, row.id, row.attempt, claim)
+    return { job: started.job, attempt: row.attempt, claim }
   })
 }

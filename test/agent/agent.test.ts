@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { jobGpus, runAgent, type AgentOptions } from '../../src/agent/agent.js'
 import { agentClient } from '../../src/agent/client.js'
 import { nvidiaSmiSampler } from '../../src/agent/power.js'
-import { claimReply, fakeApi, fakeSmiEnv, stepClock, type Answer, type FakeApi, type Received } from './helpers.js'
+import { CLAIM_SECRET, claimReply, fakeApi, fakeSmiEnv, stepClock, type Answer, type FakeApi, type Received } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'greenshift-agent-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -51,22 +51,29 @@ async function agent (server: FakeApi, over: Partial<AgentOptions> = {}) {
 }
 
 describe('the agent loop', () => {
-  test('claims a job, heartbeats with progress and power, completes with measured energy', async () => {
+  test('claims a job, heartbeats with progress and power, completes with measured energy, each report with the claim secret', async () => {
     // The job runs until the server has seen a heartbeat with its progress and the sampled power:
-    // no race with the first nvidia-smi reading, however slowly the machine spawns it.
+    // no race with the first nvidia-smi reading, however slowly the machine spawns it. It prints
+    // its environment, which must not hold the claim secret.
     const go = join(dir, 'go')
-    const script = 'echo 0.5 > "$GREENSHIFT_JOB_PROGRESS_FILE"; while [ ! -e "$1" ]; do sleep 0.02; done'
+    const script = 'env; echo 0.5 > "$GREENSHIFT_JOB_PROGRESS_FILE"; while [ ! -e "$1" ]; do sleep 0.02; done'
     const server = await serve([claimReply(ID, ['sh', '-c', script, 'sh', go])], r => {
       if (r.path.endsWith('/heartbeat') && r.body.progress === 0.5 && r.body.powerW === 500) writeFileSync(go, '')
       return { status: 200, body: r.path.endsWith('/heartbeat') ? { cancel: false } : { state: 'succeeded' } }
     })
-    const { code, log } = await agent(server)
+    const logDir = mkdtempSync(join(dir, 'logs-'))
+    const { code, log } = await agent(server, { logDir })
     expect(code).toBe(0)
     expect(server.received.every(r => r.authorization === `Bearer ${TOKEN}`)).toBe(true)
     expect(server.bodies('/claim')).toEqual([{ agent: 'test-agent', waitSeconds: 0, gpus: 2 }])
-    expect(server.bodies('/heartbeat').at(-1)).toMatchObject({ attempt: 1, progress: 0.5, powerW: 500 })
+    expect(server.bodies('/heartbeat').at(-1)).toMatchObject({ attempt: 1, claim: CLAIM_SECRET, progress: 0.5, powerW: 500 })
+    expect(server.bodies('/heartbeat').every(b => b.claim === CLAIM_SECRET)).toBe(true)
     const [done] = server.bodies('/complete')
-    expect(done).toMatchObject({ attempt: 1, exitCode: 0, detail: null })
+    expect(done).toMatchObject({ attempt: 1, claim: CLAIM_SECRET, exitCode: 0, detail: null })
+    const jobLog = readFileSync(join(logDir, `${ID}.1.log`), 'utf8')
+    expect(jobLog).toContain(`GREENSHIFT_JOB_ID=${ID}`)
+    expect(jobLog).not.toContain(CLAIM_SECRET)
+    expect(log).not.toContain(CLAIM_SECRET)
     expect(server.received.at(-1)?.path).toBe(`/v1/agent/jobs/${ID}/complete`)
     // The fake draws 500 W. On the step clock the first sample is the reading right after the start
     // and the last the one right after the end, so the sampled span is exactly the reported run.
@@ -85,6 +92,14 @@ describe('the agent loop', () => {
     expect(server.bodies('/complete')).toEqual([])
     expect(log).toContain('exit 143') // SIGTERM: stopped, not the sleep's own end 30 s on
     expect(log).toContain('not reported')
+  })
+
+  test('a 403 on heartbeat (the run is not bound to this claim) stops the job and does not report it', async () => {
+    const server = await serve([claimReply(ID, ['sleep', '30'])], () => ({ status: 403, body: { status: 403, title: 'Forbidden', detail: 'claim is not the secret this run\'s claim returned' } }))
+    const { code, log } = await agent(server)
+    expect(code).toBe(0)
+    expect(server.bodies('/complete')).toEqual([])
+    expect(log).toContain('exit 143')
   })
 
   test('a cancel on heartbeat stops the job and reports how it ended', async () => {
@@ -139,6 +154,15 @@ describe('the agent loop', () => {
 })
 
 describe('claim replies', () => {
+  test('a reply without a claim secret is refused: no report could be accepted', async () => {
+    const reply = claimReply(ID, ['true'])
+    const server = await serve([{ status: 200, body: { ...(reply.body as Record<string, unknown>), claim: undefined } }])
+    const { code, log } = await agent(server)
+    expect(code).toBe(1)
+    expect(log).toContain('bad claim reply: no claim secret')
+    expect(server.bodies('/complete')).toEqual([])
+  })
+
   test('a job id that could escape the log dir is refused and the agent exits 1', async () => {
     const server = await serve([claimReply('../../etc/cron.d/x', ['true'])])
     const { code, log } = await agent(server, { logDir: dir })

@@ -5,7 +5,7 @@ import { AgentApiError, agentClient, type Beat } from '../../src/agent/client.js
 const SERVER = 'http://greenshift.test'
 const TOKEN = 'gsa_mock_secret'
 const ID = '0b6f2a9e-5c1d-4e8a-9f3b-2d7c6e1a4b50'
-const BEAT: Beat = { attempt: 1, progress: null, powerW: 500, energyKwh: 0.001 }
+const BEAT: Beat = { attempt: 1, claim: 'claim-secret', progress: null, powerW: 500, energyKwh: 0.001 }
 const problem = (status: number, title: string, detail = '') => ({ status, title, detail })
 const JSON_TYPE = { headers: { 'content-type': 'application/json' } }
 
@@ -64,7 +64,7 @@ describe('agent API client', () => {
     pool.intercept({ path: `/v1/agent/jobs/${ID}/complete`, method: 'POST' }).reply(200, { state: 'succeeded' }, JSON_TYPE)
     pool.intercept({ path: '/v1/agent/claim', method: 'POST' }).reply(401, problem(401, 'Unauthorized', 'unknown or revoked agent token'))
     const { api, slept } = client()
-    const end = { attempt: 1, exitCode: 0, startedAt: '2030-01-01T00:00:00.000Z', finishedAt: '2030-01-01T01:00:00.000Z', energyKwh: null, samples: 0, detail: null }
+    const end = { attempt: 1, claim: 'claim-secret', exitCode: 0, startedAt: '2030-01-01T00:00:00.000Z', finishedAt: '2030-01-01T01:00:00.000Z', energyKwh: null, samples: 0, detail: null }
     expect(await api.heartbeat(ID, BEAT, { budgetMs: 60_000 })).toBe('superseded')
     expect(await api.complete(ID, end, { budgetMs: 60_000 })).toBe('superseded')
     expect(await api.complete(ID, end, { budgetMs: 60_000 })).toEqual({ state: 'succeeded' })

@@ -76,13 +76,17 @@ export async function fakeApi (answer: (req: Received) => Answer | Promise<Answe
   }
 }
 
+/** The claim secret `claimReply` hands out; the agent must send it with every report and nowhere else. */
+export const CLAIM_SECRET = 'claim_secret_of_this_run_0123456789abcdefgh'
+
 /** A claim reply for a job running `command`; heartbeats every 0.1 s so tests see several within a second. */
 export function claimReply (id: string, command: string[] | null, extra: Record<string, unknown> = {}): Answer {
   return {
     status: 200,
     body: {
       job: { id, attempt: 1, name: 'test job', command, payload: { lr: 0.001 }, gpus: 2, durationMinutes: 60, deadline: '2030-01-01T00:00:00.000Z', labels: {}, ...extra },
-      heartbeatSeconds: 0.1
+      heartbeatSeconds: 0.1,
+      claim: CLAIM_SECRET
     }
   }
 }

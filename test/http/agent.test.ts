@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { tick } from '../../src/scheduler/tick.js'
 import { listMeasurements, listRuns } from '../../src/store/runs.js'
@@ -112,21 +113,22 @@ describe('agent API', () => {
     const claimed = await claim(north)
     expect(claimed.statusCode).toBe(200)
     expect(claimed.json()).toMatchObject({ job: { id, attempt: 1, name: 'train', command: ['python', 'train.py'], gpus: 2, labels: { team: 'nlp' } }, heartbeatSeconds: 15 })
+    const secret = claimed.json().claim
     expect((await claim(north)).statusCode).toBe(204)
 
     // Another pool's token learns nothing of this job.
-    const foreign = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(south), payload: { attempt: 1 } })
+    const foreign = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(south), payload: { attempt: 1, claim: secret } })
     expect(foreign.statusCode).toBe(404)
 
     t().clock.now = NOW + 30 * 60_000
-    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(north), payload: { attempt: 1, progress: 0.5, powerW: 500, energyKwh: 0.25 } })
+    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(north), payload: { attempt: 1, claim: secret, progress: 0.5, powerW: 500, energyKwh: 0.25 } })
     expect(beat.json()).toEqual({ cancel: false })
     expect(await listMeasurements(t().deps.store.db, id, 1)).toEqual([{ at: NOW + 30 * 60_000, powerW: 500, energyKwh: 0.25 }])
 
     t().clock.now = NOW + 61 * 60_000
     const done = await t().app.inject({
       method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(north),
-      payload: { attempt: 1, exitCode: 0, startedAt: iso(NOW), finishedAt: iso(NOW + 60 * 60_000), energyKwh: 0.5, samples: 720 }
+      payload: { attempt: 1, claim: secret, exitCode: 0, startedAt: iso(NOW), finishedAt: iso(NOW + 60 * 60_000), energyKwh: 0.5, samples: 720 }
     })
     expect(done.json()).toEqual({ state: 'succeeded' })
     const [run] = await listRuns(t().deps.store.db, id)
@@ -136,7 +138,7 @@ describe('agent API', () => {
     // Reporting again changes nothing.
     const again = await t().app.inject({
       method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(north),
-      payload: { attempt: 1, exitCode: 1, startedAt: iso(NOW), finishedAt: iso(NOW + HOUR), energyKwh: 9 }
+      payload: { attempt: 1, claim: secret, exitCode: 1, startedAt: iso(NOW), finishedAt: iso(NOW + HOUR), energyKwh: 9 }
     })
     expect(again.statusCode).toBe(409)
     expect((await listRuns(t().deps.store.db, id))[0]?.energyKwh).toBe(0.5)
@@ -145,14 +147,14 @@ describe('agent API', () => {
   test('a cancel reaches the agent through its heartbeat, and its completion closes the run as cancelled', async () => {
     const id = await dispatchedJob()
     const token = (await mint('gpu-north')).json().token
-    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    const { claim } = (await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })).json()
     await t().app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: t().auth(t().keys.a) })
-    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1 } })
+    const beat = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, claim } })
     expect(beat.json()).toEqual({ cancel: true })
     t().clock.now = NOW + 5 * 60_000
     const done = await t().app.inject({
       method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
-      payload: { attempt: 1, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 5 * 60_000), energyKwh: 0.04, detail: 'terminated on cancel' }
+      payload: { attempt: 1, claim, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 5 * 60_000), energyKwh: 0.04, detail: 'terminated on cancel' }
     })
     expect(done.json()).toEqual({ state: 'cancelled' })
     expect((await listRuns(t().deps.store.db, id))[0]).toMatchObject({ outcome: 'cancelled', energyKwh: 0.04 })
@@ -161,7 +163,7 @@ describe('agent API', () => {
   test('a silent agent loses its job, which is planned and dispatched again as attempt 2; the old attempt is refused', async () => {
     const id = await dispatchedJob()
     const token = (await mint('gpu-north')).json().token
-    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    const { claim } = (await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })).json()
     const timeout = t().deps.config.agentTimeoutSeconds * 1000
     expect(await tick(t().deps, 'test', NOW + timeout, 60_000)).toMatchObject({ lost: 0 })
     // Silence is judged by the database's clock, which stamped the claim: make that stamp older.
@@ -174,7 +176,7 @@ describe('agent API', () => {
     const job = (await t().app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t().auth(t().keys.a) })).json()
     expect(job.state).toBe('dispatched')
     expect(job.events.some((e: { reason: string }) => e.reason.includes('sent no report'))).toBe(true)
-    const stale = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1 } })
+    const stale = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, claim } })
     expect(stale.statusCode).toBe(409)
     const claimed = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h2' } })
     expect(claimed.json().job).toMatchObject({ id, attempt: 2 })
@@ -189,7 +191,7 @@ describe('agent API', () => {
     t().clock.now = NOW + 60_000
     const done = await t().app.inject({
       method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
-      payload: { attempt: 1, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 60_000), energyKwh: 0.001, detail: 'agent stopped', requeue: true }
+      payload: { attempt: 1, claim: claimed.json().claim, exitCode: 143, startedAt: iso(NOW), finishedAt: iso(NOW + 60_000), energyKwh: 0.001, detail: 'agent stopped', requeue: true }
     })
     expect(done.json()).toEqual({ state: 'pending' })
     expect((await listRuns(t().deps.store.db, id))[0]).toMatchObject({ outcome: 'lost' })
@@ -199,16 +201,60 @@ describe('agent API', () => {
   test('bad reports are 4xx problems naming the field and change nothing', async () => {
     const id = await dispatchedJob()
     const token = (await mint('gpu-north')).json().token
-    await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
+    const { claim } = (await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })).json()
     const bad = await t().app.inject({
       method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token),
-      payload: { attempt: 1, exitCode: 0, startedAt: iso(NOW + HOUR), finishedAt: iso(NOW), energyKwh: 1 }
+      payload: { attempt: 1, claim, exitCode: 0, startedAt: iso(NOW + HOUR), finishedAt: iso(NOW), energyKwh: 1 }
     })
     expect(bad.statusCode).toBe(422)
     expect(bad.json().errors[0].field).toBe('finishedAt')
-    const neg = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, powerW: -5 } })
+    const neg = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, claim, powerW: -5 } })
     expect(neg.statusCode).toBe(400)
     expect((await listRuns(t().deps.store.db, id))[0]?.outcome).toBeNull()
+  })
+
+  test('a claim is bound to its agent: the pool token without the claim secret cannot heartbeat or complete the run, and changes nothing', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    const other = (await mint('gpu-north')).json().token
+    const claimed = (await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'honest' } })).json()
+    expect(claimed.claim).toMatch(/^[A-Za-z0-9_-]{43}$/) // 32 random bytes, base64url
+    const before = await listRuns(t().deps.store.db, id)
+    t().clock.now = NOW + 30 * 60_000
+    const beat = async (headers: Record<string, string>, claim?: string) => await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers, payload: { attempt: 1, powerW: 500, energyKwh: 0.01, progress: 0.9, ...(claim === undefined ? {} : { claim }) }
+    })
+    const complete = async (headers: Record<string, string>, claim?: string) => await t().app.inject({
+      method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers,
+      payload: { attempt: 1, exitCode: 0, startedAt: iso(NOW), finishedAt: iso(NOW + 30 * 60_000), energyKwh: 0.02, ...(claim === undefined ? {} : { claim }) }
+    })
+    // The same token (leaked to a job, say) and another token of the pool; no secret, a forged one, another run's.
+    const forged = `${claimed.claim.slice(0, -1)}${claimed.claim.endsWith('A') ? 'B' : 'A'}`
+    for (const res of [await beat(agent(token)), await complete(agent(token)), await beat(agent(other), forged), await complete(agent(other), forged), await complete(agent(token), 'x')]) {
+      expect(res.statusCode).toBe(403)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json().errors).toEqual([{ field: 'claim', message: expect.any(String) as string }])
+    }
+    expect(await listRuns(t().deps.store.db, id)).toEqual(before)
+    expect(await listMeasurements(t().deps.store.db, id, 1)).toEqual([])
+    expect((await t().app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t().auth(t().keys.a) })).json().state).toBe('running')
+
+    // Only the hash is stored; the agent holding the secret reports as before.
+    const [row] = await t().deps.store.db.selectFrom('job_runs').select('claim_hash').where('job_id', '=', id).execute()
+    expect(row?.claim_hash).toBe(createHash('sha256').update(claimed.claim).digest('hex'))
+    expect((await beat(agent(token), claimed.claim)).json()).toEqual({ cancel: false })
+    expect((await complete(agent(other), claimed.claim)).json()).toEqual({ state: 'succeeded' })
+  })
+
+  test('a run claimed before claims were bound (no claim hash) takes no report at all', async () => {
+    const id = await dispatchedJob()
+    const token = (await mint('gpu-north')).json().token
+    const { claim } = (await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'old' } })).json()
+    await t().deps.store.db.updateTable('job_runs').set({ claim_hash: null }).where('job_id', '=', id).execute()
+    for (const payload of [{ attempt: 1 }, { attempt: 1, claim }]) {
+      const res = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload })
+      expect([res.statusCode, res.json().errors[0].field]).toEqual([403, 'claim'])
+    }
   })
 
   test('an attempt beyond PostgreSQL\'s integer is a 400 naming attempt, not a database error, and stores nothing', async () => {

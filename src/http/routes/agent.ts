@@ -8,6 +8,7 @@ import { finishRun, heartbeatRun, loseRun, type ReportResult } from '../../sched
 import { getJobById } from '../../store/jobs.js'
 import { findPoolToken } from '../../store/pool-tokens.js'
 import { getPool } from '../../store/pools.js'
+import { claimMatches } from '../../store/run-claims.js'
 import { getRun } from '../../store/runs.js'
 import type { AppDeps } from '../app.js'
 import { ClaimedJob, ClaimInput, CompleteInput, CompleteReply, HeartbeatInput, HeartbeatReply } from '../agent-schemas.js'
@@ -74,7 +75,8 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
           return {
             job: { id: job.id, attempt, name: job.name, command: job.command, payload: job.payload ?? null, gpus: job.gpus, durationMinutes: job.durationMinutes, deadline: iso(job.deadline), labels: job.labels },
             heartbeatSeconds: HEARTBEAT_SECONDS,
-            pool
+            pool,
+            claim: claimed.claim
           }
         }
         const left = until - Date.now()
@@ -93,8 +95,8 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         response: { 200: HeartbeatReply, ...errorResponses, 409: Problem }
       }
     }, async request => {
-      const { attempt, progress, powerW, energyKwh } = request.body
-      await ownRun(deps, poolOf(request), request.params.id, attempt)
+      const { attempt, claim, progress, powerW, energyKwh } = request.body
+      await ownRun(deps, poolOf(request), request.params.id, attempt, claim)
       const result = await heartbeatRun(deps, request.params.id, attempt, deps.now(), { progress, powerW, energyKwh })
       return { cancel: stale(result, request.params.id, attempt).cancel }
     })
@@ -109,9 +111,9 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         response: { 200: CompleteReply, ...errorResponses, 409: Problem }
       }
     }, async request => {
-      const { attempt, exitCode, energyKwh, detail, requeue } = request.body
+      const { attempt, claim, exitCode, energyKwh, detail, requeue } = request.body
       const poolName = poolOf(request)
-      await ownRun(deps, poolName, request.params.id, attempt)
+      await ownRun(deps, poolName, request.params.id, attempt, claim)
       const startedAt = Date.parse(request.body.startedAt)
       const finishedAt = Date.parse(request.body.finishedAt)
       if (finishedAt < startedAt) throw invalidField('finishedAt', 'must not be before startedAt')
@@ -130,10 +132,18 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
   }
 }
 
-/** 404 unless the job's run `attempt` is on the token's pool: a token never learns of other pools' jobs. */
-async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number): Promise<void> {
+/**
+ * 404 unless the job's run `attempt` is on the token's pool: a token never learns of other pools'
+ * jobs. 403 naming `claim` unless the report carries the secret that run's claim returned: a pool
+ * token that leaked (to a job, say) cannot report on a run another agent holds.
+ */
+async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number, claim: string | undefined): Promise<void> {
   const run = await getRun(deps.store.db, jobId, attempt)
   if (run === undefined || run.pool !== pool || run.executor !== 'agent') throw notFound(`job ${jobId}`)
+  if (!await claimMatches(deps.store.db, jobId, attempt, claim)) {
+    const message = claim === undefined ? 'is required: the secret the claim returned' : 'is not the secret this run\'s claim returned'
+    throw new ApiError(403, 'forbidden', `claim ${message}`, [{ field: 'claim', message }])
+  }
 }
 
 /** A report on a superseded attempt or a closed run is a 409: the agent must stop that run. */
