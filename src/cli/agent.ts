@@ -8,11 +8,12 @@ import { listGpus, nvidiaSmiSampler } from '../agent/power.js'
 import { DEFAULT_HTTP } from '../providers/http.js'
 
 /** Usage of `greenshift agent`, also shown on a bad argument. */
-export const AGENT_USAGE = `usage: greenshift agent --server URL --pool NAME [--token-file PATH | --token TOKEN] [--name NAME]
+export const AGENT_USAGE = `usage: greenshift agent --server URL --pool NAME [--token-file PATH | --token TOKEN] [--name NAME] [--help]
                        [--gpus 0,1|none] [--sample-seconds 5] [--wait 30] [--once] [--log-dir DIR]
                        [--grace-seconds 30] [--pass-env NAME]... [--run-as USER]
-  The pool token: --token-file (a file only the agent's user can read), or GREENSHIFT_AGENT_TOKEN,
-  which the agent removes from its environment once read; --token shows in the process list.
+  The pool token: --token-file (a file only the agent's user can read), or GREENSHIFT_AGENT_TOKEN
+  (dropped from the agent's environment once read, but /proc/<pid>/environ keeps showing it to the
+  agent's user), or --token (shown in the process list to every user).
   One job runs at a time, on the first N of --gpus (default: every GPU nvidia-smi lists); its output
   goes to this process's stdout/stderr, or to DIR/<job id>.<attempt>.log. A stopped job gets SIGTERM,
   then SIGKILL after --grace-seconds.
@@ -32,6 +33,7 @@ export interface AgentIo {
 class UsageError extends Error {}
 
 const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
   server: { type: 'string' },
   pool: { type: 'string' },
   token: { type: 'string' },
@@ -90,7 +92,7 @@ function runAs (name: string): JobUser {
   return user
 }
 
-/** The validated options; the token is checked here and never appears in a message. */
+/** The validated options, or 'help' for --help; the token is checked here and never appears in a message. */
 export function parseAgentArgs (args: string[], env: NodeJS.ProcessEnv) {
   let values
   try {
@@ -98,6 +100,7 @@ export function parseAgentArgs (args: string[], env: NodeJS.ProcessEnv) {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err))
   }
+  if (values.help) return 'help'
   const server = values.server ?? ''
   if (!/^https?:\/\/[^\s/]+/.test(server) || !URL.canParse(server)) throw new UsageError('--server URL is required, e.g. https://greenshift.example.com')
   const pool = values.pool ?? ''
@@ -141,15 +144,21 @@ const processIo: AgentIo = {
  * SIGINT/SIGTERM stops the running job and reports it; a second one gives up reporting.
  */
 export async function agentCommand (args: string[], env: NodeJS.ProcessEnv, io: AgentIo = processIo): Promise<number> {
-  let opts: ReturnType<typeof parseAgentArgs>
+  let opts: Exclude<ReturnType<typeof parseAgentArgs>, 'help'>
   try {
-    opts = parseAgentArgs(args, env)
+    const parsed = parseAgentArgs(args, env)
+    if (parsed === 'help') {
+      io.err(AGENT_USAGE)
+      return 0
+    }
+    opts = parsed
   } catch (e) {
     if (!(e instanceof UsageError)) throw e
     io.err(`greenshift agent: ${e.message}\n${AGENT_USAGE}`)
     return 2
   } finally {
     // Read once; nothing started later (nvidia-smi, a job) is handed it, however its env is built.
+    // /proc/<pid>/environ still shows the variable as the process started: hence --token-file.
     delete env.GREENSHIFT_AGENT_TOKEN
   }
   const log = (line: string) => io.err(`${new Date().toISOString()} greenshift agent: ${line}\n`)

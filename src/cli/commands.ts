@@ -19,9 +19,9 @@ const USAGE = `usage: greenshift <command>
                                 print, write, or check for drift the OpenAPI document
   simulate --intensity ZONE=FILE --jobs FILE [...]
                                 replay jobs on real intensity data: baseline vs planned vs oracle
-  agent --server URL --pool NAME [--token T] [--gpus 0,1] [--once] [...]
+  agent --server URL --pool NAME [--token-file F] [--gpus 0,1] [--pass-env NAME] [...]
                                 on a GPU host: pull the pool's jobs, run them, report exit code and
-                                measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN)
+                                measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN; agent --help)
 `
 
 const SCOPES = new Set(['submit', 'read', 'admin'])

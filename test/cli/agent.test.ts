@@ -82,7 +82,7 @@ describe('greenshift agent arguments', () => {
   test('the token comes from --token-file; GREENSHIFT_AGENT_TOKEN is deleted from the agent\'s environment once read, even when refused', async () => {
     const file = join(dir, 'token')
     writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
-    expect(parseAgentArgs([...base, '--token-file', file], {}).token).toBe(TOKEN)
+    expect(parseAgentArgs([...base, '--token-file', file], {})).toMatchObject({ token: TOKEN })
     const env = fakeSmiEnv({ GREENSHIFT_AGENT_TOKEN: TOKEN })
     const { code } = await check([...base, '--pass-env', 'GREENSHIFT_AGENT_TOKEN'], env)
     expect(code).toBe(2)
@@ -95,6 +95,10 @@ describe('greenshift agent arguments', () => {
     let out = ''
     expect(await runCli(['--help'], {}, s => { out += s })).toBe(0)
     expect(out).toContain('agent --server URL --pool NAME')
+    const help = await check(['--help'], {})
+    expect(help.code).toBe(0)
+    expect(help.err).toContain('--pass-env NAME')
+    expect(help.err).toContain('GREENSHIFT_JOB_PROGRESS_FILE')
   })
 })
 
