@@ -5,6 +5,7 @@ import { runAgent } from '../agent/agent.js'
 import { agentClient } from '../agent/client.js'
 import { lookupUser, passEnvRefusal, type JobUser } from '../agent/job-env.js'
 import { listGpus, nvidiaSmiSampler } from '../agent/power.js'
+import { scrubInitialEnvironment } from '../agent/scrub.js'
 import { DEFAULT_HTTP } from '../providers/http.js'
 
 /** Usage of `greenshift agent`, also shown on a bad argument. */
@@ -12,8 +13,8 @@ export const AGENT_USAGE = `usage: greenshift agent --server URL --pool NAME [--
                        [--gpus 0,1|none] [--sample-seconds 5] [--wait 30] [--once] [--log-dir DIR]
                        [--grace-seconds 30] [--pass-env NAME]... [--run-as USER]
   The pool token: --token-file (a file only the agent's user can read), or GREENSHIFT_AGENT_TOKEN
-  (dropped from the agent's environment once read, but /proc/<pid>/environ keeps showing it to the
-  agent's user), or --token (shown in the process list to every user).
+  (dropped from the agent's environment once read, and blanked in /proc/<pid>/environ on Linux), or
+  --token (shown in the process list to every user).
   One job runs at a time, on the first N of --gpus (default: every GPU nvidia-smi lists); its output
   goes to this process's stdout/stderr, or to DIR/<job id>.<attempt>.log. A stopped job gets SIGTERM,
   then SIGKILL after --grace-seconds.
@@ -157,9 +158,10 @@ export async function agentCommand (args: string[], env: NodeJS.ProcessEnv, io: 
     io.err(`greenshift agent: ${e.message}\n${AGENT_USAGE}`)
     return 2
   } finally {
-    // Read once; nothing started later (nvidia-smi, a job) is handed it, however its env is built.
-    // /proc/<pid>/environ still shows the variable as the process started: hence --token-file.
+    // Read once; nothing started later (nvidia-smi, a job) is handed it, however its env is built,
+    // and a job of the agent's own user does not find it in /proc/<agent pid>/environ.
     delete env.GREENSHIFT_AGENT_TOKEN
+    scrubInitialEnvironment(['GREENSHIFT_AGENT_TOKEN'])
   }
   const log = (line: string) => io.err(`${new Date().toISOString()} greenshift agent: ${line}\n`)
   const mode = opts.tokenFile === undefined ? 0 : statSync(opts.tokenFile, { throwIfNoEntry: false })?.mode ?? 0

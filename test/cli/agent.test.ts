@@ -32,13 +32,15 @@ function spawnAgent (args: string[], extra: Record<string, string> = {}) {
 describe('greenshift agent (the real CLI)', () => {
   // One spawn only: the CLI loads the whole service's modules, about 2 s idle and 8 s on a busy 2-core machine.
   test('runs one job with --once, logging it to --log-dir, and reports energy from nvidia-smi; the job sees --pass-env, not the token', { timeout: 60_000 }, async () => {
-    const script = 'echo "hello from $GREENSHIFT_JOB_ID on $CUDA_VISIBLE_DEVICES, token ${GREENSHIFT_AGENT_TOKEN-absent}, site $SITE_VAR, secret ${SECRET_X-absent}"'
+    // The job runs as the agent's own user, so it could read /proc/<agent pid>/environ: the token is blanked there too.
+    const script = 'echo "hello from $GREENSHIFT_JOB_ID on $CUDA_VISIBLE_DEVICES, token ${GREENSHIFT_AGENT_TOKEN-absent}, site $SITE_VAR, secret ${SECRET_X-absent}"; ' +
+      'tr "\\0" "\\n" < /proc/$PPID/environ | grep -c gsa_ || true'
     api = await fakeApi(r => r.path.endsWith('/claim') ? claimReply(ID, ['sh', '-c', script]) : { status: 200, body: { state: 'succeeded' } })
     const run = spawnAgent(['--server', api.url, '--pool', 'h100-de', '--once', '--wait', '0', '--log-dir', dir, '--sample-seconds', '0.1', '--pass-env', 'SITE_VAR'], { SITE_VAR: 'site-value', SECRET_X: 'hunter2' })
     expect(await run.exited).toBe(0)
     expect(api.bodies('/claim')).toMatchObject([{ waitSeconds: 0, gpus: 2 }])
     expect(api.bodies('/complete')).toMatchObject([{ attempt: 1, exitCode: 0, energyKwh: expect.any(Number) }])
-    expect(readFileSync(join(dir, `${ID}.1.log`), 'utf8')).toBe(`hello from ${ID} on 0,1, token absent, site site-value, secret absent\n`)
+    expect(readFileSync(join(dir, `${ID}.1.log`), 'utf8')).toBe(`hello from ${ID} on 0,1, token absent, site site-value, secret absent\n0\n`)
     expect(run.output()).toMatch(/pulling jobs of pool h100-de .* with GPUs 0,1/)
     expect(run.output()).toContain(`job ${ID} attempt 1 "test job": exit 0`)
     expect(run.output()).not.toContain(TOKEN)
