@@ -32,15 +32,16 @@ export async function prepareStore (config: Config, log: Logger, now: Date, purp
 }
 
 /**
- * On first start with no API key, creates the `default` tenant and an admin key: the one given in
- * GREENSHIFT_ADMIN_KEY, or a new one printed once on stdout. Instances starting together on one
+ * On first start with no API key, creates the `default` tenant and its first key, with every scope
+ * (submit, read, admin and operator: someone must be able to add pools, tenants and keys): the one
+ * given in GREENSHIFT_ADMIN_KEY, or a new one printed once on stdout. Instances starting together on one
  * PostgreSQL do this one at a time (`withStartupLock`): one creates the key, the others find it.
  */
 export async function ensureAdminKey (store: Store, given: string | undefined, print: (line: string) => void): Promise<void> {
   const created = await withStartupLock(store, async trx => {
     if (await countApiKeys(trx) > 0) return undefined
     const tenant = await ensureTenant(trx, 'default')
-    return await createApiKey(trx, { tenantId: tenant.id, name: 'admin', scopes: ['submit', 'read', 'admin'], key: given })
+    return await createApiKey(trx, { tenantId: tenant.id, name: 'admin', scopes: ['submit', 'read', 'admin', 'operator'], key: given })
   })
   if (created !== undefined && given === undefined) print(`greenshift: created admin API key for tenant "default" (shown once): ${created.key}`)
 }

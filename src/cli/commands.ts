@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
 import { DataDirLockedError } from '../store/data-dir-lock.js'
+import type { ApiScope } from '../store/schema.js'
 import { agentCommand } from './agent.js'
 
 // The service (fastify, the embedded database) and the simulator load only for the commands that
@@ -14,7 +15,9 @@ const USAGE = `usage: greenshift <command>
   serve                         run the API and the scheduler (PORT, HOST, DATABASE_URL, GREENSHIFT_CONFIG)
   migrate                       apply database migrations and exit
   keys create --tenant NAME [--scopes submit,read] [--name LABEL]
-                                create an API key (printed once) for a tenant, creating the tenant if new
+                                create an API key (printed once) for a tenant, creating the tenant if new;
+                                scopes: submit, read, admin (the tenant's keys), operator (pools, agent
+                                tokens, tenants, every tenant's keys)
   openapi [--out FILE | --check FILE]
                                 print, write, or check for drift the OpenAPI document
   simulate --intensity ZONE=FILE --jobs FILE [...]
@@ -24,7 +27,7 @@ const USAGE = `usage: greenshift <command>
                                 measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN; agent --help)
 `
 
-const SCOPES = new Set(['submit', 'read', 'admin'])
+const SCOPES: ReadonlySet<string> = new Set<ApiScope>(['submit', 'read', 'admin', 'operator'])
 
 const SERVE_USAGE = `usage: greenshift serve
 
@@ -50,7 +53,7 @@ async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: stri
   if (values.tenant === undefined || values.tenant === '') throw new Error('keys create: --tenant NAME is required')
   const scopes = values.scopes.split(',').map(s => s.trim()).filter(s => s !== '')
   const bad = scopes.find(s => !SCOPES.has(s))
-  if (bad !== undefined || scopes.length === 0) throw new Error(`keys create: --scopes must be a comma list of submit, read, admin (got "${values.scopes}")`)
+  if (bad !== undefined || scopes.length === 0) throw new Error(`keys create: --scopes must be a comma list of submit, read, admin, operator (got "${values.scopes}")`)
   const config = loadConfig(env)
   const { prepareStore } = await service()
   const { createApiKey } = await import('../store/api-keys.js')
@@ -61,7 +64,7 @@ async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: stri
   })
   try {
     const tenant = await findTenantByName(store.db, values.tenant) ?? await createTenant(store.db, values.tenant)
-    const key = await createApiKey(store.db, { tenantId: tenant.id, name: values.name, scopes: scopes as Array<'submit' | 'read' | 'admin'> })
+    const key = await createApiKey(store.db, { tenantId: tenant.id, name: values.name, scopes: scopes as ApiScope[] })
     out(`${key.key}\n`)
     return 0
   } finally {

@@ -2,8 +2,23 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../errors.js'
 import { findApiKey } from '../store/api-keys.js'
 import type { Store } from '../store/db.js'
+import type { ApiScope } from '../store/schema.js'
 
-export type Scope = 'submit' | 'read' | 'admin'
+/**
+ * What a key may do. `submit` and `read` act within the key's tenant; `admin` manages that
+ * tenant's keys and implies its submit and read; `operator` runs the deployment (pools, agent
+ * tokens, tenants, every tenant's keys and cross-tenant reports) and implies nothing within a
+ * tenant: an operator key submits or reads jobs only if it carries those scopes too.
+ */
+export type Scope = ApiScope
+
+/** The scopes that satisfy a required one: admin stands in for its tenant's submit and read. */
+const SATISFIED_BY: Readonly<Record<Scope, readonly Scope[]>> = {
+  submit: ['submit', 'admin'],
+  read: ['read', 'admin'],
+  admin: ['admin'],
+  operator: ['operator']
+}
 
 /** Who is calling: resolved from the bearer key on every /v1 request. */
 export interface Principal {
@@ -34,12 +49,18 @@ export function authenticate (store: Store) {
   }
 }
 
-/** The caller's principal, which must carry `scope` (admin implies every scope). */
-export function requireScope (request: FastifyRequest, scope: Scope): Principal {
+/** Whether a principal may act with `scope` (see `Scope` for what implies what). */
+export function hasScope (p: Principal, scope: Scope): boolean {
+  return SATISFIED_BY[scope].some(s => p.scopes.includes(s))
+}
+
+/** The caller's principal, which must hold one of `scopes`; the 403 names the missing scope. */
+export function requireScope (request: FastifyRequest, ...scopes: [Scope, ...Scope[]]): Principal {
   const p = request.principal
   if (p === undefined) throw unauthorized('not authenticated')
-  if (!p.scopes.includes(scope) && !p.scopes.includes('admin')) {
-    throw new ApiError(403, 'forbidden', `this key lacks the "${scope}" scope`)
+  if (!scopes.some(s => hasScope(p, s))) {
+    const names = scopes.map(s => `"${s}"`).join(' or ')
+    throw new ApiError(403, 'forbidden', `this key lacks the ${names} scope`, [{ field: 'Authorization', message: `the key needs the ${names} scope` }])
   }
   return p
 }

@@ -9,7 +9,7 @@ import { ageHeartbeat } from '../support/db-time.js'
 
 const t = useTestApp()
 
-async function mint (pool: string, key = t().keys.admin) {
+async function mint (pool: string, key = t().keys.operator) {
   return await t().app.inject({ method: 'POST', url: `/v1/pools/${pool}/tokens`, headers: t().auth(key), payload: { name: 'rack-1' } })
 }
 
@@ -28,11 +28,11 @@ async function dispatchedJob (name = 'train'): Promise<string> {
 
 const agent = (token: string) => ({ authorization: `Bearer ${token}` })
 
-async function tokens (pool: string, key = t().keys.admin) {
+async function tokens (pool: string, key = t().keys.operator) {
   return await t().app.inject({ method: 'GET', url: `/v1/pools/${pool}/tokens`, headers: t().auth(key) })
 }
 
-async function revoke (pool: string, id: string, key = t().keys.admin) {
+async function revoke (pool: string, id: string, key = t().keys.operator) {
   return await t().app.inject({ method: 'DELETE', url: `/v1/pools/${pool}/tokens/${id}`, headers: t().auth(key) })
 }
 
@@ -54,7 +54,7 @@ describe('pool tokens', () => {
   test('agent calls need a live pool token; an API key is not one', async () => {
     const claim = (headers: Record<string, string>) => t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers, payload: { agent: 'h1' } })
     expect((await claim({})).statusCode).toBe(401)
-    expect((await claim(t().auth(t().keys.admin))).statusCode).toBe(401)
+    expect((await claim(t().auth(t().keys.operator))).statusCode).toBe(401)
     expect((await claim(agent('gsa_forged'))).statusCode).toBe(401)
     const token = (await mint('gpu-north')).json().token
     expect((await claim(agent(token))).statusCode).toBe(204)
@@ -63,7 +63,7 @@ describe('pool tokens', () => {
   test('an admin lists a pool\'s tokens without the token or its hash', async () => {
     const first = (await mint('gpu-north')).json()
     t().clock.now = NOW + 60_000
-    const second = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: {} })).json()
+    const second = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.operator), payload: {} })).json()
     await mint('gpu-south')
     const list = await tokens('gpu-north')
     expect(list.statusCode).toBe(200)

@@ -57,10 +57,10 @@ describe('no client input produces a 5xx', () => {
   })
 
   test('a pool name with NUL, or an executor URL that is not http(s), is refused', async () => {
-    const patch = await t().app.inject({ method: 'PATCH', url: '/v1/pools/%00', headers: t().auth(t().keys.admin), payload: { gpuCount: 1 } })
+    const patch = await t().app.inject({ method: 'PATCH', url: '/v1/pools/%00', headers: t().auth(t().keys.operator), payload: { gpuCount: 1 } })
     expect(patch.statusCode).toBe(400)
     const pool = { name: 'p', zone: 'SOUTH', gpuModel: 'x', gpuCount: 1, wattsPerGpu: 1, pue: 1, executor: { kind: 'webhook', url: 'file:///etc/passwd', secretEnv: 'X' } }
-    const created = await t().app.inject({ method: 'POST', url: '/v1/pools', headers: t().auth(t().keys.admin), payload: pool })
+    const created = await t().app.inject({ method: 'POST', url: '/v1/pools', headers: t().auth(t().keys.operator), payload: pool })
     expect(created.statusCode).toBe(400)
   })
 

@@ -6,7 +6,7 @@ const t = useTestApp()
 
 const newPool = { name: 'h100-new', zone: 'SOUTH', gpuModel: 'H100-SXM5-80GB', gpuCount: 16, wattsPerGpu: 700, pue: 1.1, executor: { kind: 'agent' } }
 
-async function call (method: 'GET' | 'POST' | 'PATCH', url: string, key: string, payload?: object) {
+async function call (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, key: string, payload?: object) {
   return await t().app.inject({ method, url, headers: t().auth(key), ...(payload === undefined ? {} : { payload }) })
 }
 
@@ -17,56 +17,74 @@ describe('pools', () => {
     expect(res.json().map((p: { name: string }) => p.name)).toEqual(['gpu-north', 'gpu-south'])
   })
 
-  test('admin creates and patches a pool; others get 403', async () => {
+  test('a tenant\'s admin key may not create or change pools, nor mint, list or revoke agent tokens: 403 naming operator', async () => {
+    const admin = t().keys.admin
+    const refused = [
+      await call('POST', '/v1/pools', admin, newPool),
+      await call('PATCH', '/v1/pools/gpu-north', admin, { gpuCount: 1 }),
+      await call('POST', '/v1/pools/gpu-north/tokens', admin, {}),
+      await call('GET', '/v1/pools/gpu-north/tokens', admin),
+      await call('DELETE', '/v1/pools/gpu-north/tokens/00000000-0000-4000-8000-000000000000', admin)
+    ]
+    for (const res of refused) {
+      expect(res.statusCode).toBe(403)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json().detail).toContain('"operator"')
+    }
+    expect((await call('GET', '/v1/pools', admin)).json().find((p: { name: string }) => p.name === 'gpu-north')).toMatchObject({ gpuCount: 8 })
+    expect((await call('GET', '/v1/pools/gpu-north/tokens', t().keys.operator)).json()).toEqual([])
+  })
+
+  test('the operator creates and patches a pool; others get 403', async () => {
     expect((await call('POST', '/v1/pools', t().keys.a, newPool)).statusCode).toBe(403)
-    const created = await call('POST', '/v1/pools', t().keys.admin, newPool)
+    const created = await call('POST', '/v1/pools', t().keys.operator, newPool)
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({ ...newPool, enabled: true })
-    expect((await call('POST', '/v1/pools', t().keys.admin, newPool)).statusCode).toBe(409)
-    const patched = await call('PATCH', '/v1/pools/h100-new', t().keys.admin, { gpuCount: 32, enabled: false })
+    expect((await call('POST', '/v1/pools', t().keys.operator, newPool)).statusCode).toBe(409)
+    const patched = await call('PATCH', '/v1/pools/h100-new', t().keys.operator, { gpuCount: 32, enabled: false })
     expect(patched.statusCode).toBe(200)
     expect(patched.json()).toMatchObject({ gpuCount: 32, enabled: false })
-    expect((await call('PATCH', '/v1/pools/nope', t().keys.admin, { gpuCount: 1 })).statusCode).toBe(404)
-    expect((await call('PATCH', '/v1/pools/h100-new', t().keys.admin, {})).statusCode).toBe(400)
+    expect((await call('PATCH', '/v1/pools/nope', t().keys.operator, { gpuCount: 1 })).statusCode).toBe(404)
+    expect((await call('PATCH', '/v1/pools/h100-new', t().keys.operator, {})).statusCode).toBe(400)
   })
 
   test('a pool in an unknown zone, or with bad numbers, is refused naming the field', async () => {
-    const zone = await call('POST', '/v1/pools', t().keys.admin, { ...newPool, zone: 'MARS' })
+    const zone = await call('POST', '/v1/pools', t().keys.operator, { ...newPool, zone: 'MARS' })
     expect(zone.statusCode).toBe(422)
     expect(zone.json().errors[0].field).toBe('zone')
-    const pue = await call('POST', '/v1/pools', t().keys.admin, { ...newPool, pue: 0.5 })
+    const pue = await call('POST', '/v1/pools', t().keys.operator, { ...newPool, pue: 0.5 })
     expect(pue.statusCode).toBe(400)
     expect(pue.json().errors[0].field).toBe('pue')
   })
 
   test('a webhook or Slurm pool needs its secret set on the server; embodied carbon is kept', async () => {
     const hook = { ...newPool, name: 'hooked', executor: { kind: 'webhook', url: 'https://runner.example/jobs', secretEnv: 'GS_TEST_HOOK_SECRET' }, embodiedGPerGpuHour: 12.5 }
-    const missing = await call('POST', '/v1/pools', t().keys.admin, hook)
+    const missing = await call('POST', '/v1/pools', t().keys.operator, hook)
     expect(missing.statusCode).toBe(422)
     expect(missing.json().errors[0]).toMatchObject({ field: 'executor.secretEnv', message: expect.stringContaining('GS_TEST_HOOK_SECRET') })
     t().deps.env!.GS_TEST_HOOK_SECRET = 'whsec_c2VjcmV0'
-    const created = await call('POST', '/v1/pools', t().keys.admin, hook)
+    const created = await call('POST', '/v1/pools', t().keys.operator, hook)
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({ executor: hook.executor, embodiedGPerGpuHour: 12.5 })
     const slurm = { kind: 'slurm', url: 'http://127.0.0.1:6820', partition: 'pool-a', user: 'root', tokenEnv: 'GS_TEST_NO_TOKEN' }
-    const patched = await call('PATCH', '/v1/pools/hooked', t().keys.admin, { executor: slurm })
+    const patched = await call('PATCH', '/v1/pools/hooked', t().keys.operator, { executor: slurm })
     expect(patched.statusCode).toBe(422)
     expect(patched.json().errors[0].field).toBe('executor.tokenEnv')
     // Tokens are for agent pools only.
-    expect((await call('POST', '/v1/pools/hooked/tokens', t().keys.admin, {})).statusCode).toBe(409)
+    expect((await call('POST', '/v1/pools/hooked/tokens', t().keys.operator, {})).statusCode).toBe(409)
   })
 
   test('shrinking a pool below what its plans hold is a 409; above it is fine', async () => {
     const job = { name: 'x', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] }
     expect((await call('POST', '/v1/jobs', t().keys.a, job)).statusCode).toBe(201)
-    const shrink = await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { gpuCount: 4 })
+    const shrink = await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, { gpuCount: 4 })
     expect(shrink.statusCode).toBe(409)
     expect(shrink.json().errors[0]).toMatchObject({ field: 'gpuCount', message: 'must be at least 6' })
-    expect((await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { gpuCount: 6 })).statusCode).toBe(200)
+    expect((await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, { gpuCount: 6 })).statusCode).toBe(200)
   })
 
   test('a disabled pool is not planned into', async () => {
-    await call('PATCH', '/v1/pools/gpu-north', t().keys.admin, { enabled: false })
+    await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, { enabled: false })
     const res = await call('POST', '/v1/jobs', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
     expect(res.statusCode).toBe(201)
     expect(res.json().plan.pool).toBe('gpu-south')

@@ -71,11 +71,16 @@ describe('GET /v1/reports/emissions', () => {
     expect(byTeam.json().rows.map((r: { key: string, avoidedGrams: number }) => [r.key, r.avoidedGrams])).toEqual([['=HYPERLINK("x"),1', 600], ['nlp', 320]])
   })
 
-  test('groupBy=tenant covers every tenant and needs the admin scope', async () => {
+  test('groupBy=tenant covers every tenant and needs the operator scope; a tenant admin sees its own tenant only', async () => {
     const refused = await get('?groupBy=tenant')
     expect(refused.statusCode).toBe(403)
     expect(refused.headers['content-type']).toContain('application/problem+json')
-    const res = await get('?groupBy=tenant', t().keys.admin)
+    const admin = await get('?groupBy=tenant', t().keys.admin)
+    expect(admin.statusCode).toBe(403)
+    expect(admin.json()).toMatchObject({ detail: expect.stringContaining('"operator"'), errors: [{ field: 'groupBy' }] })
+    const own = await get('?groupBy=pool', t().keys.admin)
+    expect(own.json().totals).toMatchObject([{ jobs: 2 }])
+    const res = await get('?groupBy=tenant', t().keys.operator)
     expect(res.statusCode).toBe(200)
     expect(res.json().rows.map((r: { key: string, jobs: number }) => [r.key, r.jobs])).toEqual([['a', 2], ['b', 1]])
     expect(res.json().totals).toMatchObject([{ signal: 'average', jobs: 3, actualGrams: 620, avoidedGrams: 1240 }])

@@ -53,7 +53,7 @@ test('a pending job is never planned outside its allowed pools, and fails with a
     payload: { name: 'north-only', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), zones: ['NORTH'] }
   })
   expect(res.json().state).toBe('pending')
-  await app.inject({ method: 'PATCH', url: '/v1/pools/gpu-north', headers: t().auth(t().keys.admin), payload: { enabled: false } })
+  await app.inject({ method: 'PATCH', url: '/v1/pools/gpu-north', headers: t().auth(t().keys.operator), payload: { enabled: false } })
   for (const [zone, p] of real) deps.providers.set(zone, p)
   expect(await tick(deps, 'test', NOW + 60_000, 180_000)).toMatchObject({ planned: 0, failed: 0, stillPending: 1 })
   expect(await tick(deps, 'test', NOW + 4 * HOUR + 1, 180_000)).toMatchObject({ planned: 0, failed: 1, stillPending: 0 })

@@ -79,7 +79,7 @@ test('a planned job whose pool is disabled goes back to planning and is planned 
   const before = await getJobById(t().deps.store.db, id)
   const off = before?.plan?.pool ?? ''
   const other = off === 'gpu-north' ? 'gpu-south' : 'gpu-north'
-  await t().app.inject({ method: 'PATCH', url: `/v1/pools/${off}`, headers: t().auth(t().keys.admin), payload: { enabled: false } })
+  await t().app.inject({ method: 'PATCH', url: `/v1/pools/${off}`, headers: t().auth(t().keys.operator), payload: { enabled: false } })
   const first = await tick(t().deps, 'leader', NOW + MIN, 30 * MIN)
   expect(first).toMatchObject({ unplanned: 1 })
   await tick(t().deps, 'leader', NOW + 2 * MIN, 30 * MIN)

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildProviders, loadConfig, type Config } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
 import type { Deps } from '../../src/scheduler/deps.js'
-import { createApiKey } from '../../src/store/api-keys.js'
+import { createApiKey, type ApiScope } from '../../src/store/api-keys.js'
 import { seedPools } from '../../src/store/pools.js'
 import { createTenant } from '../../src/store/tenants.js'
 import { useTestStore } from './db.js'
@@ -19,7 +19,8 @@ export interface TestApp {
   app: FastifyInstance
   deps: Deps
   clock: { now: number }
-  keys: { a: string, aRead: string, b: string, admin: string }
+  /** `admin`: tenant a's admin; `operator`: the deployment's operator (a key of tenant a with that scope only). */
+  keys: { a: string, aRead: string, b: string, admin: string, operator: string }
   /** `Authorization` header for a key. */
   auth: (key: string) => { authorization: string }
 }
@@ -43,9 +44,9 @@ export function useTestApp (): () => TestApp {
     await seedPools(db, config.pools, new Date(NOW))
     const a = await createTenant(db, 'a')
     const b = await createTenant(db, 'b')
-    const key = async (tenantId: string, scopes: Array<'submit' | 'read' | 'admin'>) =>
+    const key = async (tenantId: string, scopes: ApiScope[]) =>
       (await createApiKey(db, { tenantId, name: 'test', scopes })).key
-    const keys = { a: await key(a.id, ['submit', 'read']), aRead: await key(a.id, ['read']), b: await key(b.id, ['submit', 'read']), admin: await key(a.id, ['admin']) }
+    const keys = { a: await key(a.id, ['submit', 'read']), aRead: await key(a.id, ['read']), b: await key(b.id, ['submit', 'read']), admin: await key(a.id, ['admin']), operator: await key(a.id, ['operator']) }
     const clock = { now: NOW }
     // `env` is shared with the app: a test sets a secret with `deps.env.NAME = …`.
     const deps: Deps = { store: store(), config, providers: buildProviders(config), zoneStatus: new Map(), log: pino({ level: 'silent' }), env: {} }

@@ -22,9 +22,9 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     })
 
     app.post('/pools', {
-      schema: { operationId: 'createPool', tags: ['pools'], summary: 'Register a GPU pool (admin)', body: PoolInput, response: { 201: Pool, ...errorResponses, 409: Problem } }
+      schema: { operationId: 'createPool', tags: ['pools'], summary: 'Register a GPU pool (operator)', body: PoolInput, response: { 201: Pool, ...errorResponses, 409: Problem } }
     }, async (request, reply) => {
-      requireScope(request, 'admin')
+      requireScope(request, 'operator')
       const body = request.body
       if (!deps.providers.has(body.zone)) throw invalidField('zone', `unknown zone "${body.zone}"; configured zones: ${[...deps.providers.keys()].join(', ')}`)
       checkSecret(deps, body.executor)
@@ -39,13 +39,13 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'updatePool',
         tags: ['pools'],
-        summary: 'Change a pool\'s capacity, power model, executor or enabled flag (admin); existing plans are kept',
+        summary: 'Change a pool\'s capacity, power model, executor or enabled flag (operator); existing plans are kept',
         params: Type.Object({ name: PoolName }),
         body: PoolPatch,
         response: { 200: Pool, ...errorResponses, 409: Problem }
       }
     }, async request => {
-      requireScope(request, 'admin')
+      requireScope(request, 'operator')
       if (request.body.executor !== undefined) checkSecret(deps, request.body.executor)
       const pool = await changePool(deps, request.params.name, request.body, deps.now())
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
@@ -56,13 +56,13 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'createPoolToken',
         tags: ['pools'],
-        summary: 'Mint an agent token for one pool (admin); the token is shown once and stored hashed',
+        summary: 'Mint an agent token for one pool (operator); the token is shown once and stored hashed',
         params: Type.Object({ name: PoolName }),
         body: Type.Optional(TokenInput),
         response: { 201: CreatedToken, ...errorResponses }
       }
     }, async (request, reply) => {
-      requireScope(request, 'admin')
+      requireScope(request, 'operator')
       const pool = await getPool(deps.store.db, request.params.name)
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
       if (pool.executor.kind !== 'agent') throw new ApiError(409, 'not-an-agent-pool', `pool ${pool.name} runs jobs through ${pool.executor.kind}, not agents`)
@@ -74,12 +74,12 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'listPoolTokens',
         tags: ['pools'],
-        summary: 'A pool\'s agent tokens, revoked ones included (admin); never the token itself',
+        summary: 'A pool\'s agent tokens, revoked ones included (operator); never the token itself',
         params: Type.Object({ name: PoolName }),
         response: { 200: Type.Array(PoolToken), ...errorResponses }
       }
     }, async request => {
-      requireScope(request, 'admin')
+      requireScope(request, 'operator')
       const pool = await getPool(deps.store.db, request.params.name)
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
       const tokens = await listPoolTokens(deps.store.db, pool.name)
@@ -90,12 +90,12 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'revokePoolToken',
         tags: ['pools'],
-        summary: 'Revoke an agent token (admin); agents using it get 401 from then on',
+        summary: 'Revoke an agent token (operator); agents using it get 401 from then on',
         params: PoolTokenParams,
         response: { 204: Type.Null(), ...errorResponses }
       }
     }, async (request, reply) => {
-      requireScope(request, 'admin')
+      requireScope(request, 'operator')
       const { name, id } = request.params
       // A token of another pool is as unknown here as one never minted: 404 either way.
       if (!await revokePoolToken(deps.store.db, name, id, new Date(deps.now()))) throw notFound(`live token ${id} of pool ${name}`)

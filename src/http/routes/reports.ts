@@ -4,7 +4,7 @@ import { HOUR_MS, type Instant } from '../../core/types.js'
 import { ApiError, invalidField } from '../../errors.js'
 import { emissionsReport, type ReportGroup, type ReportRow } from '../../store/ledger.js'
 import type { AppDeps } from '../app.js'
-import { requireScope } from '../auth.js'
+import { hasScope, requireScope } from '../auth.js'
 import { grams, iso, kwh } from '../present.js'
 import { Signal } from '../present-ledger.js'
 import { errorResponses } from '../schemas.js'
@@ -23,7 +23,7 @@ const Query = Type.Object({
   groupBy: Type.String({
     pattern: '^(day|pool|zone|tenant|label:[A-Za-z0-9_.:/-]{1,63})$',
     default: 'day',
-    description: 'day (UTC date of the run\'s finish), pool, zone, tenant (admin scope: every tenant), or label:<key> (jobs without the label under null)'
+    description: 'day (UTC date of the run\'s finish), pool, zone, tenant (operator scope: every tenant), or label:<key> (jobs without the label under null)'
   }),
   format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })
 }, { additionalProperties: false })
@@ -166,11 +166,12 @@ export function reportRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         }
       }
     }, async (request, reply) => {
-      const principal = requireScope(request, 'read')
       const groupBy = request.query.groupBy as ReportGroup
-      if (groupBy === 'tenant' && !principal.scopes.includes('admin')) {
-        throw new ApiError(403, 'forbidden', 'groupBy=tenant covers every tenant and needs the "admin" scope', [{ field: 'groupBy', message: 'needs the admin scope' }])
+      // Grouping by tenant reads every tenant: the deployment's operator's, never a tenant admin's.
+      if (groupBy === 'tenant' && request.principal !== undefined && !hasScope(request.principal, 'operator')) {
+        throw new ApiError(403, 'forbidden', 'groupBy=tenant covers every tenant and needs the "operator" scope', [{ field: 'groupBy', message: 'needs the operator scope' }])
       }
+      const principal = requireScope(request, groupBy === 'tenant' ? 'operator' : 'read')
       const { from, to } = range(request.query, deps.now())
       const tenantId = groupBy === 'tenant' ? null : principal.tenantId
       const rows = await emissionsReport(deps.store.db, { tenantId, from, to, groupBy })
