@@ -51,6 +51,8 @@ export interface Config {
   readonly publicUrl: string
   /** An agent silent for this long has lost its job, which goes back to planning, seconds. */
   readonly agentTimeoutSeconds: number
+  /** A tenant's cap on queued (pending and planned) jobs, unless the tenant has its own (GREENSHIFT_MAX_QUEUED_JOBS). */
+  readonly maxQueuedJobs: number
   /** Zone name → provider settings, in file order. */
   readonly zones: Readonly<Record<string, ZoneConfig>>
   readonly pools: Pool[]
@@ -129,6 +131,8 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
       `http://127.0.0.1:${get('PORT') ?? 8080}`).replace(/\/+$/, ''),
     // Agents beat every 15 s: four missed beats is a lost agent, not a slow network.
     agentTimeoutSeconds: envInteger(issues, 'GREENSHIFT_AGENT_TIMEOUT_SECONDS', get('GREENSHIFT_AGENT_TIMEOUT_SECONDS'), 60, 10, 86_400),
+    // Every queued job is re-planned each tick: the cap bounds one tenant's share of that work.
+    maxQueuedJobs: envInteger(issues, 'GREENSHIFT_MAX_QUEUED_JOBS', get('GREENSHIFT_MAX_QUEUED_JOBS'), 10_000, 1, 10_000_000),
     ...file,
     secrets: new Secrets(secrets)
   }

@@ -34,7 +34,8 @@ const SERVE_USAGE = `usage: greenshift serve
 Runs the API and the scheduler. Everything is configured by the environment (see the README):
 PORT, HOST, DATABASE_URL (else the embedded database in GREENSHIFT_DATA_DIR, default ./.greenshift),
 GREENSHIFT_CONFIG, GREENSHIFT_ADMIN_KEY, GREENSHIFT_TICK_MS, GREENSHIFT_LEASE_SECONDS,
-GREENSHIFT_SCHEDULER, GREENSHIFT_PUBLIC_URL, GREENSHIFT_AGENT_TIMEOUT_SECONDS, LOG_LEVEL.
+GREENSHIFT_SCHEDULER, GREENSHIFT_PUBLIC_URL, GREENSHIFT_AGENT_TIMEOUT_SECONDS, GREENSHIFT_MAX_QUEUED_JOBS,
+LOG_LEVEL.
 `
 
 /** A command's arguments that must be none but `--help`: true for help; throws naming anything else. */

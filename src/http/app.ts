@@ -13,10 +13,12 @@ import { agentRoutes } from './routes/agent.js'
 import { callbackRoutes } from './routes/callbacks.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
+import { keyRoutes } from './routes/keys.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { poolRoutes } from './routes/pools.js'
 import { quoteRoutes } from './routes/quotes.js'
 import { reportRoutes } from './routes/reports.js'
+import { tenantRoutes } from './routes/tenants.js'
 import { zoneRoutes } from './routes/zones.js'
 
 export interface AppDeps extends Deps {
@@ -57,6 +59,8 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
     await v1.register(poolRoutes(deps))
     await v1.register(zoneRoutes(deps))
     await v1.register(reportRoutes(deps))
+    await v1.register(keyRoutes(deps))
+    await v1.register(tenantRoutes(deps))
   }, { prefix: '/v1' })
   // Agents authenticate with pool tokens, not API keys: their own plugin, their own hook.
   await app.register(agentRoutes(deps), { prefix: '/v1' })

@@ -5,6 +5,7 @@ import { appendEvent } from '../store/events.js'
 import { activeReservations, findByIdempotencyKey, insertJob, transitionJob } from '../store/jobs.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { replacePlannedSegments } from '../store/segments.js'
+import { lockTenantQueue, tenantQueue, type TenantQueue } from '../store/tenants.js'
 import type { Deps } from './deps.js'
 import { planFor, poolViews, withReservations } from './plan.js'
 import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
@@ -24,6 +25,18 @@ async function replay (deps: Deps, tenantId: string, key: string, hash: string):
   return found.job
 }
 
+/**
+ * 429 when the tenant already has its cap of queued jobs (its own, else GREENSHIFT_MAX_QUEUED_JOBS).
+ * Queued means pending or planned: those wait and are planned again each tick. Dispatched and
+ * running jobs are not counted: they hold GPUs, so pool capacity already bounds them, and counting
+ * them would refuse work because earlier work is running.
+ */
+function checkQueueRoom (deps: Deps, queue: TenantQueue): void {
+  const cap = queue.maxQueuedJobs ?? deps.config.maxQueuedJobs
+  if (queue.queued < cap) return
+  throw new ApiError(429, 'queue-full', `this tenant already has ${queue.queued} queued (pending or planned) jobs, its cap of ${cap}: wait for some to be dispatched, or cancel some`)
+}
+
 function isUniqueViolation (err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505'
 }
@@ -31,7 +44,8 @@ function isUniqueViolation (err: unknown): boolean {
 /**
  * Accepts a job: validates it, plans it against the newest forecasts and the capacity already
  * reserved, and stores job, plan, segments and events in one transaction. The eligible pools are
- * locked (`FOR UPDATE`) for the plan so two concurrent submissions cannot reserve the same GPUs.
+ * locked (`FOR UPDATE`) for the plan so two concurrent submissions cannot reserve the same GPUs;
+ * the tenant's row before them, so its cap on queued jobs holds (429 `queue-full`, nothing stored).
  * Without any intensity data the job is stored `pending` and planned by the next tick.
  */
 export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
@@ -42,12 +56,15 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     if (previous !== undefined) return { job: previous, replayed: true }
   }
   const { deadline, notBefore } = checkSpec(spec, now)
+  // Refused before planning costs anything; counted again under the tenant's lock below.
+  checkQueueRoom(deps, await tenantQueue(deps.store.db, tenantId))
   const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
   const job = jobFromSpec(spec, tenantId, deadline, notBefore, now)
   const req = planRequest(job, pools, now)
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
   try {
     const stored = await deps.store.db.transaction().execute(async trx => {
+      checkQueueRoom(deps, await lockTenantQueue(trx, tenantId))
       await lockPools(trx, pools.map(p => p.name))
       const reservations = await activeReservations(trx)
       const { plan } = planFor(req, withReservations(views, reservations), now, deps)
@@ -60,7 +77,8 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     })
     return { job: stored, replayed: false }
   } catch (err) {
-    if (idempotencyKey !== null && isUniqueViolation(err)) {
+    // The same key raced in by another request: its job, even if that one filled the queue.
+    if (idempotencyKey !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {
       const previous = await replay(deps, tenantId, idempotencyKey, hash)
       if (previous !== undefined) return { job: previous, replayed: true }
     }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { ApiScope, Db } from './schema.js'
+import { sql, type Kysely } from 'kysely'
+import type { ApiScope, Database, Db } from './schema.js'
 
 export type { ApiScope } from './schema.js'
 
@@ -63,12 +64,60 @@ export async function findApiKey (db: Db, plaintext: string): Promise<ApiKeyPrin
   return row === undefined ? undefined : { id: row.id, tenantId: row.tenant_id, scopes: row.scopes }
 }
 
-/** Revokes a key; false if it does not exist or was already revoked. */
-export async function revokeApiKey (db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db.updateTable('api_keys').set({ revoked_at: now })
-    .where('id', '=', id).where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+/** A key as listed and shown: never its hash, never its plaintext. */
+export interface ApiKeyInfo {
+  id: string
+  tenantId: string
+  name: string
+  prefix: string
+  scopes: ApiScope[]
+  createdAt: Date
+  revokedAt: Date | null
+}
+
+const INFO_COLUMNS = ['id', 'tenant_id', 'name', 'prefix', 'scopes', 'created_at', 'revoked_at'] as const
+
+function toInfo (row: { id: string, tenant_id: string, name: string, prefix: string, scopes: ApiScope[], created_at: Date, revoked_at: Date | null }): ApiKeyInfo {
+  return { id: row.id, tenantId: row.tenant_id, name: row.name, prefix: row.prefix, scopes: row.scopes, createdAt: row.created_at, revokedAt: row.revoked_at }
+}
+
+/** One tenant's keys, revoked ones included, oldest first. */
+export async function listApiKeys (db: Db, tenantId: string): Promise<ApiKeyInfo[]> {
+  const rows = await db.selectFrom('api_keys').select(INFO_COLUMNS).where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute()
+  return rows.map(toInfo)
+}
+
+/** One key by id, revoked or not. */
+export async function getApiKey (db: Db, id: string): Promise<ApiKeyInfo | undefined> {
+  const row = await db.selectFrom('api_keys').select(INFO_COLUMNS).where('id', '=', id).executeTakeFirst()
+  return row === undefined ? undefined : toInfo(row)
+}
+
+/** What `revokeApiKey` did: `last-operator` refuses to lock the deployment out of its own API. */
+export type RevokeOutcome = 'revoked' | 'not-found' | 'last-operator'
+
+/**
+ * Revokes a live key. The deployment's last live `operator` key is kept: without one, nobody could
+ * add pools, tenants or keys over the API again. Revoking an operator key first locks every live
+ * operator key (in id order, so two revocations cannot deadlock): of two concurrent revocations of
+ * the last two, the second sees one left and refuses.
+ */
+export async function revokeApiKey (db: Kysely<Database>, id: string, now: Date): Promise<RevokeOutcome> {
+  return await db.transaction().execute(async trx => {
+    const key = await trx.selectFrom('api_keys').select('scopes').where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+    if (key === undefined) return 'not-found'
+    if (key.scopes.includes('operator')) {
+      const operators = await trx.selectFrom('api_keys').select('id')
+        .where('revoked_at', 'is', null).where(sql<boolean>`scopes @> '["operator"]'::jsonb`)
+        .orderBy('id').forUpdate().execute()
+      if (!operators.some(o => o.id === id)) return 'not-found'
+      if (operators.length <= 1) return 'last-operator'
+    }
+    const result = await trx.updateTable('api_keys').set({ revoked_at: now })
+      .where('id', '=', id).where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n ? 'revoked' : 'not-found'
+  })
 }
 
 /** How many keys exist, revoked included (e.g. to bootstrap the first admin key). */

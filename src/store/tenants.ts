@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import type { Db } from './schema.js'
+import type { Transaction } from 'kysely'
+import type { Database, Db } from './schema.js'
 
 /** A tenant: the owner of jobs and API keys. */
 export interface Tenant {
   id: string
   name: string
+}
+
+/** A tenant as the operator sees it: with its own cap on queued jobs (null: the deployment default). */
+export interface TenantInfo extends Tenant {
+  maxQueuedJobs: number | null
+  createdAt: Date
 }
 
 /** Creates a tenant with a new UUID; a taken name throws the unique violation (23505). */
@@ -26,4 +33,68 @@ export async function findTenantByName (db: Db, name: string): Promise<Tenant | 
 export async function ensureTenant (db: Db, name: string): Promise<Tenant> {
   await db.insertInto('tenants').values({ id: randomUUID(), name }).onConflict(oc => oc.column('name').doNothing()).execute()
   return await db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirstOrThrow()
+}
+
+const INFO_COLUMNS = ['id', 'name', 'max_queued_jobs', 'created_at'] as const
+
+function toInfo (row: { id: string, name: string, max_queued_jobs: number | null, created_at: Date }): TenantInfo {
+  return { id: row.id, name: row.name, maxQueuedJobs: row.max_queued_jobs, createdAt: row.created_at }
+}
+
+/** A new tenant with its cap; undefined if the name is taken (nothing is written then). */
+export async function insertTenant (db: Db, name: string, maxQueuedJobs: number | null): Promise<TenantInfo | undefined> {
+  const row = await db.insertInto('tenants').values({ id: randomUUID(), name, max_queued_jobs: maxQueuedJobs })
+    .onConflict(oc => oc.column('name').doNothing()).returning(INFO_COLUMNS).executeTakeFirst()
+  return row === undefined ? undefined : toInfo(row)
+}
+
+/** Every tenant, by name. */
+export async function listTenants (db: Db): Promise<TenantInfo[]> {
+  return (await db.selectFrom('tenants').select(INFO_COLUMNS).orderBy('name').execute()).map(toInfo)
+}
+
+/** Sets a tenant's cap on queued jobs (null: back to the default); undefined if there is no such tenant. */
+export async function setTenantQueueCap (db: Db, name: string, maxQueuedJobs: number | null): Promise<TenantInfo | undefined> {
+  const row = await db.updateTable('tenants').set({ max_queued_jobs: maxQueuedJobs }).where('name', '=', name).returning(INFO_COLUMNS).executeTakeFirst()
+  return row === undefined ? undefined : toInfo(row)
+}
+
+/** A tenant by id or name, with its cap. */
+export async function getTenant (db: Db, by: { id: string } | { name: string }): Promise<TenantInfo | undefined> {
+  const query = db.selectFrom('tenants').select(INFO_COLUMNS)
+  const row = await ('id' in by ? query.where('id', '=', by.id) : query.where('name', '=', by.name)).executeTakeFirst()
+  return row === undefined ? undefined : toInfo(row)
+}
+
+/** A tenant's queue: how many of its jobs wait (pending or planned), and its own cap (null: the default). */
+export interface TenantQueue {
+  queued: number
+  maxQueuedJobs: number | null
+}
+
+function queueQuery (db: Db, tenantId: string) {
+  return db.selectFrom('tenants as t')
+    .select(eb => [
+      't.max_queued_jobs',
+      eb.selectFrom('jobs').select(eb.fn.countAll<string | number>().as('n'))
+        .whereRef('jobs.tenant_id', '=', 't.id').where('jobs.state', 'in', ['pending', 'planned']).as('queued')
+    ])
+    .where('t.id', '=', tenantId)
+}
+
+const toQueue = (row: { max_queued_jobs: number | null, queued: string | number | null }): TenantQueue =>
+  ({ queued: Number(row.queued ?? 0), maxQueuedJobs: row.max_queued_jobs })
+
+/** Counts a tenant's queued jobs, by the partial index jobs_tenant_queued_idx: at most the cap's worth of entries. */
+export async function tenantQueue (db: Db, tenantId: string): Promise<TenantQueue> {
+  return toQueue(await queueQuery(db, tenantId).executeTakeFirstOrThrow())
+}
+
+/**
+ * As `tenantQueue`, with the tenant row locked (`FOR NO KEY UPDATE`, which still lets other rows
+ * reference it) until the transaction ends: two submissions of one tenant count one after the
+ * other, so the cap holds exactly.
+ */
+export async function lockTenantQueue (trx: Transaction<Database>, tenantId: string): Promise<TenantQueue> {
+  return toQueue(await queueQuery(trx, tenantId).forNoKeyUpdate().executeTakeFirstOrThrow())
 }

@@ -22,10 +22,10 @@ export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'submitJob',
         tags: ['jobs'],
-        summary: 'Submit a job; it is planned at once into the lowest-carbon pool and window before its deadline',
+        summary: 'Submit a job; it is planned at once into the lowest-carbon pool and window before its deadline (429 queue-full at the tenant\'s cap on queued jobs)',
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
         body: JobInput,
-        response: { 200: Job, 201: Job, ...errorResponses, 409: Problem, 413: Problem }
+        response: { 200: Job, 201: Job, ...errorResponses, 409: Problem, 413: Problem, 429: Problem }
       }
     }, async (request, reply) => {
       const principal = requireScope(request, 'submit')
