@@ -11,6 +11,8 @@ export interface NewApiKey {
   scopes: ApiScope[]
   /** A plaintext chosen by the operator (e.g. GREENSHIFT_ADMIN_KEY); default a new random key. */
   key?: string | undefined
+  /** When it was made; default the database's now(). */
+  createdAt?: Date | undefined
 }
 
 /** A new key. `key` is the only copy of the plaintext: the table keeps its SHA-256. */
@@ -49,7 +51,8 @@ export async function createApiKey (db: Db, input: NewApiKey): Promise<CreatedAp
     name: input.name,
     prefix,
     key_hash: hashApiKey(key),
-    scopes: JSON.stringify(input.scopes)
+    scopes: JSON.stringify(input.scopes),
+    ...(input.createdAt === undefined ? {} : { created_at: input.createdAt })
   }).execute()
   return { key, id, prefix }
 }

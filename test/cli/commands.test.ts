@@ -33,6 +33,7 @@ describe('greenshift CLI', () => {
     expect(created.code).toBe(0)
     const reader = created.out.trim()
     expect(reader).toMatch(/^gs_[A-Za-z0-9_-]{32}$/)
+    const ops = (await run('keys', 'create', '--tenant', 'ops', '--scopes', 'operator')).out.trim()
 
     const service = await serve(env)
     try {
@@ -49,6 +50,11 @@ describe('greenshift CLI', () => {
       expect(plan.baseline).toMatchObject({ pool: 'h100-de', source: 'replay:zones-2022', signal: 'average' })
       const list = await fetch(`${service.url}/v1/jobs`, { headers: { authorization: `Bearer ${reader}` } })
       expect((await list.json() as { jobs: unknown[] }).jobs).toEqual([]) // acme sees none of default's jobs
+      // The first key runs the deployment; a CLI-made operator key too, without a tenant's submit or read.
+      const tenants = async (key: string) => await fetch(`${service.url}/v1/tenants`, { headers: { authorization: `Bearer ${key}` } })
+      expect((await tenants(admin!)).status).toBe(200)
+      expect(((await (await tenants(ops)).json()) as Array<{ name: string }>).map(x => x.name)).toEqual(['acme', 'default', 'ops'])
+      expect((await post(ops)).status).toBe(403)
     } finally {
       await service.close()
     }

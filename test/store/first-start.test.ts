@@ -40,7 +40,7 @@ describe(`first start of two instances at once (${backendName()})`, () => {
     const printed: string[] = []
     await Promise.all([ensureAdminKey(a, KEY, line => printed.push(line)), ensureAdminKey(b, KEY, line => printed.push(line))])
     expect(printed).toEqual([])
-    expect(await findApiKey(a.db, KEY)).toMatchObject({ scopes: ['submit', 'read', 'admin'] })
+    expect(await findApiKey(a.db, KEY)).toMatchObject({ scopes: ['submit', 'read', 'admin', 'operator'] })
     expect(await a.db.selectFrom('api_keys').select('id').execute()).toHaveLength(1)
     expect(await a.db.selectFrom('tenants').select('name').execute()).toEqual([{ name: 'default' }])
   })
@@ -52,7 +52,7 @@ describe(`first start of two instances at once (${backendName()})`, () => {
     await Promise.all([ensureAdminKey(a, undefined, line => printed.push(line)), ensureAdminKey(b, undefined, line => printed.push(line))])
     expect(printed).toHaveLength(1)
     const key = /shown once\): (gs_\S+)/.exec(printed[0] ?? '')?.[1] ?? ''
-    expect(await findApiKey(b.db, key)).toBeDefined()
+    expect(await findApiKey(b.db, key)).toMatchObject({ scopes: ['submit', 'read', 'admin', 'operator'] })
     expect(await a.db.selectFrom('api_keys').select('id').execute()).toHaveLength(1)
   })
 })

@@ -56,10 +56,10 @@ export function keyRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         throw new ApiError(403, 'forbidden', 'scopes: only an operator may create an operator key', [{ field: 'scopes', message: 'operator needs the operator scope' }])
       }
       const tenant = await tenantOf(deps, caller, request.body.tenant, 422)
-      const created = await createApiKey(deps.store.db, { tenantId: tenant.id, name, scopes })
-      const key = await getApiKey(deps.store.db, created.id)
-      if (key === undefined) throw notFound(`key ${created.id}`)
+      const createdAt = new Date(deps.now())
+      const created = await createApiKey(deps.store.db, { tenantId: tenant.id, name, scopes, createdAt })
       request.log.info({ key: created.id, tenant: tenant.name, scopes, by: caller.keyId }, 'API key created')
+      const key = { id: created.id, tenantId: tenant.id, name, prefix: created.prefix, scopes, createdAt, revokedAt: null }
       return await reply.status(201).send({ ...present(key, tenant.name), key: created.key })
     })
 
