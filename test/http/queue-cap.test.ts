@@ -39,6 +39,13 @@ describe('the per-tenant cap on queued jobs', () => {
     expect((await post('b-one', t().keys.b)).statusCode).toBe(201)
   })
 
+  test('submissions racing for the last places: exactly the cap is accepted', async () => {
+    await t().app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { maxQueuedJobs: 2 } })
+    const codes = await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map(async name => (await post(name)).statusCode))
+    expect(codes.sort()).toEqual([201, 201, 429, 429, 429])
+    expect((await stored())[0]).toBe(2)
+  })
+
   test('dispatched jobs hold GPUs, not a place in the queue; a cancelled one frees its place', async () => {
     await t().app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { maxQueuedJobs: 1 } })
     const first = (await post('one')).json()

@@ -39,10 +39,20 @@ describe(`store basics (${backendName()})`, () => {
 
     expect(await findApiKey(store().db, created.key)).toEqual({ id: created.id, tenantId: t.id, scopes: ['submit', 'read'] })
     expect(await findApiKey(store().db, created.key + 'x')).toBeUndefined()
-    expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe(true)
-    expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe(false)
+    expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe('revoked')
+    expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe('not-found')
     expect(await findApiKey(store().db, created.key)).toBeUndefined()
     expect(await countApiKeys(store().db)).toBe(1)
+  })
+
+  it('keeps the last live operator key, even when the last two are revoked at once', async () => {
+    const t = await createTenant(store().db, 'ops')
+    const one = await createApiKey(store().db, { tenantId: t.id, name: 'one', scopes: ['operator'] })
+    const two = await createApiKey(store().db, { tenantId: t.id, name: 'two', scopes: ['operator', 'admin'] })
+    const outcomes = await Promise.all([revokeApiKey(store().db, one.id, new Date(T0)), revokeApiKey(store().db, two.id, new Date(T0))])
+    expect(outcomes.sort()).toEqual(['last-operator', 'revoked'])
+    const live = [await findApiKey(store().db, one.key), await findApiKey(store().db, two.key)].filter(k => k !== undefined)
+    expect(live).toHaveLength(1)
   })
 
   it('round-trips jsonb arrays, objects, strings and null', async () => {
