@@ -93,8 +93,10 @@ export async function tenantQueue (db: Db, tenantId: string): Promise<TenantQueu
 /**
  * As `tenantQueue`, with the tenant row locked (`FOR NO KEY UPDATE`, which still lets other rows
  * reference it) until the transaction ends: two submissions of one tenant count one after the
- * other, so the cap holds exactly.
+ * other, so the cap holds exactly. The count is a statement of its own, after the lock: in READ
+ * COMMITTED a statement that waited for the lock would still count from its snapshot from before.
  */
 export async function lockTenantQueue (trx: Transaction<Database>, tenantId: string): Promise<TenantQueue> {
-  return toQueue(await queueQuery(trx, tenantId).forNoKeyUpdate().executeTakeFirstOrThrow())
+  await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().executeTakeFirstOrThrow()
+  return await tenantQueue(trx, tenantId)
 }
