@@ -8,6 +8,7 @@ import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
 import { serializerCompiler } from './schema-cache.js'
+import { refuseIllFormedUnicode } from './unicode.js'
 import { installValidation } from './validation.js'
 import { agentRoutes } from './routes/agent.js'
 import { callbackRoutes } from './routes/callbacks.js'
@@ -39,6 +40,7 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandling(app)
   installValidation(app)
+  app.addHook('preValidation', refuseIllFormedUnicode)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(fastifySwagger, {
     openapi: {

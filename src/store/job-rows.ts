@@ -99,9 +99,12 @@ export function encodeCursor (cursor: JobCursor): string {
   return Buffer.from(JSON.stringify([cursor.submittedAt, cursor.id])).toString('base64url')
 }
 
-/** Parses a cursor from `encodeCursor`; throws `InvalidCursorError` on anything else. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** 9999-12-31T23:59:59.999Z: the last instant with a four-digit year, which both drivers write. */
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/** Parses a cursor from `encodeCursor` into bounded values; throws `InvalidCursorError` on anything else. */
 export function decodeCursor (text: string): JobCursor {
   let parsed: unknown
   try {
@@ -111,8 +114,9 @@ export function decodeCursor (text: string): JobCursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw new InvalidCursorError()
   const [submittedAt, id] = parsed as unknown[]
-  // Only instants PostgreSQL and Date both hold (±8.64e15 ms), and ids shaped like ours (UUIDs).
-  if (!Number.isSafeInteger(submittedAt) || Math.abs(submittedAt as number) > 8.64e15) throw new InvalidCursorError()
+  // Only instants a job can have been submitted at (years 1970..9999: PostgreSQL refuses ±8.64e15 ms,
+  // PGlite's driver year 10000), and ids shaped like ours (UUIDs).
+  if (!Number.isSafeInteger(submittedAt) || (submittedAt as number) < 0 || (submittedAt as number) > LAST_INSTANT) throw new InvalidCursorError()
   if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError()
   return { submittedAt: submittedAt as number, id }
 }

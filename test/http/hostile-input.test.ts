@@ -15,6 +15,8 @@ async function get (url: string) {
   return await t().app.inject({ method: 'GET', url, headers: t().auth(t().keys.a) })
 }
 
+const cursorAt = (ms: number, id = '00000000-0000-4000-8000-000000000000') => Buffer.from(JSON.stringify([ms, id])).toString('base64url')
+
 const valid = { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) }
 
 describe('no client input produces a 5xx', () => {
@@ -54,6 +56,49 @@ describe('no client input produces a 5xx', () => {
     ['intensity in year 50', '/v1/zones/NORTH/intensity?from=0050-01-01T00:00:00Z']
   ])('%s → 400', async (_name, url) => {
     expect((await get(url)).statusCode).toBe(400)
+  })
+
+  test.each([
+    ['labels value', { labels: { team: '\ud800' } }, 'labels.team'],
+    ['labels key', { labels: { ['a\udc00b']: 'x' } }, 'labels'],
+    ['command element', { command: ['python', 'a\udc00b'] }, 'command[1]'],
+    ['payload deep inside', { payload: { runs: [{ tag: 'ok' }, { tag: '\udbff' }] } }, 'payload.runs[1].tag'],
+    ['name', { name: 'train\ud800' }, 'name']
+  ])('a lone surrogate in the %s → 400 naming the field, nothing stored', async (_what, extra, field) => {
+    const res = await post('/v1/jobs', { ...valid, ...extra })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json().errors).toEqual([{ field, message: expect.stringContaining('Unicode') }])
+    expect(await t().deps.store.db.selectFrom('jobs').select('id').execute()).toEqual([])
+  })
+
+  test('well-formed astral characters (a surrogate pair) are kept as sent', async () => {
+    const res = await post('/v1/jobs', { ...valid, name: 'train 🚀', labels: { team: '𝔫lp' } })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ name: 'train 🚀', labels: { team: '𝔫lp' } })
+  })
+
+  test('lone surrogates are refused in the agent and callback APIs too', async () => {
+    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: { name: 'r' } })).json().token
+    const claim = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ agent: 'h\ud800' }) })
+    expect(claim.statusCode).toBe(400)
+    expect(claim.json().errors).toEqual([{ field: 'agent', message: expect.stringContaining('Unicode') }])
+    const callback = await t().app.inject({
+      method: 'POST', url: '/v1/callbacks/jobs/00000000-0000-4000-8000-000000000000', headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ jobId: '00000000-0000-4000-8000-000000000000', type: 'finished', attempt: 1, detail: 'x\udc00' })
+    })
+    expect(callback.statusCode).toBe(400)
+    expect(callback.json().errors).toEqual([{ field: 'detail', message: expect.stringContaining('Unicode') }])
+  })
+
+  test.each([8.64e15, -8.64e15, Date.UTC(10000, 0, 1), -1, 1.5])('a forged cursor at %d ms → 400 naming cursor', async ms => {
+    const res = await get(`/v1/jobs?cursor=${cursorAt(ms)}`)
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([{ field: 'cursor', message: expect.any(String) }])
+  })
+
+  test('cursors of the first and the last representable instants still page', async () => {
+    for (const ms of [0, Date.UTC(9999, 11, 31, 23, 59, 59, 999)]) expect((await get(`/v1/jobs?cursor=${cursorAt(ms)}`)).statusCode).toBe(200)
   })
 
   test('a pool name with NUL, or an executor URL that is not http(s), is refused', async () => {
