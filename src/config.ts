@@ -5,6 +5,7 @@ import type { IntensityProvider } from './providers/provider.js'
 import { JsonChecker, type NumberRule } from './providers/json-check.js'
 import { providersFor, type ProviderDeps } from './providers/registry.js'
 import { REPLAY_DATASET } from './providers/replay.js'
+import { envInteger, httpLimits, type HttpLimits } from './config-limits.js'
 import { parsePools } from './config-pools.js'
 import { parseZoneSpec, Secrets, type SpecContext, type ZoneSpec } from './providers/zone-spec.js'
 
@@ -14,6 +15,7 @@ export type LogLevel = typeof LOG_LEVELS[number]
 
 /** Where a zone's intensity comes from (shorthand or chain), defaults filled in, csv paths absolute. */
 export type ZoneConfig = ZoneSpec
+export type { HttpLimits } from './config-limits.js'
 
 /** Planner settings. */
 export interface PlanningConfig {
@@ -53,6 +55,8 @@ export interface Config {
   readonly agentTimeoutSeconds: number
   /** A tenant's cap on queued (pending and planned) jobs, unless the tenant has its own (GREENSHIFT_MAX_QUEUED_JOBS). */
   readonly maxQueuedJobs: number
+  /** Request timeouts and the per-caller rate limit of the HTTP edge. */
+  readonly limits: HttpLimits
   /** Zone name → provider settings, in file order. */
   readonly zones: Readonly<Record<string, ZoneConfig>>
   readonly pools: Pool[]
@@ -133,18 +137,12 @@ export function loadConfig (env: NodeJS.ProcessEnv, readFile: ReadTextFile = rea
     agentTimeoutSeconds: envInteger(issues, 'GREENSHIFT_AGENT_TIMEOUT_SECONDS', get('GREENSHIFT_AGENT_TIMEOUT_SECONDS'), 60, 10, 86_400),
     // Every queued job is re-planned each tick: the cap bounds one tenant's share of that work.
     maxQueuedJobs: envInteger(issues, 'GREENSHIFT_MAX_QUEUED_JOBS', get('GREENSHIFT_MAX_QUEUED_JOBS'), 10_000, 1, 10_000_000),
+    limits: httpLimits(issues, get),
     ...file,
     secrets: new Secrets(secrets)
   }
   if (issues.length > 0) throw new ConfigError(issues)
   return deepFreeze(config)
-}
-
-function envInteger (issues: string[], name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (!/^\d+$/.test(text) || n < min || n > max) issues.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`)
-  return n
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Deps } from '../scheduler/deps.js'
 import { authenticate } from './auth.js'
 import { installErrorHandling } from './errors.js'
 import { serializerCompiler } from './schema-cache.js'
+import { rateLimit } from './rate-limit.js'
+import { bodyDeadline, timeoutOptions } from './timeouts.js'
 import { refuseIllFormedUnicode } from './unicode.js'
 import { installValidation } from './validation.js'
 import { agentRoutes } from './routes/agent.js'
@@ -34,12 +36,17 @@ const BODY_LIMIT = 1024 * 1024
 
 /** Builds the HTTP app (never listens). */
 export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+  const limits = deps.config.limits
   const app = Fastify({
     ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
+    ...timeoutOptions(limits),
     bodyLimit: BODY_LIMIT
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandling(app)
   installValidation(app)
+  // For every route: callers are known by now (authentication runs onRequest), bodies are not yet read.
+  const limit = rateLimit(limits, deps.now)
+  if (limit !== undefined) app.addHook('preParsing', limit)
   app.addHook('preValidation', refuseIllFormedUnicode)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(fastifySwagger, {
@@ -66,6 +73,10 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   }, { prefix: '/v1' })
   // Agents authenticate with pool tokens, not API keys: their own plugin, their own hook.
   await app.register(agentRoutes(deps), { prefix: '/v1' })
-  await app.register(callbackRoutes(deps), { prefix: '/v1' })
+  // Callbacks are unauthenticated until their whole body is in (the signature covers it): the tightest deadline.
+  await app.register(async callbacks => {
+    callbacks.addHook('preParsing', bodyDeadline(limits.callbackBodyTimeoutMs))
+    await callbacks.register(callbackRoutes(deps))
+  }, { prefix: '/v1' })
   return app
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { afterEach, beforeAll, beforeEach } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { buildProviders, loadConfig, type Config } from '../../src/config.js'
+import { buildProviders, loadConfig, type Config, type HttpLimits } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
 import type { Deps } from '../../src/scheduler/deps.js'
 import { createApiKey, type ApiScope } from '../../src/store/api-keys.js'
@@ -33,12 +33,17 @@ export function testConfig (): Config {
 /**
  * One migrated store per test file (see useTestStore), and per test a fresh app over it with the
  * fixture zones (NORTH, SOUTH), both pools, and tenants `a` and `b` with keys of each kind.
+ * `limits` replaces some of the default timeouts and rate limit (a test that sends more than 200
+ * requests on one key without moving the clock needs a higher burst).
  */
-export function useTestApp (): () => TestApp {
+export function useTestApp (limits: Partial<HttpLimits> = {}): () => TestApp {
   const store = useTestStore()
   let config: Config
   let current: TestApp | undefined
-  beforeAll(() => { config = testConfig() })
+  beforeAll(() => {
+    const base = testConfig()
+    config = { ...base, limits: { ...base.limits, ...limits } }
+  })
   beforeEach(async () => {
     const db = store().db
     await seedPools(db, config.pools, new Date(NOW))

@@ -49,6 +49,7 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const token = await findPoolToken(deps.store.db, match[1])
       if (token === undefined) throw unauthorized('unknown or revoked agent token')
       request.agentPool = token.pool
+      request.agentTokenId = token.id
     })
 
     app.post('/agent/claim', {
