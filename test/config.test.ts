@@ -103,6 +103,22 @@ describe('loadConfig environment', () => {
     expect(issues(() => loadConfig({ GREENSHIFT_LEASE_SECONDS: '8' }))).toEqual(['GREENSHIFT_LEASE_SECONDS must be at least two scheduler ticks (10 s), got "8"'])
   })
 
+  it('reads the edge\'s timeouts and rate limit; inner timeouts default to no more than the whole request\'s', () => {
+    expect(loadConfig({}).limits).toEqual({ bodyTimeoutMs: 10_000, headersTimeoutMs: 5_000, callbackBodyTimeoutMs: 3_000, rateLimitPerSecond: 50, rateLimitBurst: 200 })
+    expect(loadConfig({ GREENSHIFT_BODY_TIMEOUT_MS: '2000', GREENSHIFT_RATE_LIMIT_PER_SECOND: '0' }).limits)
+      .toEqual({ bodyTimeoutMs: 2_000, headersTimeoutMs: 2_000, callbackBodyTimeoutMs: 2_000, rateLimitPerSecond: 0, rateLimitBurst: 200 })
+    expect(loadConfig({ GREENSHIFT_HEADERS_TIMEOUT_MS: '300', GREENSHIFT_CALLBACK_BODY_TIMEOUT_MS: '150', GREENSHIFT_RATE_LIMIT_BURST: '5' }).limits)
+      .toMatchObject({ headersTimeoutMs: 300, callbackBodyTimeoutMs: 150, rateLimitBurst: 5 })
+    expect(issues(() => loadConfig({ GREENSHIFT_BODY_TIMEOUT_MS: '1000', GREENSHIFT_HEADERS_TIMEOUT_MS: '2000', GREENSHIFT_CALLBACK_BODY_TIMEOUT_MS: '50' }))).toEqual([
+      'GREENSHIFT_HEADERS_TIMEOUT_MS must not exceed GREENSHIFT_BODY_TIMEOUT_MS (1000 ms), got "2000"',
+      'GREENSHIFT_CALLBACK_BODY_TIMEOUT_MS must be an integer from 100 to 600000, got "50"'
+    ])
+    expect(issues(() => loadConfig({ GREENSHIFT_RATE_LIMIT_PER_SECOND: '-1', GREENSHIFT_RATE_LIMIT_BURST: '0' }))).toEqual([
+      'GREENSHIFT_RATE_LIMIT_PER_SECOND must be an integer from 0 to 1000000, got "-1"',
+      'GREENSHIFT_RATE_LIMIT_BURST must be an integer from 1 to 1000000, got "0"'
+    ])
+  })
+
   it.each([
     [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535, got "abc"'],
     [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535, got "-1"'],

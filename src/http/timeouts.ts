@@ -58,17 +58,22 @@ function tooSlow (ms: number): ApiError {
 /**
  * A preParsing hook giving a route's requests `ms` from their first byte to their last, tighter
  * than the server's limit: the body is passed through a stream that fails with 408 when time is
- * up, which the error handler answers like any other error.
+ * up, which the error handler answers like any other error. The clock stops when the body is in,
+ * or the request is answered without reading it (a 401, a 429).
  */
 export function bodyDeadline (ms: number) {
-  return async (_request: FastifyRequest, reply: FastifyReply, payload: RequestPayload): Promise<RequestPayload> => {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: RequestPayload): Promise<RequestPayload> => {
+    if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) return payload
     const body = new PassThrough()
     const timer = setTimeout(() => {
       payload.unpipe(body)
       body.destroy(tooSlow(ms))
     }, Math.max(0, ms - reply.elapsedTime))
     const stop = (): void => { clearTimeout(timer) }
-    body.once('end', stop).once('close', stop)
+    body.once('finish', stop).once('close', stop)
+    reply.raw.once('close', stop)
+    // The body parser listens while it reads; an error after it stopped reading has nobody to tell.
+    body.on('error', () => {})
     payload.once('error', err => body.destroy(err))
     payload.pipe(body)
     return body

@@ -59,6 +59,9 @@ describe('slow requests are answered 408 and the connection closed', () => {
     const id = '00000000-0000-4000-8000-000000000000'
     const body = JSON.stringify({ jobId: id, type: 'heartbeat', attempt: 1, detail: 'x'.repeat(40) })
     const head = `POST /v1/callbacks/jobs/${id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`
+    // One answered without reading its body (415) first: its deadline must not fire later, with nobody to answer.
+    const unread = await t().app.inject({ method: 'POST', url: `/v1/callbacks/jobs/${id}`, headers: { 'content-type': 'text/plain' }, payload: body })
+    expect(unread.statusCode).toBe(415)
     const { answer } = await dribble(url, head, body.slice(0, 100))
     expect(answer).toMatch(/^HTTP\/1\.1 408 /)
     expect(answer).toMatch(/connection: close/i)
