@@ -79,7 +79,7 @@ describe('no client input produces a 5xx', () => {
   })
 
   test('lone surrogates are refused in the agent and callback APIs too', async () => {
-    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: { name: 'r' } })).json().token
+    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.operator), payload: { name: 'r' } })).json().token
     const claim = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ agent: 'h\ud800' }) })
     expect(claim.statusCode).toBe(400)
     expect(claim.json().errors).toEqual([{ field: 'agent', message: expect.stringContaining('Unicode') }])

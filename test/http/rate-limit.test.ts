@@ -33,7 +33,7 @@ describe('the per-caller rate limit', () => {
   })
 
   test('agent tokens are limited per token, callbacks per client IP', async () => {
-    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: {} })).json().token
+    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.operator), payload: {} })).json().token
     const claim = async () => await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: { authorization: `Bearer ${token}` }, payload: { agent: 'h1' } })
     expect([await claim(), await claim(), await claim(), await claim()].map(r => r.statusCode)).toEqual([204, 204, 204, 429])
     const id = '00000000-0000-4000-8000-000000000000'

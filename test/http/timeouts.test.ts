@@ -70,7 +70,7 @@ describe('slow requests are answered 408 and the connection closed', () => {
 
   test('only receiving is timed: a claim long-polling longer than the request limit is answered as usual', async () => {
     const url = await t().app.listen({ port: 0, host: '127.0.0.1' })
-    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: {} })).json().token
+    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.operator), payload: {} })).json().token
     const started = performance.now()
     const res = await fetch(`${url}/v1/agent/claim`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'poller', waitSeconds: 2 })
