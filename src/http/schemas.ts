@@ -242,7 +242,7 @@ export const IntensityResponse = Type.Object({
   points: Type.Array(IntensityPoint)
 })
 
-/** Standard error responses every authenticated route can give. */
+/** Standard error responses every authenticated route can give (408: the request arrived too slowly; 429: the key's rate limit). */
 export const errorResponses = {
-  400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 503: Problem
+  400: Problem, 401: Problem, 403: Problem, 404: Problem, 408: Problem, 422: Problem, 429: Problem, 503: Problem
 } as const
