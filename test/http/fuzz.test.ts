@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, test } from 'vitest'
+import { EXAMPLES } from '../support/fuzz-examples.js'
 import { knownIssue } from '../support/fuzz-known.js'
 import { describeRequest, operationsOf, payloadOf, requestFor, urlOf, type FuzzRequest, type Operation } from '../support/fuzz-request.js'
 import { useFuzzWorld } from '../support/fuzz-world.js'
@@ -45,7 +46,9 @@ describe(`fuzzed requests from openapi.json (seed ${SEED}, ${RUNS} per operation
   test.each(operations.map((op, i) => [`${op.method} ${op.path}`, op, i] as const))('%s: no 5xx, and nothing stored when refused', async (_name, op, i) => {
     const w = world()
     const counts = await rowCounter(w.store.db)
-    const requests = requestFor(op, w.context(op.operationId), { cursor: forgedCursor }).filter(r => KNOWN || knownIssue(r) === undefined)
+    const wanted = (r: FuzzRequest) => KNOWN || knownIssue(r) === undefined
+    const requests = requestFor(op, w.context(op.operationId), { cursor: forgedCursor }).filter(wanted)
+    const examples = (EXAMPLES[op.operationId] ?? []).filter(wanted).map(r => [r] as [FuzzRequest])
     const statuses = new Map<number, number>()
     await fc.assert(fc.asyncProperty(requests, async req => {
       await w.refresh(op.operationId)
@@ -59,7 +62,7 @@ describe(`fuzzed requests from openapi.json (seed ${SEED}, ${RUNS} per operation
         const changed = countChanges(before, await counts())
         if (changed.length > 0) throw new Error(`refused, yet stored (${changed.join(', ')}): ${why}`)
       }
-    }), { seed: SEED + i, numRuns: RUNS, endOnFailure: !SHRINK })
+    }), { seed: SEED + i, numRuns: RUNS, examples, endOnFailure: !SHRINK })
     if (STATS) console.log(`${op.operationId}: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`)
   }, 120_000)
 })

@@ -1,3 +1,4 @@
+import { HOUR, NOW } from './app.js'
 import type { FuzzRequest, Raw } from './fuzz-request.js'
 
 /** 0000-01-01 and 10000-01-01 UTC in epoch ms. */
@@ -34,6 +35,20 @@ const KNOWN: Array<{ name: string, matches: (req: FuzzRequest) => boolean }> = [
       const t = cursorInstant(v)
       return k === 'cursor' && typeof t === 'number' && (t < YEAR_0 || t >= YEAR_10000)
     })
+  },
+  {
+    // issue 10 (2-4): accepted (200) on main, so no assertion here fails on them; branch plausible
+    // answers 422 or books an estimate, and then nothing may be stored when it refuses.
+    name: 'implausible agent or webhook report',
+    matches: req => {
+      if (req.body === undefined || !('json' in req.body)) return false
+      const body = req.body.json as Record<string, unknown> | null
+      if (body === null || typeof body !== 'object') return false
+      const instants = [body.at, body.startedAt, body.finishedAt].filter(t => typeof t === 'string').map(t => Date.parse(t as string))
+      const energy = body.energyKwh
+      return (req.operationId === 'agentComplete' || req.operationId === 'agentHeartbeat' || req.operationId === 'webhookCallback') &&
+        (instants.some(t => !(Math.abs(t - NOW) < HOUR)) || (typeof energy === 'number' && energy > 100))
+    }
   }
 ]
 
