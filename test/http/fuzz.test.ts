@@ -11,12 +11,12 @@ import { countChanges, rowCounter } from '../support/row-counts.js'
 // schema and made hostile, through the app in-process. Whatever comes, no answer is a 5xx, and a
 // refused request (≥ 400) leaves every table's row count as it was.
 //   FUZZ_SEED   seed (default below; each operation adds its index)
-//   FUZZ_RUNS   requests per operation (default 40)
+//   FUZZ_RUNS   requests per operation (default 30)
 //   FUZZ_KNOWN  0: leave out the requests of known, not yet fixed bugs (see fuzz-known.ts)
 //   FUZZ_SHRINK 1: shrink a failure to a smaller counterexample (slow; off by default)
 //   FUZZ_STATS  1: print how often each status was answered, per operation
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203)
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
+const RUNS = Number(process.env.FUZZ_RUNS ?? 30)
 const KNOWN = process.env.FUZZ_KNOWN !== '0'
 const SHRINK = process.env.FUZZ_SHRINK === '1'
 const STATS = process.env.FUZZ_STATS === '1'
