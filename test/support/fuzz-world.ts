@@ -36,7 +36,10 @@ const HOOK_POOL = {
 export interface FuzzWorld {
   app: FastifyInstance
   store: Store
-  /** Placeholder → value: `@job@` (a planned job), `@other@` (tenant b's), `@run@` (see `refresh`), `@token@`, `@cursor@`. */
+  /**
+   * Placeholder → value: `@job@` (a planned job), `@other@` (tenant b's), `@run@` (see `refresh`),
+   * `@token@`, `@cursor@`, and `@claim_<field>@` for each string field of the last claim's answer.
+   */
   refs: Map<string, string>
   /** What the fuzzer knows for requests to `operationId`: hints by name, beyond the schema. */
   context: (operationId: string) => SchemaContext
@@ -113,6 +116,8 @@ async function buildWorld (store: Store, config: Config): Promise<FuzzWorld> {
     if (fresh.claimed !== true) return
     const claim = await app.inject({ method: 'POST', url: '/v1/agent/claim', headers: { authorization: `Bearer ${token.token}` }, payload: { agent: 'fuzz-agent' } })
     if (claim.statusCode !== 200 || claim.json().job.id !== id) throw new Error(`fuzz world: claim gave ${claim.statusCode} ${claim.body}`)
+    // Whatever else the claim hands the agent (e.g. a claim secret) is there for a hint to name: `@claim_<field>@`.
+    for (const [k, v] of Object.entries(claim.json() as Record<string, unknown>)) if (typeof v === 'string') refs.set(`@claim_${k}@`, v)
   }
 
   const context = (operationId: string): SchemaContext => ({ now: NOW, hints: { ...HINTS, ...OPERATION_HINTS[operationId] }, fixed: FIXED })
