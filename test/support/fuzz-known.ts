@@ -24,7 +24,8 @@ function cursorInstant (v: string | Raw): unknown {
  */
 const KNOWN: Array<{ name: string, matches: (req: FuzzRequest) => boolean }> = [
   {
-    // issue 10 (5): reaches PostgreSQL as `invalid input syntax for type json` → 500. Branch edges.
+    // issue 10 (5): in labels, command, payload, or a pool's executor (createPool, updatePool), it
+    // reaches PostgreSQL as `invalid input syntax for type json` → 500. Branch edges.
     name: 'lone surrogate in a JSON body',
     matches: req => req.body !== undefined && 'json' in req.body && LONE_SURROGATE.test(JSON.stringify(req.body.json) ?? '')
   },
