@@ -38,7 +38,7 @@ export interface FuzzWorld {
   store: Store
   /**
    * Placeholder → value: `@job@` (a planned job), `@other@` (tenant b's), `@run@` (see `refresh`),
-   * `@token@`, `@cursor@`, and `@claim_<field>@` for each string field of the last claim's answer.
+   * `@token@`, `@key@` (a spare API key of tenant a), `@cursor@`, and `@claim_<field>@` for each string field of the last claim's answer.
    */
   refs: Map<string, string>
   /** What the fuzzer knows for requests to `operationId`: hints by name, beyond the schema. */
@@ -79,6 +79,8 @@ async function buildWorld (store: Store, config: Config): Promise<FuzzWorld> {
   const b = await createTenant(db, 'b')
   const apiKey = (await createApiKey(db, { tenantId: a.id, name: 'fuzz', scopes: ALL_SCOPES })).key
   const otherKey = (await createApiKey(db, { tenantId: b.id, name: 'fuzz', scopes: ALL_SCOPES })).key
+  // A key for revokeApiKey to name: revoking the fuzz key itself would leave every later run at the 401.
+  const spareKey = await createApiKey(db, { tenantId: a.id, name: 'spare', scopes: ['read'] })
   const token = await createPoolToken(db, 'gpu-north', 'fuzz', new Date(NOW))
   const deps = { store, config, providers: buildProviders(config), zoneStatus: new Map(), log: pino({ level: 'silent' }), env: { [SECRET_ENV]: HOOK_SECRET } }
   const app = await buildApp({ ...deps, now: () => NOW, ready: () => true })
@@ -94,7 +96,7 @@ async function buildWorld (store: Store, config: Config): Promise<FuzzWorld> {
   const job = await submit(apiKey, 'gpu-north')
   await submit(apiKey, 'gpu-south')
   const cursor = (await app.inject({ method: 'GET', url: '/v1/jobs?limit=1', headers: { authorization: `Bearer ${apiKey}` } })).json().nextCursor
-  const refs = new Map([['@job@', job], ['@other@', await submit(otherKey, 'gpu-north')], ['@run@', job], ['@token@', token.id], ['@cursor@', cursor]])
+  const refs = new Map([['@job@', job], ['@other@', await submit(otherKey, 'gpu-north')], ['@run@', job], ['@token@', token.id], ['@key@', spareKey.id], ['@cursor@', cursor]])
 
   let messages = 0
   const credentials = (path: string, payload: string | Buffer | undefined, forged: boolean): Record<string, string> => {
@@ -146,7 +148,8 @@ const HINTS: Record<string, readonly unknown[]> = {
   finishedAt: [iso(NOW)],
   from: [iso(NOW - 24 * HOUR)],
   to: [iso(NOW + 24 * HOUR)],
-  cursor: ['@cursor@']
+  cursor: ['@cursor@'],
+  tenant: ['a', 'b']
 }
 
 /** Where an operation acts on one thing, it names that thing most of the time. */
@@ -156,7 +159,10 @@ const OPERATION_HINTS: Record<string, Record<string, readonly unknown[]>> = {
   agentHeartbeat: { id: ['@run@'] },
   agentComplete: { id: ['@run@'] },
   webhookCallback: { id: ['@run@'] },
-  revokePoolToken: { id: ['@token@'], name: ['gpu-north'] }
+  revokePoolToken: { id: ['@token@'], name: ['gpu-north'] },
+  revokeApiKey: { id: ['@key@'] },
+  createTenant: { name: ['a', 'c'] },
+  updateTenant: { name: ['a', 'b'] }
 }
 
 // A claim that finds no job long-polls for waitSeconds of real time.
