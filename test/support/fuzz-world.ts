@@ -165,5 +165,9 @@ const OPERATION_HINTS: Record<string, Record<string, readonly unknown[]>> = {
   updateTenant: { name: ['a', 'b'] }
 }
 
-// A claim that finds no job long-polls for waitSeconds of real time.
-const FIXED = { waitSeconds: fc.constant(0) }
+const FIXED = {
+  // A claim that finds no job long-polls for waitSeconds of real time.
+  waitSeconds: fc.constant(0),
+  // An agent's report carries the secret its claim returned (403 without it).
+  claim: fc.oneof({ weight: 8, arbitrary: fc.constant('@claim_claim@') }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) })
+}

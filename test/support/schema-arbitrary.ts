@@ -34,7 +34,7 @@ export interface SchemaContext {
   now: number
   /** Values a property (or parameter) of this name takes most of the time. */
   hints: Record<string, readonly unknown[]>
-  /** Arbitraries that replace the schema for a property of this name, e.g. a long-poll that must not wait. */
+  /** Arbitraries that replace the schema for a property of this name, always present (e.g. a long-poll that must not wait). */
   fixed: Record<string, fc.Arbitrary<unknown>>
 }
 
@@ -125,7 +125,7 @@ function objectFor (schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<Record
   // things that exclude each other (pools and zones, command and payload) and stop at that 400.
   const entries = Object.entries(schema.properties ?? {}).map(([key, s]) => {
     const value = arbitraryFor(s, ctx, key)
-    return [key, required.has(key) ? value : fc.oneof({ weight: 2, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: value })] as const
+    return [key, required.has(key) || key in ctx.fixed ? value : fc.oneof({ weight: 2, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: value })] as const
   })
   const record = fc.record(Object.fromEntries(entries)).map(r => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== ABSENT)))
   const extra = schema.additionalProperties
