@@ -142,7 +142,7 @@ describe('black box: npm start, spoken to over HTTP only', () => {
       ['GET', '/v1/reports/emissions?groupBy=%ud800', {}],
       ['POST', '/v1/quotes', { raw: JSON.stringify({ ...valid(), labels: { '\ud800': 'x' } }) }],
       ['POST', '/v1/pools', { body: { name: 'p\ud800', zone: 'SE-SE3', gpuModel: 'x', gpuCount: 1, wattsPerGpu: 1, pue: 1, executor: { kind: 'agent' } } }],
-      ['POST', '/v1/pools/agents/tokens', { raw: '{"name":"\ud800"}' }],
+      ['POST', '/v1/pools/agents/tokens', { raw: '{"name":"\\ud800"}' }],
       ['POST', '/v1/agent/claim', { key: 'gsa_forged', body: { agent: 'x' } }],
       ['POST', '/v1/callbacks/jobs/00000000-0000-4000-8000-000000000000', { body: { event: 'finished', attempt: 1, startedAt: '1970-01-01T00:00:00Z', finishedAt: future } }]
     ]
@@ -173,10 +173,13 @@ describe('black box: npm start, spoken to over HTTP only', () => {
       return j.state === 'succeeded' ? j : undefined
     })
     expect(done.runs).toMatchObject([{ attempt: 1, pool: 'agents', outcome: 'succeeded', exitCode: 0 }])
-    const seen = readFileSync(out, 'utf8')
-    expect(seen).toContain(`GREENSHIFT_JOB_ID=${job.id}`)
-    expect(seen).not.toContain(token)
-    expect(seen).not.toContain('site-secret-value-0123')
+    const [own, parent] = readFileSync(out, 'utf8').split('----parent')
+    expect(own).toContain(`GREENSHIFT_JOB_ID=${job.id}`)
+    expect(own).not.toContain(token)
+    expect(own).not.toContain('site-secret-value-0123')
+    // The agent's own variables stay readable to a job of the same user (--run-as is the remedy), but its token does not.
+    expect(parent).toContain('SITE_SECRET=')
+    expect(parent).not.toContain(token)
   })
 
   test('an impossible complete is refused, and nothing impossible is booked', { timeout: 120_000 }, async () => {
