@@ -27,9 +27,19 @@ async function current (db: Db, jobId: string, attempt: number): Promise<{ job: 
   return run === undefined ? undefined : { job, run }
 }
 
-/** The run has started at `at`: the job moves dispatched → running. Repeated reports are harmless. */
-export async function startRun (deps: Deps, jobId: string, attempt: number, at: Instant, now: Instant, ref?: string): Promise<ReportResult> {
-  return await deps.store.db.transaction().execute(async trx => await startIn(trx, jobId, attempt, at, now, ref))
+/** An event for the job's history that goes with a report, e.g. the raw values of an implausible one. */
+export type RunNote = Pick<NewJobEvent, 'type' | 'reason' | 'data'>
+
+/**
+ * The run has started at `at`: the job moves dispatched → running. Repeated reports are harmless.
+ * `note` is appended in the same transaction when the report is applied.
+ */
+export async function startRun (deps: Deps, jobId: string, attempt: number, at: Instant, now: Instant, note?: RunNote): Promise<ReportResult> {
+  return await deps.store.db.transaction().execute(async trx => {
+    const result = await startIn(trx, jobId, attempt, at, now)
+    if (result.applied && note !== undefined) await appendEvent(trx, { jobId, at: new Date(now), ...note })
+    return result
+  })
 }
 
 /** `startRun` inside the caller's transaction (the agent claim locks the job first). */
@@ -72,6 +82,8 @@ export interface RunEnd {
   detail?: string | null
   /** Default: `succeeded` for exit code 0, else `failed`. */
   outcome?: RunOutcome
+  /** Appended to the job's history by the call that closes the run. */
+  note?: RunNote
 }
 
 /**
@@ -95,9 +107,10 @@ export async function finishRun (deps: Deps, jobId: string, attempt: number, end
       detail: end.detail ?? null
     })
     if (closed === undefined) return { applied: false, cancel: false, job: cur.job }
-    const startedAt = closed.startedAt
-    if (startedAt !== null && end.finishedAt > startedAt) {
-      await insertActualSegment(trx, jobId, attempt, cur.run.pool, { start: startedAt, end: end.finishedAt })
+    if (end.note !== undefined) await appendEvent(trx, { jobId, at: new Date(now), ...end.note })
+    const { startedAt, finishedAt } = closed
+    if (startedAt !== null && finishedAt !== null && finishedAt > startedAt) {
+      await insertActualSegment(trx, jobId, attempt, cur.run.pool, { start: startedAt, end: finishedAt })
     }
     let job: Job | undefined = cur.job
     if (outcome === 'succeeded' || outcome === 'failed') {
@@ -106,7 +119,7 @@ export async function finishRun (deps: Deps, jobId: string, attempt: number, end
         : `failed on ${cur.run.pool}: ${end.detail ?? `exit code ${end.exitCode ?? 'unknown'}`}`
       job = await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: outcome, at: new Date(now), reason, data: { exitCode: end.exitCode, energyKwh: end.energyKwh } }) ?? job
       await replacePlannedSegments(trx, jobId, cur.run.pool, [])
-      if (end.finishedAt > cur.job.deadline && startedAt !== null) await appendEvent(trx, lateEvent(cur.job, startedAt, end.finishedAt, now))
+      if (finishedAt !== null && finishedAt > cur.job.deadline && startedAt !== null) await appendEvent(trx, lateEvent(cur.job, startedAt, finishedAt, now))
     }
     return { applied: true, cancel: false, job }
   })

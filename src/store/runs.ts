@@ -2,7 +2,7 @@ import type { ExecutorKind, Instant, Job, JobRun, JobState, RunOutcome } from '.
 import { toJob } from './job-rows.js'
 import { toDate, toInstant, toInstantOrNull } from './convert.js'
 import type { Db, JobRunsTable } from './schema.js'
-import { sql, type Selectable, type Updateable } from 'kysely'
+import { sql, type RawBuilder, type Selectable, type Updateable } from 'kysely'
 
 function toRun (r: Selectable<JobRunsTable>): JobRun {
   return {
@@ -66,6 +66,16 @@ export interface RunPatch {
 }
 
 /**
+ * `finished_at` for a closing patch: never before the run's start, the stored one or the patch's
+ * (stored starts are kept). Another instance's clock may be behind the one that booked the start;
+ * the schema refuses a run that ends before it starts (`job_runs_finished_after_started`).
+ */
+function endNotBeforeStart (finishedAt: Instant, startedAt: Instant | undefined): RawBuilder<Date> {
+  const start = startedAt === undefined ? sql`started_at` : sql`coalesce(started_at, ${toDate(startedAt)}::timestamptz)`
+  return sql<Date>`greatest(${toDate(finishedAt)}::timestamptz, ${start})`
+}
+
+/**
  * Changes an open run (one without an outcome) in one conditional statement; `startedAt` and
  * `acceptedAt` are kept if already set. Returns the run as changed, or undefined when it is closed
  * or absent: of two writers closing the same run (an `outcome` in the patch), exactly one gets it
@@ -74,7 +84,6 @@ export interface RunPatch {
 export async function updateRun (db: Db, jobId: string, attempt: number, patch: RunPatch): Promise<JobRun | undefined> {
   const set: Updateable<JobRunsTable> = {}
   if (patch.ref !== undefined) set.ref = patch.ref
-  if (patch.finishedAt !== undefined) set.finished_at = toDate(patch.finishedAt)
   if (patch.progress !== undefined) set.progress = patch.progress
   if (patch.exitCode !== undefined) set.exit_code = patch.exitCode
   if (patch.energyKwh !== undefined) set.energy_kwh = patch.energyKwh
@@ -85,6 +94,7 @@ export async function updateRun (db: Db, jobId: string, attempt: number, patch: 
       ...set,
       ...(patch.startedAt === undefined ? {} : { started_at: eb.fn.coalesce('started_at', eb.val(toDate(patch.startedAt))) }),
       ...(patch.acceptedAt === undefined ? {} : { accepted_at: eb.fn.coalesce('accepted_at', eb.val(toDate(patch.acceptedAt))) }),
+      ...(patch.finishedAt === undefined ? {} : { finished_at: endNotBeforeStart(patch.finishedAt, patch.startedAt) }),
       ...(patch.heartbeat === undefined ? {} : { heartbeat_at: sql<Date>`clock_timestamp()` }),
       ...(patch.retryAt === undefined ? {} : { retry_at: toDate(patch.retryAt), handover_tries: eb('handover_tries', '+', 1) })
     }))

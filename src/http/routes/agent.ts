@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { setTimeout as delay } from 'node:timers/promises'
 import { Type } from 'typebox'
-import { ApiError, invalidField, notFound } from '../../errors.js'
+import { ApiError, notFound } from '../../errors.js'
 import { claimJob } from '../../scheduler/claim.js'
 import { finishRun, heartbeatRun, loseRun, type ReportResult } from '../../scheduler/runs.js'
 import { getJobById } from '../../store/jobs.js'
@@ -13,6 +13,7 @@ import { getRun } from '../../store/runs.js'
 import type { AppDeps } from '../app.js'
 import { ClaimedJob, ClaimInput, CompleteInput, CompleteReply, HeartbeatInput, HeartbeatReply } from '../agent-schemas.js'
 import { iso } from '../present.js'
+import { plausibleEnd, plausibleReport } from '../report-check.js'
 import { errorResponses, Problem } from '../schemas.js'
 
 declare module 'fastify' {
@@ -98,6 +99,7 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async request => {
       const { attempt, claim, progress, powerW, energyKwh } = request.body
       await ownRun(deps, poolOf(request), request.params.id, attempt, claim)
+      await plausibleReport(deps, request.params.id, attempt, { powerW, energyKwh, metered: 'gpus' }, deps.now())
       const result = await heartbeatRun(deps, request.params.id, attempt, deps.now(), { progress, powerW, energyKwh })
       return { cancel: stale(result, request.params.id, attempt).cancel }
     })
@@ -115,9 +117,8 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const { attempt, claim, exitCode, energyKwh, detail, requeue } = request.body
       const poolName = poolOf(request)
       await ownRun(deps, poolName, request.params.id, attempt, claim)
-      const startedAt = Date.parse(request.body.startedAt)
-      const finishedAt = Date.parse(request.body.finishedAt)
-      if (finishedAt < startedAt) throw invalidField('finishedAt', 'must not be before startedAt')
+      const reported = { startedAt: Date.parse(request.body.startedAt), finishedAt: Date.parse(request.body.finishedAt), energyKwh, metered: 'gpus' as const }
+      const { startedAt, finishedAt } = await plausibleEnd(deps, request.params.id, attempt, reported, deps.now())
       if (requeue === true) {
         const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
         await loseRun(deps, request.params.id, attempt, reason, deps.now())

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { Instant } from '../../core/types.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
-import { DEFAULT_TOLERANCE_SEC, verify } from '../../executors/signing.js'
+import { CLOCK_SKEW_MS } from '../../core/plausible.js'
+import { verify } from '../../executors/signing.js'
 import { secretFor } from '../../scheduler/deps.js'
 import { finishRun, heartbeatRun, startRun, type ReportResult } from '../../scheduler/runs.js'
 import { getJobById } from '../../store/jobs.js'
@@ -11,6 +12,7 @@ import { getPool } from '../../store/pools.js'
 import { getRun } from '../../store/runs.js'
 import { MAX_ATTEMPT } from '../agent-schemas.js'
 import type { AppDeps } from '../app.js'
+import { plausibleEnd, plausibleReport } from '../report-check.js'
 import { errorResponses, JobState, Problem } from '../schemas.js'
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description })
@@ -51,7 +53,6 @@ const SignatureHeaders = Type.Object({
 
 /** A callback is under 2 kB; 64 KiB leaves room and keeps unauthenticated bodies small. */
 const BODY_LIMIT = 64 * 1024
-const TOLERANCE_MS = DEFAULT_TOLERANCE_SEC * 1000
 
 /** The body as received, by request: the signature covers these bytes, not a re-serialisation. */
 const rawBodies = new WeakMap<FastifyRequest, string>()
@@ -77,26 +78,35 @@ async function poolSecret (deps: AppDeps, request: FastifyRequest, jobId: string
   return secret
 }
 
-/** An instant of the report; one more than the tolerance ahead of our clock is refused. */
+/** An instant of the report, refused when more than the clock skew allowed ahead of ours. */
 function instant (field: string, value: string | undefined, now: Instant): Instant | undefined {
   if (value === undefined) return undefined
   const t = Date.parse(value)
-  if (t > now + TOLERANCE_MS) throw invalidField(field, 'is in the future')
+  if (t > now + CLOCK_SKEW_MS) throw invalidField(field, 'is in the future')
   return t
 }
 
+/**
+ * Applies a report after checking it against what is possible for the run (`plausibleReport`): a
+ * receiver's energy and power are at the wall, site overhead included.
+ */
 async function apply (deps: AppDeps, jobId: string, body: CallbackInput, now: Instant): Promise<ReportResult> {
   const at = instant('at', body.at, now)
-  const startedAt = instant('startedAt', body.startedAt, now)
-  const finishedAt = instant('finishedAt', body.finishedAt, now)
-  if (body.type === 'started') return await startRun(deps, jobId, body.attempt, startedAt ?? at ?? now, now)
+  const startedAt = body.startedAt === undefined ? undefined : Date.parse(body.startedAt)
+  if (body.type === 'started') {
+    const start = startedAt ?? at ?? now
+    const booked = await plausibleReport(deps, jobId, body.attempt, { startedAt: start, metered: 'wall' }, now, startedAt === undefined ? { startedAt: 'at' } : {})
+    return await startRun(deps, jobId, body.attempt, booked.startedAt ?? start, now)
+  }
   if (body.type === 'heartbeat') {
+    await plausibleReport(deps, jobId, body.attempt, { powerW: body.powerW, energyKwh: body.energyKwh, metered: 'wall' }, now)
     return await heartbeatRun(deps, jobId, body.attempt, now, { progress: body.progress, powerW: body.powerW, energyKwh: body.energyKwh })
   }
   if (body.exitCode === undefined) throw invalidField('exitCode', 'is required when type is finished', 400)
-  if (finishedAt === undefined) throw invalidField('finishedAt', 'is required when type is finished', 400)
-  if (startedAt !== undefined && finishedAt < startedAt) throw invalidField('finishedAt', 'must not be before startedAt')
-  const end = { exitCode: body.exitCode, startedAt: startedAt ?? null, finishedAt, energyKwh: body.energyKwh ?? null, detail: body.detail ?? null }
+  if (body.finishedAt === undefined) throw invalidField('finishedAt', 'is required when type is finished', 400)
+  const reported = { startedAt: startedAt ?? null, finishedAt: Date.parse(body.finishedAt), energyKwh: body.energyKwh ?? null, metered: 'wall' as const }
+  const booked = await plausibleEnd(deps, jobId, body.attempt, reported, now)
+  const end = { exitCode: body.exitCode, startedAt: booked.startedAt, finishedAt: booked.finishedAt, energyKwh: booked.energyKwh, detail: body.detail ?? null }
   return await finishRun(deps, jobId, body.attempt, end, now)
 }
 
