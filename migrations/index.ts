@@ -4,6 +4,7 @@ import * as m0002 from './0002-dispatch.js'
 import * as m0003 from './0003-executor-specs.js'
 import * as m0004 from './0004-run-safety.js'
 import * as m0005 from './0005-roles-and-claims.js'
+import * as m0006 from './0006-run-reports.js'
 import * as m0007 from './0007-tenant-queue-index.js'
 
 /**
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-executor-specs': m0003,
   '0004-run-safety': m0004,
   '0005-roles-and-claims': m0005,
+  '0006-run-reports': m0006,
   '0007-tenant-queue-index': m0007
 })
 

@@ -1,3 +1,4 @@
+import { checkReport, runFacts } from '../core/plausible.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Pool } from '../core/types.js'
 import { isPermanent, type Executor } from '../executors/executor.js'
 import { appendEvent } from '../store/events.js'
@@ -7,6 +8,7 @@ import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { handoverOf } from './handover.js'
 import { forEachBounded, within, type Pass } from './pass.js'
+import { implausibleNote } from './report-note.js'
 import { finishRun, loseRun, startRun } from './runs.js'
 import { isolated } from './step.js'
 import { errorMessage } from '../errors.js'
@@ -65,6 +67,8 @@ export async function collectRuns (deps: Deps, now: Instant, pass: Pass, errors:
 /**
  * Asks the executor for the run's state and records what changed; true when the run ended. A
  * cancelled job's run is polled until the executor reports it stopped, and closes as cancelled.
+ * Nobody can be answered here, so an implausible report (see `checkReport`) is booked clamped into
+ * the run's window with its energy estimated, and the raw report kept in a `report-implausible` event.
  */
 async function poll (deps: Deps, { job, run, pool, executor }: Watched, now: Instant, pass: Pass): Promise<boolean> {
   const h = handoverOf(job, run, pool)
@@ -72,11 +76,18 @@ async function poll (deps: Deps, { job, run, pool, executor }: Watched, now: Ins
   if (h === undefined || ask === undefined) return false
   const report = await within(pass, `the ${executor.kind} executor of ${pool.name}: poll`, signal => ask(h, signal))
   if (report.state === 'queued') return false
+  const running = report.state === 'running'
+  const reported = running
+    ? { startedAt: report.startedAt ?? now, metered: 'wall' as const }
+    : { startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, metered: 'wall' as const }
+  const { problems, booked } = checkReport(runFacts(run, job, pool), reported, now)
+  const note = problems.length === 0 ? undefined : implausibleNote(`the ${executor.kind} executor of ${pool.name}`, run.attempt, reported, problems)
   if (report.state === 'running') {
-    if (job.state !== 'cancelled') await startRun(deps, run.jobId, run.attempt, report.startedAt ?? now, now)
+    // A start is booked once; later polls repeat it, and their start is not booked again.
+    if (job.state !== 'cancelled') await startRun(deps, run.jobId, run.attempt, booked.startedAt ?? now, now, run.startedAt === null ? note : undefined)
     return false
   }
-  const end = { exitCode: report.exitCode, startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh }
+  const end = { exitCode: report.exitCode, startedAt: booked.startedAt, finishedAt: booked.finishedAt ?? now, energyKwh: booked.energyKwh, ...(note === undefined ? {} : { note }) }
   if (job.state === 'cancelled') await finishRun(deps, run.jobId, run.attempt, { ...end, detail: 'cancelled', outcome: 'cancelled' }, now)
   else if (report.state === 'cancelled') await finishRun(deps, run.jobId, run.attempt, { ...end, detail: `cancelled in ${executor.kind}, not by greenshift`, outcome: 'failed' }, now)
   else await finishRun(deps, run.jobId, run.attempt, { ...end, detail: report.detail, outcome: report.state }, now)

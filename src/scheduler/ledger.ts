@@ -1,4 +1,5 @@
 import { computeLedger, coveredMs, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
+import { implausibleRun } from '../core/plausible.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type Series } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
 import { storedIntensity } from '../store/intensity.js'
@@ -99,7 +100,7 @@ async function postpone (deps: Deps, w: LedgerWork, now: Instant, why: Record<st
   deps.log.info({ jobId: w.job.id, ...why, tries: w.tries + 1, retryAt: new Date(retryAt).toISOString() }, 'ledger not computed; trying again later')
 }
 
-type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool', detail: string }
+type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool' | 'implausible-run', detail: string }
 
 async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, asked: Asked, now: Instant): Promise<Outcome> {
   const { job, run } = w
@@ -112,6 +113,11 @@ async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, a
   }
   const { startedAt: start, finishedAt: end } = run
   if (start === null || end === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
+  // Intensity is read (and a profile built) over the run's interval: one stored before reports were
+  // checked must not make a pass read 1970 onwards or build a series up to 9999. Migration 0006
+  // repairs such runs; until then they back off like any ledger that cannot be computed.
+  const implausible = implausibleRun(run, now)
+  if (implausible !== undefined) return { ok: false, reason: 'implausible-run', detail: `run ${run.attempt} of job ${job.id} cannot be priced: ${implausible}` }
   const baselineSpan = { start: plan.baseline.start, end: plan.baseline.start + end - start }
   // The baseline first: it is usually the earlier interval, the one a provider has published, so a
   // run too recent for actuals does not mark the zone short before the baseline was asked for.
