@@ -91,3 +91,78 @@ describe(`migration 0005-roles-and-claims (${backendName()})`, () => {
     ])
   })
 })
+
+describe(`migration 0006-run-reports (${backendName()})`, () => {
+  let store: Store | undefined
+  beforeAll(async () => { store = await openEmptyStore() })
+  afterAll(async () => { await closeEmptyStore(store) })
+
+  const H = 3_600_000
+  const at = (t: number) => new Date(t)
+  const EPOCH = Date.UTC(1970, 0, 1)
+  const Y9999 = Date.UTC(9999, 11, 31, 23, 59, 59)
+
+  /** A 1-GPU job on pool `p` (700 W per GPU, PUE 1.2: at most 1.26 kWh an hour) whose attempt 1 was dispatched at T0. */
+  async function jobWithRun (db: Db, id: string, run: { started: number, finished: number | null, energy?: number | null, finishedEvent?: number }): Promise<void> {
+    await db.insertInto('jobs').values({
+      id, tenant_id: 't1', name: id, state: run.finished === null ? 'running' : 'succeeded', gpus: 1, duration_minutes: 60, deadline: at(T0 + 24 * H),
+      interruptible: false, min_segment_minutes: 30, pools: '[]', zones: '[]', labels: '{}', submitted_at: at(T0), updated_at: at(T0),
+      attempt: 1, ledger: JSON.stringify({ energyKwh: run.energy ?? 1, energyMethod: 'measured', provisional: false }), ledger_tries: 2
+    } as never).execute()
+    await db.insertInto('job_runs').values({
+      job_id: id, attempt: 1, pool: 'p', executor: 'agent', dispatched_at: at(T0), accepted_at: at(run.started), started_at: at(run.started),
+      finished_at: run.finished === null ? null : at(run.finished), energy_kwh: run.energy ?? null, outcome: run.finished === null ? null : 'succeeded'
+    } as never).execute()
+    if (run.finished !== null && run.finished > run.started) {
+      await db.insertInto('job_segments').values({ job_id: id, kind: 'actual', attempt: 1, pool: 'p', start_at: at(run.started), end_at: at(run.finished) } as never).execute()
+    }
+    if (run.finishedEvent !== undefined) {
+      await db.insertInto('job_events').values({ job_id: id, at: at(run.finishedEvent), type: 'transition', from_state: 'running', to_state: 'succeeded', reason: 'test' } as never).execute()
+    }
+  }
+
+  it('repairs runs stored with an impossible start, finish or energy, records each, and then refuses a run that ends before it starts', async () => {
+    if (store === undefined) throw new Error('no store')
+    const db = store.db
+    await migrateTo(db, '0005-roles-and-claims')
+    await db.insertInto('tenants').values({ id: 't1', name: 'default' }).execute()
+    await insertRaw(db, 'p', { kind: 'agent' }, T0)
+    await jobWithRun(db, 'from-1970', { started: EPOCH, finished: T0 + H, energy: 0.5, finishedEvent: T0 + H })
+    await jobWithRun(db, 'until-9999', { started: T0, finished: Y9999, finishedEvent: T0 + 2 * H })
+    await jobWithRun(db, 'ends-before-start', { started: T0 + H, finished: T0 + H / 2, finishedEvent: T0 + H })
+    await jobWithRun(db, 'five-mwh', { started: T0, finished: T0 + H, energy: 5000, finishedEvent: T0 + H })
+    await jobWithRun(db, 'plausible', { started: T0 + 30_000, finished: T0 + H, energy: 1.2, finishedEvent: T0 + H })
+    await jobWithRun(db, 'open-from-1970', { started: EPOCH, finished: null })
+
+    await migrateToLatest(db)
+
+    const runs = await db.selectFrom('job_runs').select(['job_id', 'accepted_at', 'started_at', 'finished_at', 'energy_kwh']).orderBy('job_id').execute()
+    expect(Object.fromEntries(runs.map(r => [r.job_id, [r.started_at, r.finished_at, r.energy_kwh]]))).toEqual({
+      'from-1970': [at(T0), at(T0 + H), 0.5],
+      'until-9999': [at(T0), at(T0 + 2 * H), null],
+      'ends-before-start': [at(T0 + H), at(T0 + H), null],
+      'five-mwh': [at(T0), at(T0 + H), null],
+      plausible: [at(T0 + 30_000), at(T0 + H), 1.2],
+      'open-from-1970': [at(T0), null, null]
+    })
+    expect(runs.every(r => r.accepted_at !== null && r.accepted_at.getTime() >= T0)).toBe(true)
+    const segments = await db.selectFrom('job_segments').select(['job_id', 'start_at', 'end_at']).where('kind', '=', 'actual').orderBy('job_id').execute()
+    expect(segments).toEqual([
+      { job_id: 'five-mwh', start_at: at(T0), end_at: at(T0 + H) },
+      { job_id: 'from-1970', start_at: at(T0), end_at: at(T0 + H) },
+      { job_id: 'plausible', start_at: at(T0 + 30_000), end_at: at(T0 + H) },
+      { job_id: 'until-9999', start_at: at(T0), end_at: at(T0 + 2 * H) }
+    ])
+    const events = await db.selectFrom('job_events').select(['job_id', 'data']).where('type', '=', 'report-implausible').orderBy('job_id').execute()
+    expect(events.map(e => e.job_id)).toEqual(['ends-before-start', 'five-mwh', 'from-1970', 'open-from-1970', 'until-9999'])
+    expect(events.find(e => e.job_id === 'five-mwh')?.data).toMatchObject({ attempt: 1, reported: { energyKwh: 5000 }, booked: { energyKwh: null } })
+    expect(String((events.find(e => e.job_id === 'from-1970')?.data as { reported: { startedAt: string } }).reported.startedAt)).toMatch(/^1970-01-01T00:00:00/)
+    // Repaired runs' ledgers are computed again from the repaired run; the plausible one's is kept.
+    const ledgers = await db.selectFrom('jobs').select(['id', 'ledger', 'ledger_tries']).orderBy('id').execute()
+    expect(ledgers.filter(j => j.ledger !== null).map(j => [j.id, j.ledger_tries])).toEqual([['plausible', 2]])
+    expect(ledgers.filter(j => j.ledger === null).every(j => j.ledger_tries === 0)).toBe(true)
+
+    const backwards = db.updateTable('job_runs').set({ finished_at: at(T0) }).where('job_id', '=', 'ends-before-start')
+    await expect(backwards.execute()).rejects.toThrow(/job_runs_finished_after_started/)
+  })
+})
