@@ -88,43 +88,44 @@ export function runFacts (run: Pick<JobRun, 'dispatchedAt' | 'startedAt'>, job: 
  * clamped into [dispatch, now] and after the start, so stored runs never end before they start;
  * energy and power null when any problem was found. Pure.
  */
-export function checkReport (facts: RunFacts, r: ReportedRun, now: Instant): CheckedReport {
+export function checkReport (facts: RunFacts, report: ReportedRun, now: Instant): CheckedReport {
+  const r = { startedAt: report.startedAt ?? null, finishedAt: report.finishedAt ?? null, energyKwh: report.energyKwh ?? null, powerW: report.powerW ?? null }
   const problems: ReportProblem[] = []
-  const earliest = facts.dispatchedAt - CLOCK_SKEW_MS
-  const latest = now + CLOCK_SKEW_MS
-  const late = (t: Instant) => `${iso(t)} is in the future (now is ${iso(now)})`
-  if (r.startedAt != null) {
-    if (!(r.startedAt >= earliest)) problems.push({ field: 'startedAt', message: `${iso(r.startedAt)} is before the job was dispatched (${iso(facts.dispatchedAt)})` })
-    else if (!(r.startedAt <= latest)) problems.push({ field: 'startedAt', message: late(r.startedAt) })
-  }
-  const startedAt = r.startedAt == null ? null : clamp(r.startedAt, facts.dispatchedAt, now)
+  const startProblem = r.startedAt === null ? undefined : timeProblem(r.startedAt, facts.dispatchedAt, now)
+  if (startProblem !== undefined) problems.push({ field: 'startedAt', message: startProblem })
+  const startedAt = r.startedAt === null ? null : clamp(r.startedAt, facts.dispatchedAt, now)
   const start = facts.startedAt ?? startedAt
-  if (r.finishedAt != null) {
-    const problem = finishProblem(facts, r, start, now)
-    if (problem !== undefined) problems.push({ field: 'finishedAt', message: problem })
-  }
+  const finishProblem = r.finishedAt === null ? undefined : endProblem(r.finishedAt, r.startedAt, start, facts.dispatchedAt, now)
+  if (finishProblem !== undefined) problems.push({ field: 'finishedAt', message: finishProblem })
   const from = start ?? facts.dispatchedAt
-  const finishedAt = r.finishedAt == null ? null : clamp(r.finishedAt, from, Math.max(from, now))
-  const to = finishedAt ?? latest
-  const watts = facts.gpus * facts.wattsPerGpu * POWER_HEADROOM * (r.metered === 'wall' ? facts.pue : 1)
+  const finishedAt = r.finishedAt === null ? null : clamp(r.finishedAt, from, Math.max(from, now))
+  const to = finishedAt ?? now + CLOCK_SKEW_MS
+  const watts = facts.gpus * facts.wattsPerGpu * POWER_HEADROOM * (report.metered === 'wall' ? facts.pue : 1)
   const maxKwh = watts * Math.max(0, to - from) / HOUR_MS / 1000
-  const over = `${facts.gpus} GPU(s) at ${facts.wattsPerGpu} W × ${POWER_HEADROOM}${r.metered === 'wall' ? ` × PUE ${facts.pue}` : ''}`
-  if (r.energyKwh != null && !(r.energyKwh >= 0 && r.energyKwh <= maxKwh)) {
+  const over = `${facts.gpus} GPU(s) at ${facts.wattsPerGpu} W × ${POWER_HEADROOM}${report.metered === 'wall' ? ` × PUE ${facts.pue}` : ''}`
+  if (r.energyKwh !== null && !(r.energyKwh >= 0 && r.energyKwh <= maxKwh)) {
     problems.push({ field: 'energyKwh', message: `${r.energyKwh} kWh is not within 0..${round(maxKwh)} kWh, what ${over} can draw in ${round((to - from) / HOUR_MS)} h` })
   }
-  if (r.powerW != null && !(r.powerW >= 0 && r.powerW <= watts)) {
+  if (r.powerW !== null && !(r.powerW >= 0 && r.powerW <= watts)) {
     problems.push({ field: 'powerW', message: `${r.powerW} W is not within 0..${round(watts)} W, what ${over} can draw` })
   }
   const ok = problems.length === 0
-  return { problems, booked: { startedAt, finishedAt, energyKwh: ok ? r.energyKwh ?? null : null, powerW: ok ? r.powerW ?? null : null } }
+  return { problems, booked: { startedAt, finishedAt, energyKwh: ok ? r.energyKwh : null, powerW: ok ? r.powerW : null } }
 }
 
-function finishProblem (facts: RunFacts, r: ReportedRun, start: Instant | null, now: Instant): string | undefined {
-  const t = r.finishedAt ?? NaN
+/** Why an instant cannot be the start of a run dispatched at `dispatchedAt`, checked at `now`. */
+function timeProblem (t: Instant, dispatchedAt: Instant, now: Instant): string | undefined {
+  if (!(t >= dispatchedAt - CLOCK_SKEW_MS)) return `${iso(t)} is before the job was dispatched (${iso(dispatchedAt)})`
   if (!(t <= now + CLOCK_SKEW_MS)) return `${iso(t)} is in the future (now is ${iso(now)})`
-  if (r.startedAt != null && t < r.startedAt) return `${iso(t)} is before startedAt (${iso(r.startedAt)})`
+  return undefined
+}
+
+/** Why `t` cannot be the finish: as a start, and not before the report's start nor (beyond skew) the booked one. */
+function endProblem (t: Instant, reportedStart: Instant | null, start: Instant | null, dispatchedAt: Instant, now: Instant): string | undefined {
+  const problem = timeProblem(t, dispatchedAt, now)
+  if (problem !== undefined) return problem
+  if (reportedStart !== null && t < reportedStart) return `${iso(t)} is before startedAt (${iso(reportedStart)})`
   if (start !== null && t < start - CLOCK_SKEW_MS) return `${iso(t)} is before the run started (${iso(start)})`
-  if (t < facts.dispatchedAt - CLOCK_SKEW_MS) return `${iso(t)} is before the job was dispatched (${iso(facts.dispatchedAt)})`
   return undefined
 }
 

@@ -1,7 +1,7 @@
 import type { ReportedRun, ReportProblem } from '../core/plausible.js'
 import type { RunNote } from './runs.js'
 
-const isoOrNull = (t: number | null | undefined) => t == null ? null : Number.isFinite(t) ? new Date(t).toISOString() : String(t)
+const isoOrNull = (t: number | null | undefined) => t === null || t === undefined ? null : Number.isFinite(t) ? new Date(t).toISOString() : String(t)
 
 /**
  * The `report-implausible` event of a report that was booked clamped (times in the run's window,
