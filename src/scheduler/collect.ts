@@ -76,8 +76,7 @@ async function poll (deps: Deps, { job, run, pool, executor }: Watched, now: Ins
   if (h === undefined || ask === undefined) return false
   const report = await within(pass, `the ${executor.kind} executor of ${pool.name}: poll`, signal => ask(h, signal))
   if (report.state === 'queued') return false
-  const running = report.state === 'running'
-  const reported = running
+  const reported = report.state === 'running'
     ? { startedAt: report.startedAt ?? now, metered: 'wall' as const }
     : { startedAt: report.startedAt, finishedAt: report.finishedAt ?? now, energyKwh: report.energyKwh, metered: 'wall' as const }
   const { problems, booked } = checkReport(runFacts(run, job, pool), reported, now)

@@ -16,7 +16,7 @@ export interface LedgerRefresh {
   computed: number
   /** Of those, the ones now final (actual intensity covers both intervals). */
   final: number
-  /** Jobs left for a later pass: no plan, a pool gone, or no intensity at all for an interval. */
+  /** Jobs left for a later pass: no plan, a pool gone, a stored run whose interval is impossible, or no intensity at all for an interval. */
   skipped: number
   /** Jobs whose refresh threw (logged). */
   failed: number
