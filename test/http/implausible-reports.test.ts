@@ -27,7 +27,7 @@ describe('agent reports', () => {
   const agent = (token: string) => ({ authorization: `Bearer ${token}` })
 
   /** A 1-GPU job due now on gpu-north (400 W per GPU, PUE 1), dispatched at NOW and claimed by an agent. */
-  async function claimed (): Promise<{ id: string, token: string }> {
+  async function claimed (): Promise<{ id: string, token: string, claim: string }> {
     const res = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
       payload: { name: 'one-gpu', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 80 * 60_000), pools: ['gpu-north'] }
@@ -37,18 +37,19 @@ describe('agent reports', () => {
     const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: {} })).json().token as string
     const claim = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
     expect(claim.json().job.id).toBe(id)
-    return { id, token }
+    return { id, token, claim: claim.json().claim }
   }
 
-  const complete = async (id: string, token: string, body: Record<string, unknown>) => await t().app.inject({
-    method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token), payload: { attempt: 1, exitCode: 0, ...body }
+  const complete = async ({ id, token, claim }: { id: string, token: string, claim: string }, body: Record<string, unknown>) => await t().app.inject({
+    method: 'POST', url: `/v1/agent/jobs/${id}/complete`, headers: agent(token), payload: { attempt: 1, claim, exitCode: 0, ...body }
   })
 
   test('a completion finishing in 9999 is a 422 naming finishedAt, and the job and its run are unchanged', async () => {
-    const { id, token } = await claimed()
+    const run = await claimed()
+    const id = run.id
     t().clock.now = NOW + 30 * 60_000
     const before = await snapshot(id)
-    const res = await complete(id, token, { startedAt: iso(NOW), finishedAt: Y9999, energyKwh: 0.1 })
+    const res = await complete(run, { startedAt: iso(NOW), finishedAt: Y9999, energyKwh: 0.1 })
     expect(res.statusCode).toBe(422)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(fields(res)).toEqual(['finishedAt'])
@@ -58,10 +59,11 @@ describe('agent reports', () => {
   })
 
   test('5,000 kWh from one GPU dispatched seconds ago, said to have started 3 h before, is a 422 naming energyKwh; nothing is booked', async () => {
-    const { id, token } = await claimed()
+    const run = await claimed()
+    const id = run.id
     t().clock.now = NOW + 30_000
     const before = await snapshot(id)
-    const res = await complete(id, token, { startedAt: iso(NOW - 3 * HOUR), finishedAt: iso(NOW + 30_000), energyKwh: 5000 })
+    const res = await complete(run, { startedAt: iso(NOW - 3 * HOUR), finishedAt: iso(NOW + 30_000), energyKwh: 5000 })
     expect(res.statusCode).toBe(422)
     expect(fields(res)).toEqual(['startedAt', 'energyKwh'])
     expect(await snapshot(id)).toEqual(before)
@@ -70,9 +72,9 @@ describe('agent reports', () => {
   })
 
   test('a heartbeat drawing more than the GPU can is a 422 naming powerW, and no measurement is stored', async () => {
-    const { id, token } = await claimed()
+    const { id, token, claim } = await claimed()
     t().clock.now = NOW + 10 * 60_000
-    const res = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, powerW: 5_000_000, energyKwh: 0.05 } })
+    const res = await t().app.inject({ method: 'POST', url: `/v1/agent/jobs/${id}/heartbeat`, headers: agent(token), payload: { attempt: 1, claim, powerW: 5_000_000, energyKwh: 0.05 } })
     expect(res.statusCode).toBe(422)
     expect(fields(res)).toEqual(['powerW'])
     expect(await listMeasurements(t().deps.store.db, id, 1)).toEqual([])
