@@ -34,7 +34,7 @@ describe('agent reports', () => {
     })
     const id = res.json().id as string
     await tick(t().deps, 'test', NOW, 60_000)
-    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.admin), payload: {} })).json().token as string
+    const token = (await t().app.inject({ method: 'POST', url: '/v1/pools/gpu-north/tokens', headers: t().auth(t().keys.operator), payload: {} })).json().token as string
     const claim = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h' } })
     expect(claim.json().job.id).toBe(id)
     return { id, token, claim: claim.json().claim }
