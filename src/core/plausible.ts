@@ -99,12 +99,14 @@ export function checkReport (facts: RunFacts, report: ReportedRun, now: Instant)
   if (finishProblem !== undefined) problems.push({ field: 'finishedAt', message: finishProblem })
   const from = start ?? facts.dispatchedAt
   const finishedAt = r.finishedAt === null ? null : clamp(r.finishedAt, from, Math.max(from, now))
-  const to = finishedAt ?? now + CLOCK_SKEW_MS
+  const to = finishedAt ?? now
   const watts = facts.gpus * facts.wattsPerGpu * POWER_HEADROOM * (report.metered === 'wall' ? facts.pue : 1)
-  const maxKwh = watts * Math.max(0, to - from) / HOUR_MS / 1000
+  // The run's time is known to 1 min of skew only (the agent's clock against ours): a run of a few
+  // seconds, metered by its agent, may look 0 s long here and must not be refused for its energy.
+  const maxKwh = watts * (Math.max(0, to - from) + CLOCK_SKEW_MS) / HOUR_MS / 1000
   const over = `${facts.gpus} GPU(s) at ${facts.wattsPerGpu} W × ${POWER_HEADROOM}${report.metered === 'wall' ? ` × PUE ${facts.pue}` : ''}`
   if (r.energyKwh !== null && !(r.energyKwh >= 0 && r.energyKwh <= maxKwh)) {
-    problems.push({ field: 'energyKwh', message: `${r.energyKwh} kWh is not within 0..${round(maxKwh)} kWh, what ${over} can draw in ${round((to - from) / HOUR_MS)} h` })
+    problems.push({ field: 'energyKwh', message: `${r.energyKwh} kWh is not within 0..${round(maxKwh)} kWh, what ${over} can draw in ${round((Math.max(0, to - from) + CLOCK_SKEW_MS) / HOUR_MS)} h` })
   }
   if (r.powerW !== null && !(r.powerW >= 0 && r.powerW <= watts)) {
     problems.push({ field: 'powerW', message: `${r.powerW} W is not within 0..${round(watts)} W, what ${over} can draw` })

@@ -52,7 +52,7 @@ test('a Slurm poll reporting an impossible run is booked within the run\'s windo
       problems: [
         { field: 'startedAt', message: expect.stringContaining('before the job was dispatched') as string },
         { field: 'finishedAt', message: expect.stringContaining('in the future') as string },
-        { field: 'energyKwh', message: expect.stringContaining('5000 kWh is not within 0..1.2 kWh') as string }
+        { field: 'energyKwh', message: expect.stringContaining('5000 kWh is not within 0..1.21 kWh') as string }
       ]
     }
   ])
