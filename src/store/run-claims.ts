@@ -22,15 +22,19 @@ export async function setClaimHash (trx: Transaction<Database>, jobId: string, a
     .where('job_id', '=', jobId).where('attempt', '=', attempt).execute()
 }
 
-/**
- * Whether `secret` is the one handed out with the claim of run (`jobId`, `attempt`). The hashes are
- * compared in constant time; a run without a claim hash (claimed before claims were bound) matches
- * nothing, so its agent's reports are refused and the run ends as lost and is planned again.
- */
-export async function claimMatches (db: Db, jobId: string, attempt: number, secret: string | undefined): Promise<boolean> {
-  const row = await db.selectFrom('job_runs').select('claim_hash')
+/** Who may report on run (`jobId`, `attempt`): its pool, its executor and its claim hash, in one read. */
+export async function runClaim (db: Db, jobId: string, attempt: number): Promise<{ pool: string, executor: string, claimHash: string | null } | undefined> {
+  const row = await db.selectFrom('job_runs').select(['pool', 'executor', 'claim_hash'])
     .where('job_id', '=', jobId).where('attempt', '=', attempt).executeTakeFirst()
-  const stored = row?.claim_hash ?? null
+  return row === undefined ? undefined : { pool: row.pool, executor: row.executor, claimHash: row.claim_hash }
+}
+
+/**
+ * Whether `secret` is the one whose SHA-256 a run keeps (`stored`). The hashes are compared in
+ * constant time; a run without a claim hash (claimed before claims were bound) matches nothing, so
+ * its agent's reports are refused and the run ends as lost and is planned again.
+ */
+export function claimMatches (stored: string | null, secret: string | undefined): boolean {
   if (secret === undefined || stored === null || !/^[0-9a-f]{64}$/.test(stored)) return false
   return timingSafeEqual(sha256(secret), Buffer.from(stored, 'hex'))
 }

@@ -8,8 +8,7 @@ import { finishRun, heartbeatRun, loseRun, type ReportResult } from '../../sched
 import { getJobById } from '../../store/jobs.js'
 import { findPoolToken } from '../../store/pool-tokens.js'
 import { getPool } from '../../store/pools.js'
-import { claimMatches } from '../../store/run-claims.js'
-import { getRun } from '../../store/runs.js'
+import { claimMatches, runClaim } from '../../store/run-claims.js'
 import type { AppDeps } from '../app.js'
 import { ClaimedJob, ClaimInput, CompleteInput, CompleteReply, HeartbeatInput, HeartbeatReply } from '../agent-schemas.js'
 import { iso } from '../present.js'
@@ -140,9 +139,9 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
  * token that leaked (to a job, say) cannot report on a run another agent holds.
  */
 async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number, claim: string | undefined): Promise<void> {
-  const run = await getRun(deps.store.db, jobId, attempt)
+  const run = await runClaim(deps.store.db, jobId, attempt)
   if (run === undefined || run.pool !== pool || run.executor !== 'agent') throw notFound(`job ${jobId}`)
-  if (!await claimMatches(deps.store.db, jobId, attempt, claim)) {
+  if (!claimMatches(run.claimHash, claim)) {
     const message = claim === undefined ? 'is required: the secret the claim returned' : 'is not the secret this run\'s claim returned'
     throw new ApiError(403, 'forbidden', `claim ${message}`, [{ field: 'claim', message }])
   }
