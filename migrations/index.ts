@@ -6,6 +6,7 @@ import * as m0004 from './0004-run-safety.js'
 import * as m0005 from './0005-roles-and-claims.js'
 import * as m0006 from './0006-run-reports.js'
 import * as m0007 from './0007-tenant-queue-index.js'
+import * as m0008 from './0008-intake-versions.js'
 
 /**
  * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
@@ -18,7 +19,8 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-run-safety': m0004,
   '0005-roles-and-claims': m0005,
   '0006-run-reports': m0006,
-  '0007-tenant-queue-index': m0007
+  '0007-tenant-queue-index': m0007,
+  '0008-intake-versions': m0008
 })
 
 /** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */

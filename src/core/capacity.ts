@@ -19,9 +19,40 @@ interface Steps {
 export class CapacityLedger {
   private readonly pools = new Map<string, Steps>()
 
-  /** A ledger seeded with `reservations` (each counted against its `pool`). */
+  /** A ledger seeded with `reservations` (each counted against its `pool`), in O(n log n). */
   constructor (reservations: Iterable<Reservation> = []) {
-    for (const r of reservations) this.reserve(r)
+    const byPool = new Map<string, Reservation[]>()
+    for (const r of reservations) {
+      const list = byPool.get(r.pool)
+      if (list === undefined) byPool.set(r.pool, [r])
+      else list.push(r)
+    }
+    for (const [pool, list] of byPool) this.setPool(pool, list)
+  }
+
+  /**
+   * Replaces everything held in `pool` by `reservations` (whatever pool they name): a sort of their
+   * change points and one sweep, where reserving them one by one would cost O(n²) for n of them.
+   */
+  setPool (pool: string, reservations: readonly Reservation[]): void {
+    const deltas = new Map<number, number>()
+    for (const r of reservations) {
+      if (!(r.end > r.start) || r.gpus === 0) continue
+      deltas.set(r.start, (deltas.get(r.start) ?? 0) + r.gpus)
+      deltas.set(r.end, (deltas.get(r.end) ?? 0) - r.gpus)
+    }
+    const times: number[] = []
+    const levels: number[] = []
+    let level = 0
+    for (const t of [...deltas.keys()].sort((a, b) => a - b)) {
+      const next = level + deltas.get(t)!
+      if (next === level) continue
+      times.push(t)
+      levels.push(next)
+      level = next
+    }
+    if (times.length === 0) this.pools.delete(pool)
+    else this.pools.set(pool, { times, levels })
   }
 
   /** Holds `r.gpus` GPUs of `r.pool` over [r.start, r.end). Empty intervals hold nothing. */

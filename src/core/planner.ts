@@ -1,3 +1,4 @@
+import type { CapacityLedger } from './capacity.js'
 import { checkRequest, plannerOptions, windowFailure, type PlannerOptions } from './plan-request.js'
 import { PoolCatalog, type PoolView } from './planner-pools.js'
 import { byDeadline, catalogFor, ledgerOf, planInOrder, planWith, startingNoEarlierThan } from './place.js'
@@ -8,16 +9,17 @@ export type { PoolView } from './planner-pools.js'
 
 /**
  * Plans one job: the pool and window (or slices, for an interruptible job) emitting the least
- * CO2e by the deadline, against the pools' existing reservations. The earliest start is
+ * CO2e by the deadline, against the pools' existing reservations, or against `reserved` when
+ * given (a ledger kept up to date elsewhere; only read). The earliest start is
  * max(req.earliestStart, now): nothing is planned in the past. Expected failures come back as
  * values; a malformed request throws `PlanInputError`.
  */
-export function planJob (req: PlanRequest, pools: readonly PoolView[], now: Instant, opts?: Partial<PlannerOptions>): PlanOutcome {
+export function planJob (req: PlanRequest, pools: readonly PoolView[], now: Instant, opts?: Partial<PlannerOptions>, reserved?: CapacityLedger): PlanOutcome {
   const r = startingNoEarlierThan(req, now)
   checkRequest(r)
   const failure = windowFailure(r)
   if (failure !== undefined) return failure
-  return planWith(r, new PoolCatalog(pools, r.earliestStart, r.deadline), ledgerOf(pools), plannerOptions(opts))
+  return planWith(r, new PoolCatalog(pools, r.earliestStart, r.deadline), reserved ?? ledgerOf(pools), plannerOptions(opts))
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../errors.js'
-import { findApiKey } from '../store/api-keys.js'
+import { lookUpKey } from './key-cache.js'
 import type { Store } from '../store/db.js'
 import type { ApiScope } from '../store/schema.js'
 
@@ -43,7 +43,7 @@ export function authenticate (store: Store) {
     if (header === undefined) throw unauthorized('missing Authorization: Bearer <key> header')
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     if (match?.[1] === undefined) throw unauthorized('Authorization must be "Bearer <key>"')
-    const key = await findApiKey(store.db, match[1])
+    const key = await lookUpKey(store, match[1])
     if (key === undefined) throw unauthorized('unknown or revoked API key')
     request.principal = { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes as Scope[] }
   }

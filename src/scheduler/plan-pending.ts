@@ -2,6 +2,7 @@ import { planJointly } from '../core/joint.js'
 import { planJobs } from '../core/planner.js'
 import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest } from '../core/types.js'
 import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
+import { bumpCapacityVersions } from '../store/capacity.js'
 import { listPools, lockPools } from '../store/pools.js'
 import type { Db } from '../store/schema.js'
 import { replacePlannedSegments } from '../store/segments.js'
@@ -80,6 +81,8 @@ export async function planPending (deps: Deps, now: Instant, errors: string[]): 
     for (const job of plannable) {
       if (await applyOutcome(trx, job, forced.get(job.id) ?? outcomes.get(job.id), now)) planned++
     }
+    // Reservations were added: views of these pools read before are out of date.
+    if (planned > 0) await bumpCapacityVersions(trx, pools.map(p => p.name))
     return { planned, failed, stillPending: pending.length - planned - failed }
   })
 }

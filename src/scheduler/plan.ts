@@ -1,3 +1,4 @@
+import type { CapacityLedger } from '../core/capacity.js'
 import { planJob, type PoolView } from '../core/planner.js'
 import { prepare } from '../core/series.js'
 import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation, Series } from '../core/types.js'
@@ -41,9 +42,12 @@ export function withReservations (views: PoolView[], reservations: Reservation[]
   return views.map(v => ({ ...v, reservations: reservations.filter(r => r.pool === v.pool.name) }))
 }
 
-/** Runs the planner for one request and turns the outcome into a stored plan, or undefined when data is missing. */
-export function planFor (req: PlanRequest, views: PoolView[], now: Instant, deps: Deps): { outcome: PlanOutcome, plan: JobPlan | undefined } {
-  const outcome = planJob(req, views, now, { safetyMarginMs: deps.config.planning.safetyMarginMinutes * 60_000 })
+/**
+ * Runs the planner for one request and turns the outcome into a stored plan, or undefined when data
+ * is missing. Reservations come from `reserved` when given, else from the views.
+ */
+export function planFor (req: PlanRequest, views: PoolView[], now: Instant, deps: Deps, reserved?: CapacityLedger): { outcome: PlanOutcome, plan: JobPlan | undefined } {
+  const outcome = planJob(req, views, now, { safetyMarginMs: deps.config.planning.safetyMarginMinutes * 60_000 }, reserved)
   if (!outcome.ok) {
     if (outcome.reason === 'no-intensity-data') return { outcome, plan: undefined }
     throw failureError(outcome.reason, outcome.detail)

@@ -2,8 +2,10 @@ import { CapacityLedger } from '../core/capacity.js'
 import type { Instant, Pool } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import { activeReservations } from '../store/jobs.js'
+import { bumpCapacityVersions } from '../store/capacity.js'
 import { lockPools, updatePool } from '../store/pools.js'
 import type { Deps } from './deps.js'
+import { intakeState } from './intake-state.js'
 
 /**
  * Changes a pool under its lock. Shrinking `gpuCount` below what planned and running jobs already
@@ -20,6 +22,9 @@ export async function changePool (deps: Deps, name: string, patch: Partial<Omit<
         throw new ApiError(409, 'pool-overbooked', detail, [{ field: 'gpuCount', message: `must be at least ${peak}` }])
       }
     }
-    return await updatePool(trx, name, patch, new Date(now))
-  })
+    const changed = await updatePool(trx, name, patch, new Date(now))
+    // Its capacity or zone may have changed: views of it read before are out of date.
+    if (changed !== undefined) await bumpCapacityVersions(trx, [name])
+    return changed
+  }).finally(() => { intakeState(deps.store).forgetPools(name) })
 }

@@ -1,11 +1,12 @@
 import { planJob } from '../core/planner.js'
-import type { Instant, JobPlan } from '../core/types.js'
+import type { Instant, JobPlan, Pool } from '../core/types.js'
 import { ApiError } from '../errors.js'
-import { activeReservations } from '../store/jobs.js'
-import { listPools } from '../store/pools.js'
+import { capacityVersions } from '../store/capacity.js'
 import type { Deps } from './deps.js'
+import { intakeState, type IntakeState } from './intake-state.js'
 import { planFor, poolViews } from './plan.js'
-import { checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
+import { checkShape, checkSpec, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
+import { allowedPools } from './submit.js'
 
 /** The best window in one pool, for showing the user what each region would cost. */
 export interface QuoteOption {
@@ -16,19 +17,36 @@ export interface QuoteOption {
   usesFallback: boolean
 }
 
+/**
+ * Brings memory of `pools` up to their current capacity versions (one query): a quote plans on
+ * what is reserved now, as a submission's write statement would check.
+ */
+async function current (deps: Deps, intake: IntakeState, pools: readonly Pool[], now: Instant): Promise<void> {
+  const versions = await capacityVersions(deps.store.db)
+  const stale = (p: Pool) => {
+    const known = intake.versionOf(p.name)
+    const now = versions.get(p.name)
+    return known === undefined || now === undefined || known.version !== now.version || known.released !== now.released
+  }
+  intake.forgetCapacity(pools.filter(stale).map(p => p.name))
+  await intake.load(pools, now)
+}
+
 /** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
 export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
   checkShape(spec)
   const { deadline, notBefore } = checkSpec(spec, now)
-  const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
+  const intake = intakeState(deps.store)
+  const pools = await allowedPools(deps, intake, spec)
   const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)
-  const views = await poolViews(deps, pools, await activeReservations(deps.store.db), req.earliestStart, deadline, now)
-  const { plan } = planFor(req, views, now, deps)
+  const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
+  await current(deps, intake, pools, now)
+  const { plan } = planFor(req, views, now, deps, intake.ledger)
   if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')
   const options: QuoteOption[] = []
   for (const view of views) {
     if (view.series.signal !== views[0]?.series.signal) continue
-    const outcome = planJob({ ...req, pools: [view.pool.name] }, [view], now)
+    const outcome = planJob({ ...req, pools: [view.pool.name] }, [view], now, undefined, intake.ledger)
     if (!outcome.ok) continue
     const p = outcome.placement
     options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: p.grams, usesFallback: p.usesFallback })

@@ -1,6 +1,7 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
 import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
+import { bumpCapacityVersions } from '../store/capacity.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
 import { replacePlannedSegments } from '../store/segments.js'
@@ -51,6 +52,8 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
       await applyMove(trx, job, move, now)
       moved++
     }
+    // Reservations were added: views of these pools read before are out of date.
+    if (moved > 0) await bumpCapacityVersions(trx, pools.map(p => p.name))
     return moved
   })
 }

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto'
-import type { Instant, Job } from '../core/types.js'
+import { CapacityLedger } from '../core/capacity.js'
+import type { Instant, Job, JobPlan, Pool } from '../core/types.js'
 import { ApiError } from '../errors.js'
-import { appendEvent } from '../store/events.js'
-import { activeReservations, findByIdempotencyKey, insertJob, transitionJob } from '../store/jobs.js'
+import { poolCapacity } from '../store/capacity.js'
+import { writeNewJob, type IntakeEvent, type IntakeResult } from '../store/intake-write.js'
+import { findByIdempotencyKey, type NewJob } from '../store/jobs.js'
 import { listPools, lockPools } from '../store/pools.js'
-import { replacePlannedSegments } from '../store/segments.js'
-import { lockTenantQueue, tenantQueue, type TenantQueue } from '../store/tenants.js'
+import { lockTenantQueue, type TenantQueue } from '../store/tenants.js'
 import type { Deps } from './deps.js'
-import { planFor, poolViews, withReservations } from './plan.js'
+import { intakeState, type IntakeState } from './intake-state.js'
+import { planFor, poolViews } from './plan.js'
 import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
 /** SHA-256 of the body in canonical form, so a reused Idempotency-Key with a different body is caught. */
@@ -42,11 +44,23 @@ function isUniqueViolation (err: unknown): boolean {
 }
 
 /**
+ * Below its cap less this many queued jobs, a tenant's submission is written without taking the
+ * tenant's lock: submissions under way that its count cannot see yet are far fewer than this.
+ * Closer to the cap, submissions count exactly, one after the other (`acceptLocked`).
+ */
+const QUEUE_MARGIN = 256
+/** Optimistic tries (plan from memory, write if nothing changed) before planning under the pools' locks. */
+const OPTIMISTIC_TRIES = 4
+
+/**
  * Accepts a job: validates it, plans it against the newest forecasts and the capacity already
- * reserved, and stores job, plan, segments and events in one transaction. The eligible pools are
- * locked (`FOR UPDATE`) for the plan so two concurrent submissions cannot reserve the same GPUs;
- * the tenant's row before them, so its cap on queued jobs holds (429 `queue-full`, nothing stored).
- * Without any intensity data the job is stored `pending` and planned by the next tick.
+ * reserved, and stores job, plan, segments and events. Planning is optimistic: against the
+ * reservations this process keeps in memory (`IntakeState`), then one statement locks the chosen
+ * pool alone, checks that nobody added reservations to it since (its capacity version) and that
+ * the tenant's queue has room, and writes everything. A changed pool is re-read and the job
+ * planned again; after a few tries, or near the tenant's cap on queued jobs, the job is planned and
+ * written under the tenant's and pools' locks, as exactly as before (429 `queue-full`, nothing
+ * stored). Without any intensity data the job is stored `pending` and planned by the next tick.
  */
 export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
   checkShape(spec)
@@ -56,26 +70,9 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     if (previous !== undefined) return { job: previous, replayed: true }
   }
   const { deadline, notBefore } = checkSpec(spec, now)
-  // Refused before planning costs anything; counted again under the tenant's lock below.
-  checkQueueRoom(deps, await tenantQueue(deps.store.db, tenantId))
-  const pools = eligiblePools(spec, await listPools(deps.store.db), new Set(deps.providers.keys()))
-  const job = jobFromSpec(spec, tenantId, deadline, notBefore, now)
-  const req = planRequest(job, pools, now)
-  const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
+  const job: NewJob = { ...jobFromSpec(spec, tenantId, deadline, notBefore, now), idempotencyKey, requestHash: hash }
   try {
-    const stored = await deps.store.db.transaction().execute(async trx => {
-      checkQueueRoom(deps, await lockTenantQueue(trx, tenantId))
-      await lockPools(trx, pools.map(p => p.name))
-      const reservations = await activeReservations(trx)
-      const { plan } = planFor(req, withReservations(views, reservations), now, deps)
-      await insertJob(trx, { ...job, idempotencyKey, requestHash: hash })
-      await appendEvent(trx, { jobId: job.id, at: new Date(now), type: 'submitted', fromState: null, toState: 'pending', reason: 'accepted', data: null })
-      if (plan === undefined) return job
-      await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
-      const reason = `planned on ${plan.pool} from ${new Date(plan.segments[0]?.start ?? now).toISOString()}`
-      return await transitionJob(trx, { id: job.id, from: ['pending'], to: 'planned', at: new Date(now), reason, plan }) ?? job
-    })
-    return { job: stored, replayed: false }
+    return { job: await accept(deps, spec, job, now), replayed: false }
   } catch (err) {
     // The same key raced in by another request: its job, even if that one filled the queue.
     if (idempotencyKey !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {
@@ -84,4 +81,99 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     }
     throw err
   }
+}
+
+/** The pools the spec allows, from memory; read again once when the spec names one memory lacks. */
+export async function allowedPools (deps: Deps, intake: IntakeState, spec: JobSpec): Promise<Pool[]> {
+  const zones = new Set(deps.providers.keys())
+  try {
+    return eligiblePools(spec, await intake.poolList(), zones)
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err
+    intake.forgetPools()
+    return eligiblePools(spec, await intake.poolList(), zones)
+  }
+}
+
+/** The job as stored: planned with its plan, or pending without one. */
+function withPlan (job: NewJob, plan: JobPlan | undefined): { job: NewJob, events: IntakeEvent[] } {
+  const at = new Date(job.submittedAt)
+  const events: IntakeEvent[] = [{ at, type: 'submitted', fromState: null, toState: 'pending', reason: 'accepted' }]
+  if (plan === undefined) return { job, events }
+  const reason = `planned on ${plan.pool} from ${new Date(plan.segments[0]?.start ?? job.submittedAt).toISOString()}`
+  events.push({ at, type: 'transition', fromState: 'pending', toState: 'planned', reason })
+  return { job: { ...job, state: 'planned', plan }, events }
+}
+
+async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Promise<Job> {
+  const intake = intakeState(deps.store)
+  const queue = { cap: deps.config.maxQueuedJobs, margin: QUEUE_MARGIN }
+  for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+    const pools = await allowedPools(deps, intake, spec)
+    const req = planRequest(job, pools, now)
+    const views = await poolViews(deps, pools, [], req.earliestStart, job.deadline, now)
+    await intake.load(pools, now)
+    const planned = planOrUndecided(() => planFor(req, views, now, deps, intake.ledger))
+    // Memory may hold reservations released since: only the locked path says there is no room.
+    if (planned === 'no-capacity') break
+    const { plan } = planned
+    const stored = withPlan(job, plan)
+    if (plan === undefined) {
+      const result = await writeNewJob(deps.store.db, { ...stored, segments: [], queue })
+      if (result.written) return stored.job
+      break
+    }
+    const pool = pools.find(p => p.name === plan.pool)!
+    const result = await intake.turn(pool.name, async (): Promise<IntakeResult | undefined> => {
+      const poolVersion = intake.versionOf(pool.name)
+      // This process wrote to the pool meanwhile and the plan no longer fits: plan again.
+      if (poolVersion === undefined || !intake.fits(pool, job.gpus, plan.segments)) return undefined
+      const written = await writeNewJob(deps.store.db, { ...stored, segments: plan.segments, poolVersion, queue })
+      intake.settle(pool.name, written, job.gpus, plan.segments)
+      return written
+    })
+    if (result?.written === true) return stored.job
+    if (result?.why === 'queue-near-cap') break
+  }
+  return await acceptLocked(deps, spec, job, now)
+}
+
+/** The planner's answer, or 'no-capacity' instead of its 409 (which memory alone cannot decide). */
+function planOrUndecided<T> (plan: () => T): T | 'no-capacity' {
+  try {
+    return plan()
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'no-capacity') return 'no-capacity'
+    throw err
+  }
+}
+
+/**
+ * Plans and writes under the tenant's lock (the exact queue count) and every allowed pool's lock
+ * (reservations read after it): the path near the cap, and after optimistic tries kept meeting
+ * changed pools. Forecasts are read before the transaction (PGlite has one connection).
+ */
+async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Promise<Job> {
+  const zones = new Set(deps.providers.keys())
+  const intake = intakeState(deps.store)
+  const before = eligiblePools(spec, await listPools(deps.store.db), zones)
+  const req = planRequest(job, before, now)
+  const views = await poolViews(deps, before, [], req.earliestStart, job.deadline, now)
+  // Whatever happens, memory of these pools is out of date afterwards.
+  const { stored, written } = await deps.store.db.transaction().execute(async trx => {
+    checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
+    const pools = eligiblePools(spec, await listPools(trx), zones)
+    await lockPools(trx, pools.map(p => p.name))
+    const reads = await Promise.all(pools.map(async p => await poolCapacity(trx, p.name, now)))
+    const ledger = new CapacityLedger(reads.flatMap(r => r?.reservations ?? []))
+    const current = views.filter(v => pools.some(p => p.name === v.pool.name)).map(v => ({ ...v, pool: pools.find(p => p.name === v.pool.name)! }))
+    const { plan } = planFor(planRequest(job, pools, now), current, now, deps, ledger)
+    const stored = withPlan(job, plan)
+    const read = plan === undefined ? undefined : reads[pools.findIndex(p => p.name === plan.pool)]
+    const poolVersion = read === undefined ? undefined : { version: read.version, released: read.released }
+    const written = await writeNewJob(trx, { ...stored, segments: plan?.segments ?? [], poolVersion })
+    return { stored, written }
+  }).finally(() => { intake.forgetCapacity(before.map(p => p.name)) })
+  if (!written.written) throw new Error(`a job planned under its pools' locks was not written (${written.why})`)
+  return stored.job
 }

@@ -1,4 +1,4 @@
-import type { ColumnType, GeneratedAlways, Kysely, Transaction } from 'kysely'
+import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
 import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, RunOutcome, Signal } from '../core/types.js'
 
 /**
@@ -19,6 +19,8 @@ export interface Database {
   job_runs: JobRunsTable
   measurements: MeasurementsTable
   pool_tokens: PoolTokensTable
+  pool_releases: PoolReleasesTable
+  tenant_queue_counts: TenantQueueCountsTable
 }
 
 /** A timestamptz column with a database default (`now()`): optional on insert. */
@@ -68,6 +70,21 @@ export interface PoolsTable {
   created_at: Date
   updated_at: Date
   embodied_g_per_gpu_hour: ColumnType<number | null, number | null | undefined, number | null>
+  /** Changed by every transaction that adds reservations to the pool or changes it (see migration 0008); bigint, read as text. */
+  capacity_version: ColumnType<string, never, string | RawBuilder<string>>
+}
+
+/** Releases of reservations, appended without a lock: a version per release of a pool. */
+export interface PoolReleasesTable {
+  pool: string
+  version: ColumnType<string, never, never>
+}
+
+/** A tenant's queued jobs, kept by a trigger on `jobs`, split into slots; the sum is the count. */
+export interface TenantQueueCountsTable {
+  tenant_id: string
+  slot: number
+  n: ColumnType<string, never, never>
 }
 
 export interface ZonesTable {

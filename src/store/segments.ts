@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Instant, Interval } from '../core/types.js'
 import { toDate, toInstant } from './convert.js'
 import type { Db, SegmentKind } from './schema.js'
@@ -16,18 +17,23 @@ export interface Segment {
 
 /**
  * Replaces a job's planned segments with `intervals` on `pool` in one statement (a delete CTE and
- * an insert); an empty list only deletes, which releases the job's reservation.
+ * an insert); an empty list only deletes, which releases the job's reservation. Each pool whose
+ * segments were deleted gets a row in `pool_releases` in the same statement (appended, no lock), so
+ * processes keeping that pool's reservations in memory learn they hold too much.
  */
 export async function replacePlannedSegments (db: Db, jobId: string, pool: string, intervals: readonly Interval[]): Promise<void> {
-  const remove = db.deleteFrom('job_segments').where('job_id', '=', jobId).where('kind', '=', 'planned')
+  const remove = db.deleteFrom('job_segments').where('job_id', '=', jobId).where('kind', '=', 'planned').returning('pool')
+  const logged = db.with('removed', () => remove)
+    .with('released', (qb) => qb.insertInto('pool_releases').columns(['pool'])
+      .expression((eb) => eb.selectFrom('removed').select('removed.pool').distinct()))
   if (intervals.length === 0) {
-    await remove.execute()
+    await logged.selectFrom('removed').select(sql<number>`count(*)`.as('n')).execute()
     return
   }
   const values = intervals.map((i) => ({
     job_id: jobId, kind: 'planned' as const, pool, start_at: toDate(i.start), end_at: toDate(i.end)
   }))
-  await db.with('removed', () => remove).insertInto('job_segments').values(values).execute()
+  await logged.insertInto('job_segments').values(values).execute()
 }
 
 /** A job's segments: planned ones first, then actual, each by start. */

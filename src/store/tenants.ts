@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { Database, Db } from './schema.js'
 
 /** A tenant: the owner of jobs and API keys. */
@@ -76,8 +76,8 @@ function queueQuery (db: Db, tenantId: string) {
   return db.selectFrom('tenants as t')
     .select(eb => [
       't.max_queued_jobs',
-      eb.selectFrom('jobs').select(eb.fn.countAll<string | number>().as('n'))
-        .whereRef('jobs.tenant_id', '=', 't.id').where('jobs.state', 'in', ['pending', 'planned']).as('queued')
+      eb.selectFrom('tenant_queue_counts as c').select(sql<string>`coalesce(sum(c.n), 0)`.as('n'))
+        .whereRef('c.tenant_id', '=', 't.id').as('queued')
     ])
     .where('t.id', '=', tenantId)
 }
@@ -85,18 +85,20 @@ function queueQuery (db: Db, tenantId: string) {
 const toQueue = (row: { max_queued_jobs: number | null, queued: string | number | null }): TenantQueue =>
   ({ queued: Number(row.queued ?? 0), maxQueuedJobs: row.max_queued_jobs })
 
-/** Counts a tenant's queued jobs, by the partial index jobs_tenant_queued_idx: at most the cap's worth of entries. */
+/** A tenant's queued jobs, from the counts a trigger on `jobs` keeps (migration 0008): no count of the queue itself. */
 export async function tenantQueue (db: Db, tenantId: string): Promise<TenantQueue> {
   return toQueue(await queueQuery(db, tenantId).executeTakeFirstOrThrow())
 }
 
 /**
- * As `tenantQueue`, with the tenant row locked (`FOR NO KEY UPDATE`, which still lets other rows
- * reference it) until the transaction ends: two submissions of one tenant count one after the
- * other, so the cap holds exactly. The count is a statement of its own, after the lock: in READ
- * COMMITTED a statement that waited for the lock would still count from its snapshot from before.
+ * As `tenantQueue`, with the tenant row locked `FOR UPDATE` until the transaction ends. That lock
+ * conflicts with the key-share lock every insert of a job takes on its tenant (the foreign key),
+ * so it waits for the tenant's submissions under way and holds new ones until it ends: the count
+ * is exact and two submissions near the cap count one after the other. The count is a statement
+ * of its own, after the lock: in READ COMMITTED a statement that waited for the lock would still
+ * count from its snapshot from before.
  */
 export async function lockTenantQueue (trx: Transaction<Database>, tenantId: string): Promise<TenantQueue> {
-  await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().executeTakeFirstOrThrow()
+  await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().executeTakeFirstOrThrow()
   return await tenantQueue(trx, tenantId)
 }

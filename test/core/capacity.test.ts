@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { CapacityLedger } from '../../src/core/capacity.js'
 import { HOUR, T0 } from './helpers.js'
 
@@ -80,5 +81,30 @@ describe('CapacityLedger', () => {
     }
     expect(l.peak('c', at(0), at(10))).toBe(2)
     expect(l.blockedIntervals('c', 2, 1, at(0), at(10))).toEqual([{ start: at(5), end: at(7) }])
+  })
+})
+
+describe('CapacityLedger bulk build', () => {
+  it('setPool (and the constructor) hold exactly what reserving one by one holds', () => {
+    fc.assert(fc.property(fc.array(fc.record({
+      start: fc.integer({ min: 0, max: 48 }), length: fc.integer({ min: 0, max: 12 }), gpus: fc.integer({ min: 1, max: 8 })
+    }), { maxLength: 60 }), fc.integer({ min: 0, max: 60 }), (raw, cut) => {
+      const reservations = raw.map(r => ({ pool: 'a', start: at(r.start), end: at(r.start + r.length), gpus: r.gpus }))
+      const oneByOne = new CapacityLedger()
+      for (const r of reservations) oneByOne.reserve(r)
+      const bulk = new CapacityLedger(reservations)
+      const replaced = new CapacityLedger([{ pool: 'a', start: at(0), end: at(99), gpus: 3 }])
+      replaced.setPool('a', reservations)
+      // Releasing some after the bulk build must land on the same steps too.
+      for (const r of reservations.slice(0, cut)) { oneByOne.release(r); bulk.release(r); replaced.release(r) }
+      for (let h = 0; h < 62; h++) {
+        for (const gpus of [1, 4, 8]) {
+          const want = oneByOne.blockedIntervals('a', 10, gpus, at(h), at(h + 3))
+          expect(bulk.blockedIntervals('a', 10, gpus, at(h), at(h + 3))).toEqual(want)
+          expect(replaced.blockedIntervals('a', 10, gpus, at(h), at(h + 3))).toEqual(want)
+        }
+        expect(bulk.peak('a', at(h), at(h + 1))).toBe(oneByOne.peak('a', at(h), at(h + 1)))
+      }
+    }), { numRuns: 200 })
   })
 })

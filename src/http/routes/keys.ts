@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ApiError, invalidField, notFound } from '../../errors.js'
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from '../../store/api-keys.js'
+import { forgetKeys } from '../key-cache.js'
 import { getTenant, type Tenant } from '../../store/tenants.js'
 import { ApiKey, ApiKeyInput, CreatedApiKey, TenantRef } from '../access-schemas.js'
 import type { AppDeps } from '../app.js'
@@ -95,6 +96,7 @@ export function keyRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         throw new ApiError(403, 'forbidden', 'only an operator may revoke an operator key', [{ field: 'id', message: 'an operator key; needs the operator scope' }])
       }
       const outcome = await revokeApiKey(deps.store.db, id, new Date(deps.now()))
+      forgetKeys(deps.store)
       if (outcome === 'not-found') throw notFound(`live key ${id}`)
       if (outcome === 'last-operator') {
         throw new ApiError(409, 'last-operator-key', 'this is the last live operator key: create another operator key first, or nobody could manage pools, tenants or keys', [{ field: 'id', message: 'the last live operator key' }])

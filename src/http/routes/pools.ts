@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import type { ExecutorSpec, Pool as PoolType } from '../../core/types.js'
 import { secretFor } from '../../scheduler/deps.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
+import { intakeState } from '../../scheduler/intake-state.js'
 import { changePool } from '../../scheduler/pools.js'
 import { createPoolToken, listPoolTokens, revokePoolToken } from '../../store/pool-tokens.js'
 import { getPool, insertPool, listPools } from '../../store/pools.js'
@@ -32,6 +33,7 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       if (!await insertPool(deps.store.db, pool, new Date(deps.now()))) {
         throw new ApiError(409, 'pool-exists', `pool "${body.name}" already exists`, [{ field: 'name', message: 'already exists' }])
       }
+      intakeState(deps.store).forgetPools()
       return reply.status(201).send(pool)
     })
 

@@ -1,0 +1,32 @@
+import { expect, test } from 'vitest'
+import { KEY_CACHE_MS, lookUpKey } from '../../src/http/key-cache.js'
+import { createApiKey } from '../../src/store/api-keys.js'
+import { createTenant } from '../../src/store/tenants.js'
+import { useTestApp } from '../support/app.js'
+
+const t = useTestApp()
+
+test('a key revoked through this process is refused at once', async () => {
+  const key = t().keys.a
+  const list = async () => (await t().app.inject({ method: 'GET', url: '/v1/jobs', headers: t().auth(key) })).statusCode
+  expect(await list()).toBe(200)
+  const mine = await t().app.inject({ method: 'GET', url: '/v1/keys', headers: t().auth(t().keys.admin) })
+  const id = (mine.json() as Array<{ id: string, prefix: string, scopes: string[] }>).find(k => key.startsWith(k.prefix) && k.scopes.includes('submit'))?.id
+  expect(id).toBeDefined()
+  expect((await t().app.inject({ method: 'DELETE', url: `/v1/keys/${id!}`, headers: t().auth(t().keys.admin) })).statusCode).toBe(204)
+  expect(await list()).toBe(401)
+})
+
+test('a key revoked by another replica works here for at most KEY_CACHE_MS, then is refused', async () => {
+  const store = t().deps.store
+  const tenant = await createTenant(store.db, 'c')
+  const { key, id } = await createApiKey(store.db, { tenantId: tenant.id, name: 'k', scopes: ['read'] })
+  const clock = { now: 1_000 }
+  expect((await lookUpKey(store, key, () => clock.now))?.id).toBe(id)
+  await store.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).execute()
+  clock.now += KEY_CACHE_MS - 1
+  expect((await lookUpKey(store, key, () => clock.now))?.id).toBe(id)
+  clock.now += 1
+  expect(await lookUpKey(store, key, () => clock.now)).toBeUndefined()
+  expect(await lookUpKey(store, 'gs_unknown_key_0123456789', () => clock.now)).toBeUndefined()
+})

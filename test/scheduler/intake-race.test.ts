@@ -1,0 +1,79 @@
+import { expect, test } from 'vitest'
+import { ApiError } from '../../src/errors.js'
+import type { Deps } from '../../src/scheduler/deps.js'
+import { intakeState } from '../../src/scheduler/intake-state.js'
+import { submitJob } from '../../src/scheduler/submit.js'
+import type { Store } from '../../src/store/db.js'
+import { activeReservations } from '../../src/store/jobs.js'
+import { listPools } from '../../src/store/pools.js'
+import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
+import { backendName } from '../support/db.js'
+
+const t = useTestApp()
+
+/** Another process on the same database: the same connections, but memory of its own. */
+function replica (deps: Deps): Deps {
+  const store: Store = { ...deps.store }
+  return { ...deps, store }
+}
+
+const big = (name: string) => ({ name, gpus: 8, durationMinutes: 20 * 60, deadline: iso(NOW + 24 * HOUR), pools: ['gpu-north'] })
+
+async function tenantA (deps: Deps): Promise<string> {
+  const row = await deps.store.db.selectFrom('tenants').select('id').where('name', '=', 'a').executeTakeFirstOrThrow()
+  return row.id
+}
+
+async function outcome (work: Promise<unknown>): Promise<string> {
+  try {
+    await work
+    return 'planned'
+  } catch (err) {
+    if (err instanceof ApiError) return String(err.status)
+    throw err
+  }
+}
+
+// Two replicas both remember gpu-north empty, then both submit a job needing all of it. Only the
+// check in the write statement (the locked pool row must still have the version each planned on)
+// stands between them and an overbooked pool.
+test(`two replicas planning from memory never overbook a pool (${backendName()})`, async () => {
+  const one = replica(t().deps)
+  const two = replica(t().deps)
+  const tenant = await tenantA(one)
+  const pools = await listPools(one.store.db)
+  await intakeState(one.store).load(pools, NOW)
+  await intakeState(two.store).load(pools, NOW)
+  const results = await Promise.all([
+    outcome(submitJob(one, tenant, big('first'), null, NOW)),
+    outcome(submitJob(two, tenant, big('second'), null, NOW))
+  ])
+  expect(results.sort()).toEqual(['409', 'planned'])
+  const held = (await activeReservations(one.store.db)).filter(r => r.pool === 'gpu-north')
+  expect(held.reduce((n, r) => n + r.gpus, 0)).toBe(8)
+})
+
+test('a replica whose memory missed a release plans into the freed GPUs after reading the pool again', async () => {
+  const one = replica(t().deps)
+  const two = replica(t().deps)
+  const tenant = await tenantA(one)
+  const first = await submitJob(one, tenant, big('first'), null, NOW)
+  await intakeState(two.store).load(await listPools(two.store.db), NOW)
+  // The first replica cancels: the second still remembers gpu-north full.
+  const { cancelJob } = await import('../../src/scheduler/cancel.js')
+  await cancelJob(one, tenant, first.job.id, 'test', NOW)
+  const second = await submitJob(two, tenant, big('second'), null, NOW)
+  expect(second.job.state).toBe('planned')
+  expect(second.job.plan?.segments[0]?.start).toBe(first.job.plan?.segments[0]?.start)
+})
+
+test('submissions from one process to one pool all land, each seeing the ones before', async () => {
+  const tenant = await tenantA(t().deps)
+  const small = (i: number) => ({ name: `s${i}`, gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const jobs = await Promise.all(Array.from({ length: 12 }, async (_, i) => (await submitJob(t().deps, tenant, small(i), null, NOW)).job))
+  expect(jobs.every(j => j.state === 'planned')).toBe(true)
+  const held = (await activeReservations(t().deps.store.db)).filter(r => r.pool === 'gpu-north')
+  for (let at = NOW; at < NOW + 30 * HOUR; at += 15 * 60_000) {
+    expect(held.filter(r => r.start <= at && at < r.end).reduce((n, r) => n + r.gpus, 0)).toBeLessThanOrEqual(8)
+  }
+})
