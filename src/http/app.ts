@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Instant } from '../core/types.js'
 import { createMetrics } from '../metrics.js'
 import type { Deps } from '../scheduler/deps.js'
@@ -40,8 +40,13 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   const app = Fastify({
     ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
     ...timeoutOptions(limits),
-    bodyLimit: BODY_LIMIT
+    bodyLimit: BODY_LIMIT,
+    // One access line per request (below) instead of fastify's two; errors are logged by installErrorHandling.
+    logController: new LogController({ disableRequestLogging: true })
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request')
+  })
   installErrorHandling(app)
   installValidation(app)
   // For every route: callers are known by now (authentication runs onRequest), bodies are not yet read.

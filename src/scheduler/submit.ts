@@ -105,6 +105,9 @@ function withPlan (job: NewJob, plan: JobPlan | undefined): { job: NewJob, event
   return { job: { ...job, state: 'planned', plan }, events }
 }
 
+/** How a turn at a pool ended: written, refused (and why), no room in memory, or to be planned again. */
+type Turn = { written: true, job: Job } | Extract<IntakeResult, { written: false }> | 'no-capacity' | undefined
+
 async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Promise<Job> {
   const intake = intakeState(deps.store)
   const queue = { cap: deps.config.maxQueuedJobs, margin: QUEUE_MARGIN }
@@ -112,27 +115,30 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     const pools = await allowedPools(deps, intake, spec)
     const req = planRequest(job, pools, now)
     const views = await poolViews(deps, pools, [], req.earliestStart, job.deadline, now)
+    const plan = async () => planOrUndecided(() => planFor(req, views, now, deps, intake.ledger).plan)
     await intake.load(pools, now)
-    const planned = planOrUndecided(() => planFor(req, views, now, deps, intake.ledger))
+    const first = await plan()
     // Memory may hold reservations released since: only the locked path says there is no room.
-    if (planned === 'no-capacity') break
-    const { plan } = planned
-    const stored = withPlan(job, plan)
-    if (plan === undefined) {
-      const result = await writeNewJob(deps.store.db, { ...stored, segments: [], queue })
-      if (result.written) return stored.job
+    if (first === 'no-capacity') break
+    if (first === undefined) {
+      const result = await writeNewJob(deps.store.db, { ...withPlan(job, undefined), segments: [], queue })
+      if (result.written) return job
       break
     }
-    const pool = pools.find(p => p.name === plan.pool)!
-    const result = await intake.turn(pool.name, async (): Promise<IntakeResult | undefined> => {
+    const pool = pools.find(p => p.name === first.pool)!
+    const result = await intake.turn(pool.name, async (): Promise<Turn> => {
+      await intake.load([pool], now)
       const poolVersion = intake.versionOf(pool.name)
-      // This process wrote to the pool meanwhile and the plan no longer fits: plan again.
-      if (poolVersion === undefined || !intake.fits(pool, job.gpus, plan.segments)) return undefined
-      const written = await writeNewJob(deps.store.db, { ...stored, segments: plan.segments, poolVersion, queue })
-      intake.settle(pool.name, written, job.gpus, plan.segments)
-      return written
+      // Writes of this process to the pool came first and took the window: plan again on memory as it is now.
+      const chosen = poolVersion !== undefined && intake.fits(pool, job.gpus, first.segments) ? first : await plan()
+      if (chosen === 'no-capacity' || chosen === undefined || poolVersion === undefined || chosen.pool !== pool.name) return chosen === 'no-capacity' ? chosen : undefined
+      const stored = withPlan(job, chosen)
+      const written = await writeNewJob(deps.store.db, { ...stored, segments: chosen.segments, poolVersion, queue })
+      intake.settle(pool.name, written, job.gpus, chosen.segments)
+      return written.written ? { written: true, job: stored.job } : written
     })
-    if (result?.written === true) return stored.job
+    if (result === 'no-capacity') break
+    if (result?.written === true) return result.job
     if (result?.why === 'queue-near-cap') break
   }
   return await acceptLocked(deps, spec, job, now)
@@ -161,9 +167,10 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
   const views = await poolViews(deps, before, [], req.earliestStart, job.deadline, now)
   // Whatever happens, memory of these pools is out of date afterwards.
   const { stored, written } = await deps.store.db.transaction().execute(async trx => {
-    checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
+    // Pools before the tenant, the order of a one-statement write (its pool, then the tenant's key share).
     const pools = eligiblePools(spec, await listPools(trx), zones)
     await lockPools(trx, pools.map(p => p.name))
+    checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
     const reads = await Promise.all(pools.map(async p => await poolCapacity(trx, p.name, now)))
     const ledger = new CapacityLedger(reads.flatMap(r => r?.reservations ?? []))
     const current = views.filter(v => pools.some(p => p.name === v.pool.name)).map(v => ({ ...v, pool: pools.find(p => p.name === v.pool.name)! }))
