@@ -1,3 +1,4 @@
+import { prunePoolReleases } from '../store/capacity.js'
 import type { Instant } from '../core/types.js'
 import { tryAcquireLease } from '../store/leases.js'
 import { collectRuns, type CollectResult } from './collect.js'
@@ -59,6 +60,7 @@ export async function tick (deps: Deps, holder: string, now: Instant, leaseMs: n
     Object.assign(result, await isolated<Partial<TickResult>>(deps, errors, 'dispatch', async () => await dispatchDue(deps, now, pass, errors), {}))
     Object.assign(result, await isolated<Partial<TickResult>>(deps, errors, 'collect', async () => await collectRuns(deps, now, pass, errors), {}))
     result.ledgers = await isolated(deps, errors, 'ledgers', async () => (await refreshLedgers(deps, now, { spent: pass.spent })).computed, 0)
+    await isolated(deps, errors, 'prune releases', async () => await prunePoolReleases(deps.store.db), 0)
   } catch (err) {
     if (!(err instanceof LeaseLostError)) throw err
     deps.log.warn({ holder }, 'lost the scheduler lease during a pass; leaving the rest to the new leader')

@@ -46,6 +46,15 @@ export async function bumpCapacityVersions (db: Db, pools: readonly string[]): P
   await sql`update pools set capacity_version = nextval('capacity_version_seq') where name in (${sql.join([...pools])})`.execute(db)
 }
 
+/**
+ * Deletes every logged release but each pool's newest (the only one a check compares with);
+ * returns how many. The tick calls it, so the log stays a row per pool.
+ */
+export async function prunePoolReleases (db: Db): Promise<number> {
+  const result = await sql`delete from pool_releases r where r.version < (select max(n.version) from pool_releases n where n.pool = r.pool)`.execute(db)
+  return Number(result.numAffectedRows ?? 0n)
+}
+
 /** Every pool's capacity version and newest release, by name, in one query. */
 export async function capacityVersions (db: Db): Promise<Map<string, { version: string, released: string | null }>> {
   const result = await sql<{ name: string, version: string, released: string | null }>`

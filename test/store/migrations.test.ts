@@ -166,3 +166,43 @@ describe(`migration 0006-run-reports (${backendName()})`, () => {
     await expect(backwards.execute()).rejects.toThrow(/job_runs_finished_after_started/)
   })
 })
+
+describe(`migration 0008-intake-versions (${backendName()})`, () => {
+  let store: Store | undefined
+  beforeAll(async () => { store = await openEmptyStore() })
+  afterAll(async () => { await closeEmptyStore(store) })
+
+  it('counts each tenant\'s queued jobs as they were, then keeps the count through inserts, moves and deletes', async () => {
+    if (store === undefined) throw new Error('no store')
+    const db = store.db
+    await migrateTo(db, '0007-tenant-queue-index')
+    await db.insertInto('tenants').values([{ id: 'ta', name: 'a' }, { id: 'tb', name: 'b' }]).execute()
+    const states = ['pending', 'planned', 'planned', 'running', 'succeeded', 'pending']
+    const insert = async (id: string, tenant: string, state: string) => {
+      const { newJob } = await import('./fixtures.js')
+      const { toJobRow } = await import('../../src/store/job-rows.js')
+      await db.insertInto('jobs').values(toJobRow(newJob(tenant, { id, state: state as 'pending' }))).execute()
+    }
+    for (const [i, state] of states.entries()) await insert(`a${i}`, i < 4 ? 'ta' : 'tb', state)
+    await insertRaw(db, 'p1', { kind: 'agent' }, T0)
+    await migrateTo(db, '0008-intake-versions')
+    const counted = async () => {
+      const rows = await sql<{ tenant_id: string, n: string }>`select tenant_id, sum(n)::text as n from tenant_queue_counts group by 1 order by 1`.execute(db)
+      const real = await sql<{ tenant_id: string, n: string }>`select tenant_id, count(*)::text as n from jobs where state in ('pending', 'planned') group by 1 order by 1`.execute(db)
+      expect(rows.rows.filter(r => r.n !== '0')).toEqual(real.rows)
+      return Object.fromEntries(real.rows.map(r => [r.tenant_id, Number(r.n)]))
+    }
+    expect(await counted()).toEqual({ ta: 3, tb: 1 })
+    await insert('a9', 'ta', 'planned')
+    await db.updateTable('jobs').set({ state: 'dispatched' }).where('id', 'in', ['a1', 'a9']).execute()
+    await db.updateTable('jobs').set({ state: 'pending' }).where('id', '=', 'a3').execute()
+    await db.deleteFrom('jobs').where('id', '=', 'a5').execute()
+    expect(await counted()).toEqual({ ta: 3 })
+    // Pools get distinct versions, and a new pool one never used before.
+    const versions = await sql<{ v: string }>`select capacity_version::text as v from pools`.execute(db)
+    await insertRaw(db, 'p2', { kind: 'agent' }, T0)
+    const after = await sql<{ v: string }>`select capacity_version::text as v from pools`.execute(db)
+    expect(new Set(after.rows.map(r => r.v)).size).toBe(2)
+    expect(after.rows.map(r => r.v)).toContain(versions.rows[0]?.v)
+  })
+})
