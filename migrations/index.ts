@@ -7,6 +7,7 @@ import * as m0005 from './0005-roles-and-claims.js'
 import * as m0006 from './0006-run-reports.js'
 import * as m0007 from './0007-tenant-queue-index.js'
 import * as m0008 from './0008-intake-versions.js'
+import * as m0009 from './0009-zone-versions.js'
 
 /**
  * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
@@ -20,7 +21,8 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-roles-and-claims': m0005,
   '0006-run-reports': m0006,
   '0007-tenant-queue-index': m0007,
-  '0008-intake-versions': m0008
+  '0008-intake-versions': m0008,
+  '0009-zone-versions': m0009
 })
 
 /** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */

@@ -3,6 +3,7 @@ import { newestCovering, newestGrid, resample } from '../core/resample.js'
 import type { Instant, IntensityPoint, Signal } from '../core/types.js'
 import { toDate, toInstant } from './convert.js'
 import type { Db, IntensityKind, IntensityPointsTable } from './schema.js'
+import { changeAndBump } from './zone-versions.js'
 
 export type { IntensityKind } from './schema.js'
 
@@ -33,16 +34,16 @@ const BATCH_ROWS = 1000
 
 /**
  * Stores points, skipping any already stored for the same (zone, kind, source, start, fetchedAt),
- * so a retried fetch is harmless. Returns how many rows were new.
+ * so a retried fetch is harmless. Each statement bumps the version of the zones it added rows to
+ * (see `zoneVersions`). Returns how many rows were new.
  */
 export async function insertIntensityPoints (db: Db, rows: readonly IntensityRow[]): Promise<number> {
   let inserted = 0
   for (let i = 0; i < rows.length; i += BATCH_ROWS) {
     const values = rows.slice(i, i + BATCH_ROWS).map(toRow)
-    const result = await db.insertInto('intensity_points').values(values)
+    inserted += await changeAndBump(db, db.insertInto('intensity_points').values(values)
       .onConflict((oc) => oc.columns(['zone', 'kind', 'source', 'start_at', 'fetched_at']).doNothing())
-      .executeTakeFirst()
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n)
+      .returning('zone'))
   }
   return inserted
 }
@@ -95,26 +96,30 @@ export async function latestPoints (db: Db, zone: string, kind: IntensityKind, f
 export interface StoredIntensity {
   points: IntensityPoint[]
   sources: string[]
+  /** The rows read (`latestPoints`), sorted by start. */
+  rows: StoredPoint[]
+  /** The rows merged (`newestCovering`), before resampling: which fetch and source won each span. */
+  merged: StoredPoint[]
 }
 
 /**
  * The zone's stored points overlapping [from, to) on one grid: every fetch merged (for each instant
  * the newest fetch covering it, see `newestCovering`) and resampled time-weighted onto the newest
  * fetch's grid (see `newestGrid`), so points of different sources, fetches and resolutions never
- * overlap. `sources` lists, in order of first appearance, the sources of the points kept.
+ * overlap. `sources` lists, in order of first appearance, the sources of the points kept; `rows` and
+ * `merged` are kept for the zone cache, which answers narrower ranges from a wide read.
  */
 export async function storedIntensity (db: Db, zone: string, kind: IntensityKind, from: Instant, to: Instant, signal?: Signal): Promise<StoredIntensity> {
   const rows = await latestPoints(db, zone, kind, from, to, signal)
   const merged = newestCovering(rows)
   const grid = newestGrid(rows)
   const plain = merged.map(p => ({ start: p.start, end: p.end, gPerKwh: p.gPerKwh }))
-  return { points: grid === undefined ? plain : resample(plain, grid), sources: [...new Set(merged.map(p => p.source))] }
+  return { points: grid === undefined ? plain : resample(plain, grid), sources: [...new Set(merged.map(p => p.source))], rows, merged }
 }
 
-/** Deletes points that ended before `before`; returns how many. */
+/** Deletes points that ended before `before`, bumping the versions of the zones that lost some; returns how many. */
 export async function pruneIntensityBefore (db: Db, before: Instant): Promise<number> {
-  const result = await db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).executeTakeFirst()
-  return Number(result.numDeletedRows)
+  return await changeAndBump(db, db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).returning('zone'))
 }
 
 /** The newest fetch of a zone's points of this kind: when, how far it reached, and who answered with which signal. */
