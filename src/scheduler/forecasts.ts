@@ -2,11 +2,12 @@ import { floorHour } from '../core/intervals.js'
 import { coveredMs } from '../core/ledger.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
 import { untilAborted } from '../providers/abort.js'
-import { insertIntensityPoints, newestFetch, pruneIntensityBefore, storedIntensity, type StoredIntensity } from '../store/intensity.js'
+import { insertIntensityPoints, newestFetch, pruneIntensityBefore, storedIntensity, type FetchSummary, type StoredIntensity } from '../store/intensity.js'
 import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, failureOf, observedFetch, refreshMsOf } from './fetch.js'
 import { withWeekProfile } from './profile.js'
+import { forgetZones } from './zone-cache.js'
 import { errorMessage } from '../errors.js'
 
 export { REFRESH_MS } from './fetch.js'
@@ -75,6 +76,8 @@ async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now:
     })))
     status.lastSuccessAt = now
     status.lastError = null
+    // Other replicas see the zone's version move; this one need not read it to know.
+    forgetZones(deps, [zone])
     return series.points.length
   } catch (err) {
     status.lastError = errorMessage(err)
@@ -142,6 +145,27 @@ async function awaitFirstForecast (deps: Deps, zone: string, now: Instant): Prom
  * planner's labelled fallback repeats. Empty (never throws) when nothing was ever known.
  */
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
+  return (await buildForecast(deps, zone, from, to, now, false)).series
+}
+
+/** `forecastSeries` with what it was built from, so the zone cache can answer narrower ranges. */
+export interface ForecastBuild {
+  series: Series
+  /** The zone's newest forecast fetch; undefined when none is stored. */
+  newest: FetchSummary | undefined
+  /** The stored forecast over [from, to), before the profile. */
+  stored: StoredIntensity
+  /** Whether the same-hour-last-week profile extends the stored forecast to `to`. */
+  profiled: boolean
+  /**
+   * The last known day, when the stored week is too thin for the profile and the stored forecast
+   * ends before `to`: always when the series is empty (it is then the series), else with `withLastDay`.
+   */
+  lastDay: Series | undefined
+}
+
+/** Builds `forecastSeries` over [from, to); with `withLastDay`, reads the last known day whenever it could be needed. */
+export async function buildForecast (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant, withLastDay: boolean): Promise<ForecastBuild> {
   const db = deps.store.db
   let newest = await newestFetch(db, zone, 'forecast')
   if (newest === undefined) {
@@ -150,13 +174,18 @@ export async function forecastSeries (deps: Deps, zone: string, from: Instant, t
   }
   if (newest === undefined) {
     const provider = deps.providers.get(zone)
-    return { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
+    const series = { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
+    return { series, newest, stored: { points: [], sources: [], rows: [], merged: [] }, profiled: false, lastDay: undefined }
   }
   const stored = await storedIntensity(db, zone, 'forecast', from, to, newest.signal)
-  const series = await withWeekProfile(db, zone, toSeries(zone, stored, newest.signal, newest.source), from, to, newest.horizonEnd)
-  if (series.points.length > 0) return series
-  const lastDay = await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal)
-  return toSeries(zone, lastDay, newest.signal, newest.source)
+  const plain = toSeries(zone, stored, newest.signal, newest.source)
+  const series = await withWeekProfile(db, zone, plain, from, to, newest.horizonEnd)
+  const profiled = series !== plain
+  const thin = !profiled && Math.max(from, stored.points.at(-1)?.end ?? from) < to
+  const lastDay = thin && (withLastDay || series.points.length === 0)
+    ? toSeries(zone, await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal), newest.signal, newest.source)
+    : undefined
+  return { series: series.points.length > 0 || lastDay === undefined ? series : lastDay, newest, stored, profiled, lastDay }
 }
 
 /**

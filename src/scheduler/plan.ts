@@ -1,39 +1,49 @@
 import type { CapacityLedger } from '../core/capacity.js'
 import { planJob, type PoolView } from '../core/planner.js'
-import { prepare } from '../core/series.js'
 import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation, Series } from '../core/types.js'
 import { ApiError, errorMessage, invalidField } from '../errors.js'
 import { isDatabaseUnavailable } from '../store/unavailable.js'
-import { forecastSeries } from './forecasts.js'
+import { zoneVersions } from '../store/zone-versions.js'
+import { cachedForecast, type CachedForecast } from './zone-cache.js'
 import type { Deps } from './deps.js'
 
 /**
- * Builds each pool's view: its zone's newest forecast over [from, to) and its reservations. A zone
- * whose series cannot be read or built gets an empty one (logged), so its pools are planned like
- * pools without data while every other zone is planned as usual; an unreachable database is thrown.
+ * Builds each pool's view: its zone's newest forecast over [from, to) and its reservations. The
+ * zones' versions are read first, so the views are built on the data as it is now (see `zoneViews`).
  */
 export async function poolViews (deps: Deps, pools: Pool[], reservations: Reservation[], from: Instant, to: Instant, now: Instant): Promise<PoolView[]> {
+  const versions = await zoneVersions(deps.store.db, [...new Set(pools.map(p => p.zone))])
+  const { views } = await zoneViews(deps, pools, from, to, now, { versions })
+  return withReservations(views, reservations)
+}
+
+/**
+ * Each pool's view without reservations: its zone's forecast over [from, to), from the zone cache
+ * (no intensity query while the zone's data is unchanged), and the version each zone's series was
+ * built at. With `opts.versions`, a zone cached at an older version is read again; without, a
+ * cached zone is trusted and the caller checks the returned versions later (and calls
+ * `forgetZones` when they moved). A zone whose series cannot be read or built gets an empty one
+ * (logged), so its pools are planned like pools without data while every other zone is planned
+ * as usual; an unreachable database is thrown.
+ */
+export async function zoneViews (deps: Deps, pools: Pool[], from: Instant, to: Instant, now: Instant, opts: { versions?: Map<string, string> } = {}): Promise<{ views: PoolView[], versions: Map<string, string> }> {
   const zones = [...new Set(pools.map(p => p.zone))]
-  const series = new Map(await Promise.all(zones.map(async z => [z, await zoneSeries(deps, z, from, to, now)] as const)))
-  return pools.map(pool => ({
-    pool,
-    series: series.get(pool.zone) ?? emptySeries(pool.zone),
-    reservations: reservations.filter(r => r.pool === pool.name)
-  }))
+  const built = new Map(await Promise.all(zones.map(async z => [z, await zoneSeries(deps, z, from, to, now, opts.versions?.get(z))] as const)))
+  return {
+    views: pools.map(pool => ({ pool, series: built.get(pool.zone)?.series ?? emptySeries(pool.zone), reservations: [] })),
+    versions: new Map(zones.map(z => [z, built.get(z)?.version ?? '0']))
+  }
 }
 
 const emptySeries = (zone: string): Series => ({ zone, signal: 'average', source: 'none', points: [] })
 
-async function zoneSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
+async function zoneSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant, version: string | undefined): Promise<CachedForecast> {
   try {
-    const series = await forecastSeries(deps, zone, from, to, now)
-    // The planner prepares it again; preparing here lays a malformed series' failure on this zone alone.
-    prepare(series)
-    return series
+    return await cachedForecast(deps, zone, from, to, now, version)
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err
     deps.log.error({ zone, err: errorMessage(err) }, 'the zone\'s intensity cannot be used; its pools are planned without it')
-    return emptySeries(zone)
+    return { series: emptySeries(zone), version: version ?? '0' }
   }
 }
 

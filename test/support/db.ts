@@ -4,10 +4,11 @@ import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
 import { migrateToLatest, openStore } from '../../src/store/db.js'
 import type { Store } from '../../src/store/db.js'
 import { resetIntakeState } from '../../src/scheduler/intake-state.js'
+import { resetZoneCache } from '../../src/scheduler/zone-cache.js'
 import { pgliteFromTemplate } from './pglite-template.js'
 
 /** Every app table; TRUNCATEd between tests (the migration bookkeeping tables are kept). */
-const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens', 'pool_releases', 'tenant_queue_counts']
+const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens', 'pool_releases', 'tenant_queue_counts', 'zone_versions']
 
 /** 'postgres' when DATABASE_URL is set, else 'pglite'. */
 export function backendName (): 'postgres' | 'pglite' {
@@ -35,6 +36,7 @@ export function useTestStore (): () => Store {
     const tables = sql.join(APP_TABLES.map((t) => sql.table(t)))
     await sql`truncate ${tables} restart identity cascade`.execute(current().db)
     resetIntakeState(current())
+    resetZoneCache(current())
   })
   afterAll(async () => {
     await closeEmptyStore(store)

@@ -1,0 +1,118 @@
+import { newestCovering } from '../core/resample.js'
+import { HOUR_MS, type Instant, type Interval, type Series } from '../core/types.js'
+import type { FetchSummary, StoredPoint } from '../store/intensity.js'
+import type { ForecastBuild } from './forecasts.js'
+import { PROFILE_SOURCE } from './profile.js'
+
+const DAY_MS = 24 * HOUR_MS
+
+/**
+ * A zone's forecast built once over a wide range [from, to) (`buildForecast`), with what it takes
+ * to answer any narrower range inside it exactly as `forecastSeries` would, from memory.
+ */
+export interface ZoneWindow {
+  from: Instant
+  to: Instant
+  /** The forecast over the whole range: the points every narrower answer shares. */
+  series: Series
+  newest: FetchSummary
+  /** The stored rows read, sorted by start: the ones straddling a narrower range's ends name sources. */
+  rows: StoredPoint[]
+  /** The longest row, ms: how far back a row containing an instant may start. */
+  longestRowMs: number
+  /** Where the stored forecast ends; undefined when nothing is stored in the range. */
+  storedEnd: Instant | undefined
+  /** Whether the week profile follows the stored forecast (else the week was too thin). */
+  profiled: boolean
+  lastDay: Series | undefined
+  /** Uncovered stretches of [from, storedEnd): a narrower range reaching one gets its own profile. */
+  gaps: Interval[]
+  /** Merged spans won by an older fetch than the newest read: a narrower range may put them on another grid. */
+  older: Interval[]
+  /** The source of the newest fetch read, which wins every span outside `older`. */
+  newestSource: string
+}
+
+/** The window of a build over [from, to); undefined when it has no points (a first forecast is still awaited). */
+export function zoneWindow (build: ForecastBuild, from: Instant, to: Instant): ZoneWindow | undefined {
+  const { newest, stored } = build
+  if (newest === undefined || build.series.points.length === 0) return undefined
+  const merged = stored.merged
+  const newestAt = stored.rows.reduce((t, r) => Math.max(t, r.fetchedAt), -Infinity)
+  const gaps: Interval[] = []
+  let covered = from
+  for (const p of merged) {
+    if (p.start > covered) gaps.push({ start: covered, end: p.start })
+    covered = Math.max(covered, p.end)
+  }
+  return {
+    from,
+    to,
+    series: build.series,
+    newest,
+    rows: stored.rows,
+    longestRowMs: stored.rows.reduce((m, r) => Math.max(m, r.end - r.start), 0),
+    storedEnd: merged.at(-1)?.end,
+    profiled: build.profiled,
+    lastDay: build.lastDay,
+    gaps,
+    older: merged.filter(p => p.fetchedAt !== newestAt).map(p => ({ start: p.start, end: p.end })),
+    newestSource: stored.rows.find(r => r.fetchedAt === newestAt)?.source ?? newest.source
+  }
+}
+
+const overlaps = (spans: readonly Interval[], from: Instant, to: Instant): boolean => spans.some(s => s.start < to && s.end > from)
+
+/**
+ * The zone's forecast over [from, to) inside the window, as `forecastSeries(zone, from, to)` would
+ * return it: the window's own points array (so the planner's prepared-series cache hits), with the
+ * narrower range's `source` label and `fallbackFrom`. Undefined when the narrower read could differ
+ * (a gap or an older fetch's span in the range, a too-thin week with less than a day of forecast
+ * before the range): the caller reads that range itself.
+ */
+export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | undefined {
+  if (from < w.from || to > w.to || from >= to) return undefined
+  const { zone, signal } = w.series
+  const end = w.storedEnd
+  if (end === undefined) return w.profiled ? { zone, signal, source: PROFILE_SOURCE, points: w.series.points, fallbackFrom: from } : w.series
+  if (overlaps(w.gaps, from, Math.min(to, end)) || overlaps(w.older, from, to)) return undefined
+  const nothingStored = from >= end
+  // With nothing stored in the range, `forecastSeries` anchors the profile at the newest fetch's end.
+  if (nothingStored && w.newest.horizonEnd !== end) return undefined
+  const before = containing(w, from)
+  if (to > end && !w.profiled) {
+    if (nothingStored) return w.lastDay
+    // The planner repeats the series' last day; a narrower read holds less of it when it starts later.
+    return Math.min(from, ...before.map(r => r.start)) > end - DAY_MS ? undefined : { zone, signal, source: label(w, from, to, before), points: w.series.points }
+  }
+  if (to <= end) return { zone, signal, source: label(w, from, to, before), points: w.series.points }
+  const source = nothingStored ? PROFILE_SOURCE : `${label(w, from, to, before)}+${PROFILE_SOURCE}`
+  return { zone, signal, source, points: w.series.points, fallbackFrom: Math.max(from, end) }
+}
+
+/**
+ * The sources a read of [from, to) names, in order of first appearance: the rows read overlap the
+ * range, and those straddling `from` or `to` also win stretches outside it, which a read counts.
+ */
+function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly StoredPoint[]): string {
+  const head = newestCovering(before).filter(p => p.start < from).map(p => p.source)
+  const inside = from < (w.storedEnd ?? from) ? [w.newestSource] : []
+  const tail = newestCovering(containing(w, to)).filter(p => p.end > to).map(p => p.source)
+  const sources = [...new Set([...head, ...inside, ...tail])]
+  return sources.length > 0 ? sources.join('+') : w.newest.source
+}
+
+/** The rows with start < t < end. */
+function containing (w: ZoneWindow, t: Instant): StoredPoint[] {
+  const rows = w.rows
+  let lo = 0
+  let hi = rows.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (rows[mid]!.start < t) lo = mid + 1
+    else hi = mid
+  }
+  const out: StoredPoint[] = []
+  for (let i = lo - 1; i >= 0 && rows[i]!.start > t - w.longestRowMs - 1; i--) if (rows[i]!.end > t) out.push(rows[i]!)
+  return out.reverse()
+}
