@@ -9,6 +9,7 @@ import { insertIntensityPoints, pruneIntensityBefore } from '../../src/store/int
 import { listPools } from '../../src/store/pools.js'
 import { zoneVersions } from '../../src/store/zone-versions.js'
 import { HOUR, NOW, useTestApp } from '../support/app.js'
+import { backendName, openSibling } from '../support/db.js'
 
 const t = useTestApp()
 const DAY = 24 * HOUR
@@ -123,4 +124,20 @@ test('the tick\'s own refresh is planned on at once, even by a caller that trust
   const after = await zoneViews(deps, pools, NOW, NOW + 20 * HOUR, NOW)
   expect(after.views[0]!.series.points.find(p => p.start === NOW)?.gPerKwh).not.toBe(999)
   expect(after.views[0]!.series.source).not.toBe('replay:test')
+})
+
+test.runIf(backendName() === 'postgres')('a forecast stored through a second store (another replica) is planned on by the next poolViews here', async () => {
+  const { deps } = t()
+  await fetched(deps, NOW, 300)
+  const pools = await northPools(deps)
+  const before = await poolViews(deps, pools, [], NOW, NOW + 20 * HOUR, NOW)
+  const sibling = await openSibling(deps.store)
+  try {
+    await fetched({ ...deps, store: sibling }, NOW + HOUR, 50)
+  } finally {
+    await sibling.close()
+  }
+  const after = await poolViews(deps, pools, [], NOW + HOUR, NOW + 20 * HOUR, NOW + HOUR)
+  expect(before[0]!.series.points.find(p => p.start === NOW + 2 * HOUR)?.gPerKwh).toBe(300)
+  expect(after[0]!.series.points.find(p => p.start === NOW + 2 * HOUR)?.gPerKwh).toBe(50)
 })
