@@ -9,7 +9,8 @@ import { listPools, lockPools } from '../store/pools.js'
 import { lockTenantQueue, type TenantQueue } from '../store/tenants.js'
 import type { Deps } from './deps.js'
 import { intakeState, type IntakeState } from './intake-state.js'
-import { planFor, poolViews } from './plan.js'
+import { planFor, poolViews, zoneViews } from './plan.js'
+import { forgetZones } from './zone-cache.js'
 import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 
 /** SHA-256 of the body in canonical form, so a reused Idempotency-Key with a different body is caught. */
@@ -114,7 +115,9 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
   for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
     const pools = await allowedPools(deps, intake, spec)
     const req = planRequest(job, pools, now)
-    const views = await poolViews(deps, pools, [], req.earliestStart, job.deadline, now)
+    // Forecasts from memory, unchecked: the write checks their versions.
+    const { views, versions } = await zoneViews(deps, pools, req.earliestStart, job.deadline, now)
+    const zones = new Map([...versions].filter(([, v]) => v !== '0'))
     const plan = async () => planOrUndecided(() => planFor(req, views, now, deps, intake.ledger).plan)
     await intake.load(pools, now)
     const first = await plan()
@@ -133,13 +136,15 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
       const chosen = poolVersion !== undefined && intake.fits(pool, job.gpus, first.segments) ? first : await plan()
       if (chosen === 'no-capacity' || chosen === undefined || poolVersion === undefined || chosen.pool !== pool.name) return chosen === 'no-capacity' ? chosen : undefined
       const stored = withPlan(job, chosen)
-      const written = await writeNewJob(deps.store.db, { ...stored, segments: chosen.segments, poolVersion, queue })
+      const written = await writeNewJob(deps.store.db, { ...stored, segments: chosen.segments, poolVersion, queue, zones })
       intake.settle(pool.name, written, job.gpus, chosen.segments)
       return written.written ? { written: true, job: stored.job } : written
     })
     if (result === 'no-capacity') break
     if (result?.written === true) return result.job
     if (result?.why === 'queue-near-cap') break
+    // A refresh landed since memory was read: read those zones again.
+    if (result?.why === 'zones-changed') forgetZones(deps, zones.keys())
   }
   return await acceptLocked(deps, spec, job, now)
 }

@@ -30,12 +30,17 @@ export interface IntakeWrite {
    * caller has checked the queue itself under the tenant's lock.
    */
   queue?: { cap: number, margin: number } | undefined
+  /**
+   * The versions of the zones' forecasts the plan was made on (`zone_versions`): written only if
+   * each is still current, so a refresh that landed meanwhile, in any replica, is planned on.
+   */
+  zones?: ReadonlyMap<string, string> | undefined
 }
 
 /** What happened: written, or why not; with the pool's versions as the statement saw them. */
 export type IntakeResult =
   | { written: true, poolVersion: string | null, released: string | null }
-  | { written: false, why: 'pool-changed' | 'queue-near-cap', poolVersion: string | null, released: string | null }
+  | { written: false, why: 'pool-changed' | 'queue-near-cap' | 'zones-changed', poolVersion: string | null, released: string | null }
 
 /** The `jobs` row as JSON for `json_populate_record`: jsonb columns as values, instants as ISO text. */
 function jobRecord (job: NewJob): Record<string, unknown> {
@@ -78,6 +83,7 @@ function jobRecord (job: NewJob): Record<string, unknown> {
  *   logged since the view was read refuses the write too: the caller's view would be pessimistic,
  *   and the job could go into the freed GPUs.
  * - with `queue`, the tenant's queued jobs must be below its cap less the margin.
+ * - with `zones`, each zone's forecast version must still be the one planned on.
  * Nothing is written when a condition fails. A second job with the same idempotency key throws the
  * database's unique violation, as `insertJob` does.
  */
@@ -96,19 +102,22 @@ export async function writeNewJob (db: Db, w: IntakeWrite): Promise<IntakeResult
     : sql`select null::text as version, null::text as released`
   const poolOk = locked ? sql<boolean>`p.version = ${w.poolVersion?.version} and p.released is not distinct from ${w.poolVersion?.released ?? null}::text` : sql<boolean>`true`
   const record = jobRecord(w.job)
+  const zones = JSON.stringify(Object.fromEntries(w.zones ?? []))
+  const zonesOk = sql<boolean>`not exists (select 1 from json_each_text(${zones}::json) z
+    where coalesce((select version from zone_versions v where v.zone = z.key), 0) <> z.value::bigint)`
   const columns = sql.join(Object.keys(record).map(c => sql.ref(c)))
   const bump = locked
     ? sql`update pools set capacity_version = nextval('capacity_version_seq') where name = ${pool} and exists (select 1 from j) returning capacity_version::text as version`
     : sql`select null::text as version`
   const segments = JSON.stringify(w.segments.map(s => ({ start_at: new Date(s.start).toISOString(), end_at: new Date(s.end).toISOString() })))
   const events = JSON.stringify(w.events.map(e => ({ at: e.at.toISOString(), type: e.type, from_state: e.fromState, to_state: e.toState, reason: e.reason })))
-  const result = await sql<{ seen: string | null, released: string | null, written: string | null, inserted: number, queue_ok: boolean | null }>`
+  const result = await sql<{ seen: string | null, released: string | null, written: string | null, inserted: number, queue_ok: boolean | null, zones_ok: boolean | null }>`
     with p as (${poolCte}),
-    checks as (select ${poolOk} as pool_ok, ${queueOk} as queue_ok from p),
+    checks as (select ${poolOk} as pool_ok, ${queueOk} as queue_ok, ${zonesOk} as zones_ok from p),
     j as (
       insert into jobs (${columns})
       select ${columns} from json_populate_record(null::jobs, ${JSON.stringify(record)}::json)
-      where exists (select 1 from checks where pool_ok and queue_ok)
+      where exists (select 1 from checks where pool_ok and queue_ok and zones_ok)
       returning id
     ),
     e as (
@@ -124,10 +133,10 @@ export async function writeNewJob (db: Db, w: IntakeWrite): Promise<IntakeResult
     v as (${bump})
     select (select version from p) as seen, (select released from p) as released,
       (select version from v) as written, (select count(*) from j)::int as inserted,
-      (select queue_ok from checks) as queue_ok`.execute(db)
+      (select queue_ok from checks) as queue_ok, (select zones_ok from checks) as zones_ok`.execute(db)
   const row = result.rows[0]
   if (row === undefined) throw new Error('writeNewJob: the statement returned no row')
   if (row.inserted === 1) return { written: true, poolVersion: row.written, released: row.released }
-  const why = row.queue_ok === false ? 'queue-near-cap' : 'pool-changed'
+  const why = row.queue_ok === false ? 'queue-near-cap' : row.zones_ok === false ? 'zones-changed' : 'pool-changed'
   return { written: false, why, poolVersion: row.seen, released: row.released }
 }

@@ -77,3 +77,25 @@ test('submissions from one process to one pool all land, each seeing the ones be
     expect(held.filter(r => r.start <= at && at < r.end).reduce((n, r) => n + r.gpus, 0)).toBeLessThanOrEqual(8)
   }
 })
+
+test('a forecast stored by another replica after this one remembered the zone is planned on by its next submission', async () => {
+  const one = replica(t().deps)
+  const tenant = await tenantA(one)
+  const { insertIntensityPoints } = await import('../../src/store/intensity.js')
+  const forecast = (from: number, hours: number, gPerKwh: (start: number) => number, source: string, fetchedAt: number) =>
+    Array.from({ length: hours }, (_, h) => ({
+      zone: 'NORTH', start: from + h * HOUR, end: from + (h + 1) * HOUR, gPerKwh: gPerKwh(from + h * HOUR),
+      kind: 'forecast' as const, signal: 'average' as const, source, fetchedAt
+    }))
+  // Eight days known, so the zone's forecast is remembered whole (the week profile can extend it).
+  await insertIntensityPoints(one.store.db, forecast(NOW - 8 * 24 * HOUR, 8 * 24 + 40, start => start === NOW + 10 * HOUR ? 50 : 500, 'first', NOW - HOUR))
+  const body = (name: string) => ({ name, gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const before = await submitJob(one, tenant, body('before'), null, NOW)
+  expect(before.job.plan?.segments[0]?.start).toBe(NOW + 10 * HOUR)
+  // Another replica's tick stores a new forecast: one hour, three hours from now, at 1 g/kWh.
+  const greenAt = NOW + 3 * HOUR
+  await insertIntensityPoints(t().deps.store.db, forecast(NOW, 40, start => start === greenAt ? 1 : 500, 'other-replica', NOW + 1))
+  const after = await submitJob(one, tenant, body('after'), null, NOW)
+  expect(after.job.plan?.segments[0]?.start).toBe(greenAt)
+  expect(after.job.plan?.expected.source).toContain('other-replica')
+})
