@@ -20,9 +20,8 @@ export class IntakeState {
   private pools: { list: Pool[], readAt: number } | undefined
   private poolsRead: Promise<Pool[]> | undefined
   readonly ledger = new CapacityLedger()
-  private readonly versions = new Map<string, { version: string, released: string | null }>()
-  private readonly loading = new Map<string, Promise<void>>()
-  private readonly turns = new Map<string, Promise<unknown>>()
+  private readonly known = new Map<string, PoolMemory>()
+  private readonly writers = new Map<string, PoolWriter<unknown>>()
 
   constructor (private readonly store: Store) {}
 
@@ -39,31 +38,45 @@ export class IntakeState {
   /** Forgets the pools (after a change to one), and with `name` that pool's reservations. */
   forgetPools (name?: string): void {
     this.pools = undefined
-    if (name !== undefined) this.versions.delete(name)
+    if (name !== undefined) this.forgetCapacity([name])
   }
 
   /** Drops these pools' reservations from memory: they are read again before the next plan. */
   forgetCapacity (names: readonly string[]): void {
-    for (const name of names) this.versions.delete(name)
+    for (const name of names) {
+      const m = this.memory(name)
+      m.version = undefined
+      m.generation++
+    }
+  }
+
+  private memory (pool: string): PoolMemory {
+    let m = this.known.get(pool)
+    if (m === undefined) {
+      m = { version: undefined, generation: 0, writing: false }
+      this.known.set(pool, m)
+    }
+    return m
   }
 
   /** The version (and newest release) the ledger holds `pool` at; undefined when it must be (re)loaded. */
   versionOf (pool: string): { version: string, released: string | null } | undefined {
-    return this.versions.get(pool)
+    return this.known.get(pool)?.version
   }
 
-  /** Loads, in parallel, the reservations of every pool not in memory (or out of date) that end after `now`. */
-  async load (pools: readonly Pool[], now: Instant): Promise<void> {
-    await Promise.all(pools.filter(p => !this.versions.has(p.name)).map(async p => {
-      const underway = this.loading.get(p.name)
-      if (underway !== undefined) return await underway
-      const work = poolCapacity(this.store.db, p.name, now).then(read => {
-        if (read === undefined) return
-        this.ledger.setPool(p.name, read.reservations)
-        this.versions.set(p.name, { version: read.version, released: read.released })
-      }).finally(() => this.loading.delete(p.name))
-      this.loading.set(p.name, work)
-      await work
+  /**
+   * Loads, in parallel, the reservations (ending after `now`) of every pool not in memory. A read
+   * lands only if memory of the pool did not move meanwhile and no write to it is under way (the
+   * writer itself passes `writer`): a read from before a write must never replace what it wrote.
+   */
+  async load (pools: readonly Pool[], now: Instant, writer = false): Promise<void> {
+    await Promise.all(pools.filter(p => this.versionOf(p.name) === undefined).map(async p => {
+      const m = this.memory(p.name)
+      const generation = m.generation
+      const read = await poolCapacity(this.store.db, p.name, now)
+      if (read === undefined || m.generation !== generation || (m.writing && !writer)) return
+      this.ledger.setPool(p.name, read.reservations)
+      m.version = { version: read.version, released: read.released }
     }))
   }
 
@@ -72,34 +85,70 @@ export class IntakeState {
     return segments.every(s => this.ledger.blockedIntervals(pool.name, pool.gpuCount, gpus, s.start, s.end).length === 0)
   }
 
-  /**
-   * After a write: its reservation joins memory at the version it made (the write checked that
-   * memory was exact); a refusal drops the pool, and the pool list, so the next plan re-reads them.
-   */
-  settle (pool: string, outcome: { written: boolean, poolVersion: string | null, released: string | null }, gpus: number, segments: readonly Interval[]): void {
-    const known = this.versions.get(pool)
-    if (!outcome.written || outcome.poolVersion === null || known === undefined) {
-      this.versions.delete(pool)
-      if (!outcome.written) this.pools = undefined
-      return
-    }
-    for (const s of segments) this.ledger.reserve({ pool, gpus, start: s.start, end: s.end })
-    this.versions.set(pool, { version: outcome.poolVersion, released: outcome.released })
+  /** A write made memory's reservations (already held in the ledger) the pool's state at `version`. */
+  confirm (pool: string, version: { version: string, released: string | null }): void {
+    const m = this.memory(pool)
+    m.version = version
+    m.generation++
   }
 
-  /** Runs `work` when this process's previous write to `pool` is done: one at a time per pool. */
-  async turn<T> (pool: string, work: () => Promise<T>): Promise<T> {
-    const before = this.turns.get(pool) ?? Promise.resolve()
-    const mine = before.then(work, work)
-    const tail = mine.catch(() => undefined)
-    this.turns.set(pool, tail)
+  /**
+   * The pool's writer: submissions to it wait in its queue and are written together, one batch at
+   * a time, by `flush` (given when the pool's writer is first made).
+   */
+  writer<T> (pool: string, flush: (batch: T[]) => Promise<void>): PoolWriter<T> {
+    let w = this.writers.get(pool) as PoolWriter<T> | undefined
+    if (w === undefined) {
+      const m = this.memory(pool)
+      w = new PoolWriter<T>(flush, busy => { m.writing = busy })
+      this.writers.set(pool, w as PoolWriter<unknown>)
+    }
+    return w
+  }
+}
+
+/** What a process knows of one pool's reservations. */
+interface PoolMemory {
+  /** The version the ledger holds the pool at; undefined: read it again. */
+  version: { version: string, released: string | null } | undefined
+  /** Moves whenever memory of the pool changes, so a read from before can tell. */
+  generation: number
+  /** A batch is being written: reads other than the writer's do not land. */
+  writing: boolean
+}
+
+/**
+ * One pool's submissions, written in batches: while a batch's statement is under way the next
+ * submissions queue, and go together in the next statement. A pool takes one write at a time (its
+ * row lock), so batching is what lets many clients share it: each statement carries all who came
+ * while the last one ran.
+ */
+export class PoolWriter<T> {
+  private queue: T[] = []
+  private busy = false
+
+  constructor (private readonly flush: (batch: T[]) => Promise<void>, private readonly onBusy: (busy: boolean) => void) {}
+
+  /** Queues an item; `flush` gets it in the next batch (at most `MAX_BATCH` items). */
+  add (item: T): void {
+    this.queue.push(item)
+    if (!this.busy) void this.run()
+  }
+
+  private async run (): Promise<void> {
+    this.busy = true
+    this.onBusy(true)
     try {
-      return await mine
+      while (this.queue.length > 0) await this.flush(this.queue.splice(0, MAX_BATCH))
     } finally {
-      if (this.turns.get(pool) === tail) this.turns.delete(pool)
+      this.busy = false
+      this.onBusy(false)
     }
   }
 }
+
+/** Most submissions written by one statement. */
+export const MAX_BATCH = 64
 
 /** How long a process plans on its list of pools before reading it again: pools added by another replica appear within this. */
 const POOLS_TTL_MS = 2_000
