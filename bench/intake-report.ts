@@ -28,7 +28,7 @@ export interface IntakeReport {
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US')
 const ms = (x: number) => x < 10 ? x.toFixed(1) : x.toFixed(0)
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)} %`
 
 /** POST /v1/jobs' rate over pgbench's, or undefined without pgbench. */
 export function ratioOf (d: DepthResult): number | undefined {

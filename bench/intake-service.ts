@@ -57,10 +57,11 @@ export function pgliteTarget (dir: string): Target {
   return { kind: 'pglite', dataDir: join(dir, 'pglite') }
 }
 
-/** Writes the benchmark's config file (see GPU_SCALE) into `dir` and returns its path. */
-export function writeBenchConfig (dir: string): string {
-  const config = JSON.parse(DEFAULT_CONFIG_JSON) as { pools: Array<{ gpuCount: number }> }
+/** Writes the benchmark's config file (see GPU_SCALE; `zones` replaces some of the default's) into `dir` and returns its path. */
+export function writeBenchConfig (dir: string, zones: Record<string, unknown> = {}): string {
+  const config = JSON.parse(DEFAULT_CONFIG_JSON) as { zones: Record<string, unknown>, pools: Array<{ gpuCount: number }> }
   for (const pool of config.pools) pool.gpuCount *= GPU_SCALE
+  Object.assign(config.zones, zones)
   const path = join(dir, 'greenshift.json')
   writeFileSync(path, JSON.stringify(config, null, 2))
   return path

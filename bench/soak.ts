@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { cleanUpOnExit } from '../chaos/processes.js'
+import { drive, jobBody } from './intake-load.js'
+import { DEFAULT_DATABASE_URL, pgliteTarget, progress, scratchDatabase, startService, stopService, workDir, writeBenchConfig } from './intake-service.js'
+
+/**
+ * `npm run bench:soak [-- --minutes 10 --rate 100 --clients 4 --pglite --dist --json]` — whether the
+ * service's memory stays flat under steady submissions with the scheduler ticking (every 5 s).
+ *
+ * The service runs on a scratch PostgreSQL database (or PGlite) with `--trace-gc`; `clients`
+ * keep-alive clients submit at `rate` jobs/s in all (a client that falls behind sends as fast as it
+ * is answered). Every 10 s the service's RSS (VmRSS of /proc/<pid>/status) and its V8 heap after the
+ * newest garbage collection (from the --trace-gc lines in its log: greenshift's /metrics has no
+ * process metrics) are sampled, with the jobs accepted in those 10 s. The verdict: the last minute's
+ * mean is within 10 % of the second minute's (the first is start-up), for RSS and heap alike.
+ */
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '100' },
+    clients: { type: 'string', default: '4' },
+    pglite: { type: 'boolean', default: false },
+    dist: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false }
+  }
+})
+const minutes = Number(values.minutes)
+const rate = Number(values.rate)
+const clients = Number(values.clients)
+if (!Number.isInteger(minutes) || minutes < 3) throw new Error(`--minutes must be a whole number ≥ 3 (minute 2 against the last), got ${values.minutes}`)
+if (!(rate > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--rate must be > 0 and --clients a whole number ≥ 1')
+
+const SAMPLE_MS = 10_000
+/** "… 1234 ms: Mark-Compact 40.1 (60.2) -> 35.0 (58.1) MB, …": the heap used after that collection, MB. */
+const GC_LINE = /\d+ ms: (?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Sweep)[^\n]*?[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g
+
+/** One 10-second sample. */
+interface Sample { second: number, rssMb: number, heapMb: number | undefined, accepted: number, otherAnswers: number }
+
+function rssMb (pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Number(kb) / 1024
+}
+
+/** The heap after the newest collection logged since `offset`; undefined when none ran. */
+function newestHeapMb (logPath: string, offset: number): { heapMb: number | undefined, offset: number } {
+  const text = readFileSync(logPath).subarray(offset)
+  let heapMb: number | undefined
+  for (const m of text.toString('utf8').matchAll(GC_LINE)) heapMb = Number(m[1])
+  return { heapMb, offset: offset + text.length }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/** Minute 2 (samples 60–120 s) against the last minute, for one series. */
+function flat (samples: Sample[], pick: (s: Sample) => number | undefined): { second: number, last: number, change: number, ok: boolean } {
+  const end = Math.max(...samples.map(s => s.second))
+  const of = (from: number, to: number) => mean(samples.filter(s => s.second > from && s.second <= to).map(pick).filter((x): x is number => x !== undefined))
+  const second = of(60, 120)
+  const last = of(end - 60, end)
+  const change = (last - second) / second
+  return { second, last, change, ok: Math.abs(change) <= 0.1 }
+}
+
+cleanUpOnExit()
+const dir = workDir('greenshift-bench-soak-')
+const target = values.pglite ? pgliteTarget(dir) : await scratchDatabase(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL)
+const service = await startService({ target, dir, configPath: writeBenchConfig(dir), dist: values.dist, scheduler: true, nodeFlags: ['--trace-gc'] })
+progress(`soak: ${target.kind}, ${clients} clients at ${rate} jobs/s for ${minutes} min, service pid ${service.proc.pid}`)
+
+const samples: Sample[] = []
+let window = { accepted: 0, other: 0 }
+let logOffset = service.proc.logOffset
+let lastHeap: number | undefined
+const started = performance.now()
+const timer = setInterval(() => {
+  const heap = newestHeapMb(service.proc.logPath, logOffset)
+  logOffset = heap.offset
+  lastHeap = heap.heapMb ?? lastHeap
+  const sample = { second: Math.round((performance.now() - started) / 1000), rssMb: rssMb(service.proc.pid), heapMb: lastHeap, accepted: window.accepted, otherAnswers: window.other }
+  window = { accepted: 0, other: 0 }
+  samples.push(sample)
+  progress(`soak: ${sample.second} s: RSS ${sample.rssMb.toFixed(1)} MB, heap ${sample.heapMb?.toFixed(1) ?? '?'} MB, ${sample.accepted} jobs accepted in 10 s${sample.otherAnswers > 0 ? `, ${sample.otherAnswers} other answers` : ''}`)
+}, SAMPLE_MS)
+const load = await drive({
+  url: service.url, path: '/v1/jobs', expect: 201, clients, seconds: minutes * 60, perClientRate: rate / clients,
+  body: () => jobBody(Date.now(), 'soak'),
+  onAnswer: status => { if (status === 201) window.accepted++; else window.other++ }
+})
+clearInterval(timer)
+await stopService(service)
+
+const rss = flat(samples, s => s.rssMb)
+const heap = flat(samples, s => s.heapMb)
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`
+if (values.json) {
+  process.stdout.write(JSON.stringify({ database: target.kind, minutes, rate, clients, load, samples, rss, heap }, null, 2) + '\n')
+} else {
+  const lines = ['| second | RSS MB | heap MB | jobs accepted in 10 s |', '|---|---|---|---|',
+    ...samples.map(s => `| ${s.second} | ${s.rssMb.toFixed(1)} | ${s.heapMb?.toFixed(1) ?? '?'} | ${s.accepted} |`), '',
+    `${load.ok} jobs accepted (${load.perSecond.toFixed(1)} jobs/s of ${rate} asked), p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms`,
+    `RSS: minute 2 ${rss.second.toFixed(1)} MB, last minute ${rss.last.toFixed(1)} MB (${pct(rss.change)}): ${rss.ok ? 'flat' : 'NOT flat'}`,
+    `heap: minute 2 ${heap.second.toFixed(1)} MB, last minute ${heap.last.toFixed(1)} MB (${pct(heap.change)}): ${heap.ok ? 'flat' : 'NOT flat'}`]
+  process.stdout.write(lines.join('\n') + '\n')
+}
+process.exit(rss.ok && heap.ok ? 0 : 1)
