@@ -49,7 +49,7 @@ function isUniqueViolation (err: unknown): boolean {
  * tenant's lock: submissions under way that its count cannot see yet are far fewer than this.
  * Closer to the cap, submissions count exactly, one after the other (`acceptLocked`).
  */
-const QUEUE_MARGIN = 256
+const QUEUE_MARGIN = 1024
 /** Optimistic tries (plan from memory, write if nothing changed) before planning under the pools' locks. */
 const OPTIMISTIC_TRIES = 4
 

@@ -95,11 +95,34 @@ export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | u
  * range, and those straddling `from` or `to` also win stretches outside it, which a read counts.
  */
 function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly StoredPoint[]): string {
-  const head = newestCovering(before).filter(p => p.start < from).map(p => p.source)
+  const head = mergedOf(w, before).filter(p => p.start < from).map(p => p.source)
   const inside = from < (w.storedEnd ?? from) ? [w.newestSource] : []
-  const tail = newestCovering(containing(w, to)).filter(p => p.end > to).map(p => p.source)
+  const tail = mergedOf(w, containing(w, to)).filter(p => p.end > to).map(p => p.source)
   const sources = [...new Set([...head, ...inside, ...tail])]
   return sources.length > 0 ? sources.join('+') : w.newest.source
+}
+
+/**
+ * The rows merged (`newestCovering`), remembered per window by which rows they are: every request
+ * starting within the same stored rows (within the same hour, say) asks for the same merge.
+ */
+const merges = new WeakMap<ZoneWindow, Map<string, ReturnType<typeof newestCovering<StoredPoint>>>>()
+
+function mergedOf (w: ZoneWindow, rows: readonly StoredPoint[]): ReturnType<typeof newestCovering<StoredPoint>> {
+  if (rows.length === 0) return []
+  let memo = merges.get(w)
+  if (memo === undefined) {
+    memo = new Map()
+    merges.set(w, memo)
+  }
+  const key = rows.map(r => `${r.start}-${r.end}-${r.fetchedAt}-${r.source}`).join(',')
+  let merged = memo.get(key)
+  if (merged === undefined) {
+    if (memo.size >= 1_000) memo.clear()
+    merged = newestCovering(rows)
+    memo.set(key, merged)
+  }
+  return merged
 }
 
 /** The rows with start < t < end. */

@@ -41,8 +41,11 @@ describe('no client input produces a 5xx', () => {
     expect((await get('/v1/jobs')).json().jobs).toEqual([])
   })
 
-  test('a __proto__ key is dropped, never merged into the job', async () => {
-    const res = await post('/v1/jobs', '{"__proto__":{"state":"succeeded"},"name":"x","gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '"}')
+  test.each([
+    ['plain', '"__proto__"'],
+    ['written with escapes', '"\\u005f_proto__"']
+  ])('a __proto__ key (%s) is dropped, never merged into the job', async (_how, key) => {
+    const res = await post('/v1/jobs', '{' + key + ':{"state":"succeeded"},"name":"x","gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '"}')
     expect(res.statusCode).toBe(201)
     expect(res.json().state).toBe('planned')
     expect(({} as Record<string, unknown>).state).toBeUndefined()
