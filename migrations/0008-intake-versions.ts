@@ -15,9 +15,9 @@ import type { Kysely } from 'kysely'
  *   in a database, not even after a `truncate ... restart identity`.
  * - `pool_releases`: an append-only log of releases (reservations given back), written without any
  *   lock, so a process learns that its view is merely pessimistic and reloads it.
- * - `tenant_queue_counts`: each tenant's queued (pending or planned) jobs, kept by a trigger on
- *   `jobs` in 16 slots chosen by job id, so concurrent submissions of one tenant rarely update the
- *   same row and the cap is checked without counting the queue.
+ * - `tenant_queue_counts`: each tenant's queued (pending or planned) jobs, kept by statement
+ *   triggers on `jobs` in 16 slots drawn at random, so concurrent submissions of one tenant rarely
+ *   update the same row and the cap is checked without counting the queue.
  * - an index on the planned segments by pool and end, so one pool's reservations load without
  *   reading every pool's.
  */
@@ -28,31 +28,38 @@ export async function up (db: Kysely<any>): Promise<void> {
   await sql`create index pool_releases_pool_idx on pool_releases (pool, version)`.execute(db)
   await sql`create index job_segments_planned_pool_idx on job_segments (pool, end_at) where kind = 'planned'`.execute(db)
   await sql`create table tenant_queue_counts (tenant_id text not null, slot smallint not null, n bigint not null, primary key (tenant_id, slot))`.execute(db)
-  await sql`
-    create function greenshift_count_queue () returns trigger language plpgsql as $$
-    declare
-      delta integer := 0;
-      row_tenant text;
-      row_id text;
-    begin
-      if tg_op in ('UPDATE', 'DELETE') and old.state in ('pending', 'planned') then delta := delta - 1; end if;
-      if tg_op in ('INSERT', 'UPDATE') and new.state in ('pending', 'planned') then delta := delta + 1; end if;
-      if delta = 0 then return null; end if;
-      if tg_op = 'DELETE' then row_tenant := old.tenant_id; row_id := old.id;
-      else row_tenant := new.tenant_id; row_id := new.id; end if;
-      insert into tenant_queue_counts as c (tenant_id, slot, n) values (row_tenant, hashtext(row_id) & 15, delta)
-        on conflict (tenant_id, slot) do update set n = c.n + excluded.n;
-      return null;
-    end $$`.execute(db)
-  await sql`create trigger jobs_count_queue after insert or delete or update of state on jobs
-    for each row execute function greenshift_count_queue()`.execute(db)
+  // Statement-level, over the rows the statement changed: a batch of 64 new jobs is one upsert per
+  // tenant, into a slot drawn at random (the sum is what counts; spreading writes spreads locks).
+  const upsert = (deltas: string) => `
+    insert into tenant_queue_counts as c (tenant_id, slot, n)
+    select tenant_id, floor(random() * 16)::smallint, sum(delta) from (${deltas}) d
+    group by tenant_id having sum(delta) <> 0
+    on conflict (tenant_id, slot) do update set n = c.n + excluded.n`
+  const queued = (t: string) => `case when ${t}.state in ('pending', 'planned') then 1 else 0 end`
+  const functions = {
+    insert: upsert(`select n.tenant_id, ${queued('n')} as delta from new_rows n`),
+    delete: upsert(`select o.tenant_id, -${queued('o')} as delta from old_rows o`),
+    update: upsert(`select n.tenant_id, ${queued('n')} - ${queued('o')} as delta from new_rows n join old_rows o on o.id = n.id`)
+  }
+  for (const [event, body] of Object.entries(functions)) {
+    await sql.raw(`create function greenshift_count_queue_${event} () returns trigger language plpgsql as $$
+      begin ${body}; return null; end $$`).execute(db)
+  }
+  await sql`create trigger jobs_count_queue_insert after insert on jobs referencing new table as new_rows
+    for each statement execute function greenshift_count_queue_insert()`.execute(db)
+  await sql`create trigger jobs_count_queue_delete after delete on jobs referencing old table as old_rows
+    for each statement execute function greenshift_count_queue_delete()`.execute(db)
+  await sql`create trigger jobs_count_queue_update after update on jobs referencing old table as old_rows new table as new_rows
+    for each statement execute function greenshift_count_queue_update()`.execute(db)
   await sql`insert into tenant_queue_counts (tenant_id, slot, n)
-    select tenant_id, hashtext(id) & 15, count(*) from jobs where state in ('pending', 'planned') group by 1, 2`.execute(db)
+    select tenant_id, 0, count(*) from jobs where state in ('pending', 'planned') group by 1`.execute(db)
 }
 
 export async function down (db: Kysely<any>): Promise<void> {
-  await sql`drop trigger jobs_count_queue on jobs`.execute(db)
-  await sql`drop function greenshift_count_queue ()`.execute(db)
+  for (const event of ['insert', 'delete', 'update']) {
+    await sql.raw(`drop trigger jobs_count_queue_${event} on jobs`).execute(db)
+    await sql.raw(`drop function greenshift_count_queue_${event} ()`).execute(db)
+  }
   await sql`drop table tenant_queue_counts`.execute(db)
   await sql`drop index job_segments_planned_pool_idx`.execute(db)
   await sql`drop table pool_releases`.execute(db)

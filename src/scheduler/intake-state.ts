@@ -139,7 +139,12 @@ export class PoolWriter<T> {
     this.busy = true
     this.onBusy(true)
     try {
-      while (this.queue.length > 0) await this.flush(this.queue.splice(0, MAX_BATCH))
+      while (this.queue.length > 0) {
+        // One turn of the event loop first: requests read meanwhile join this batch. With the
+        // embedded database a statement holds the loop, so without it batches stay small.
+        await new Promise(resolve => setImmediate(resolve))
+        await this.flush(this.queue.splice(0, MAX_BATCH))
+      }
     } finally {
       this.busy = false
       this.onBusy(false)
