@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Interval } from '../core/types.js'
-import type { NewJob } from './job-rows.js'
+import { jobColumns, type NewJob } from './job-rows.js'
 import type { Db } from './schema.js'
 
 /** An event written with a new job, in order. */
@@ -48,35 +48,9 @@ export type IntakeResult =
   | { written: true, poolVersion: string | null, released: string | null }
   | { written: false, why: 'pool-changed' | 'queue-near-cap' | 'zones-changed', poolVersion: string | null, released: string | null }
 
-/** The `jobs` row as JSON for `json_populate_record`: jsonb columns as values, instants as ISO text. */
+/** The `jobs` row as JSON for `json_populate_recordset`: jsonb columns as values, instants as ISO text. */
 function jobRecord (job: NewJob): Record<string, unknown> {
-  return {
-    id: job.id,
-    tenant_id: job.tenantId,
-    name: job.name,
-    state: job.state,
-    gpus: job.gpus,
-    duration_minutes: job.durationMinutes,
-    deadline: new Date(job.deadline).toISOString(),
-    not_before: job.notBefore === null ? null : new Date(job.notBefore).toISOString(),
-    interruptible: job.interruptible,
-    min_segment_minutes: job.minSegmentMinutes,
-    pools: job.pools,
-    zones: job.zones,
-    preferred_pool: job.preferredPool,
-    watts_per_gpu: job.wattsPerGpu,
-    energy_kwh: job.energyKwh,
-    command: job.command,
-    payload: job.payload,
-    labels: job.labels,
-    plan: job.plan,
-    pool: job.plan?.pool ?? null,
-    latest_safe_start: job.plan === null ? null : new Date(job.plan.latestSafeStart).toISOString(),
-    idempotency_key: job.idempotencyKey,
-    request_hash: job.requestHash,
-    submitted_at: new Date(job.submittedAt).toISOString(),
-    updated_at: new Date(job.updatedAt).toISOString()
-  }
+  return jobColumns(job, t => new Date(t).toISOString(), v => v, v => v ?? null)
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { Instant, Job, JobPlan } from '../core/types.js'
-import { toDate, toDateOrNull, toInstant, toInstantOrNull, toJson, toJsonText } from './convert.js'
+import { toDate, toInstant, toInstantOrNull, toJson, toJsonText } from './convert.js'
 import type { JobsTable } from './schema.js'
 
 /** A job as inserted: the domain job plus what idempotent submission needs. */
@@ -37,8 +37,12 @@ export function toJob (row: JobRow): Job {
   }
 }
 
-/** The one mapping from a domain job to a `jobs` row; `pool` and `latest_safe_start` mirror the plan. */
-export function toJobRow (job: NewJob): Insertable<JobsTable> {
+/**
+ * A new job's columns, with instants and JSON values written by `date` and `json` (and `nullableJson`
+ * for the columns that may be SQL NULL): the one mapping behind `toJobRow` and the batch insert's
+ * JSON records. `pool` and `latest_safe_start` mirror the plan.
+ */
+export function jobColumns<D, J, N> (job: NewJob, date: (t: Instant) => D, json: (v: unknown) => J, nullableJson: (v: unknown) => N) {
   return {
     id: job.id,
     tenant_id: job.tenantId,
@@ -46,24 +50,31 @@ export function toJobRow (job: NewJob): Insertable<JobsTable> {
     state: job.state,
     gpus: job.gpus,
     duration_minutes: job.durationMinutes,
-    deadline: toDate(job.deadline),
-    not_before: toDateOrNull(job.notBefore),
+    deadline: date(job.deadline),
+    not_before: job.notBefore === null ? null : date(job.notBefore),
     interruptible: job.interruptible,
     min_segment_minutes: job.minSegmentMinutes,
-    pools: toJsonText(job.pools),
-    zones: toJsonText(job.zones),
+    pools: json(job.pools),
+    zones: json(job.zones),
     preferred_pool: job.preferredPool,
     watts_per_gpu: job.wattsPerGpu,
     energy_kwh: job.energyKwh,
-    command: toJson(job.command),
-    payload: toJson(job.payload),
-    labels: toJsonText(job.labels),
-    ...planColumns(job.plan),
+    command: nullableJson(job.command),
+    payload: nullableJson(job.payload),
+    labels: json(job.labels),
+    plan: nullableJson(job.plan),
+    pool: job.plan?.pool ?? null,
+    latest_safe_start: job.plan === null ? null : date(job.plan.latestSafeStart),
     idempotency_key: job.idempotencyKey,
     request_hash: job.requestHash,
-    submitted_at: toDate(job.submittedAt),
-    updated_at: toDate(job.updatedAt)
+    submitted_at: date(job.submittedAt),
+    updated_at: date(job.updatedAt)
   }
+}
+
+/** The one mapping from a domain job to a `jobs` row. */
+export function toJobRow (job: NewJob): Insertable<JobsTable> {
+  return jobColumns(job, toDate, toJsonText, toJson)
 }
 
 /** The columns derived from a plan: the plan itself, its pool and its latest safe start. */
