@@ -1,8 +1,8 @@
-import { book, catalogFor, ledgerOf, planWith, repriced, type IdentifiedRequest } from './place.js'
+import { book, catalogFor, planWith, repriced, type IdentifiedRequest } from './place.js'
 import { checkRequest, latestSafeStart, plannerOptions, type PlannerOptions } from './plan-request.js'
 import type { PoolCatalog, PoolView } from './planner-pools.js'
-import type { CapacityLedger } from './capacity.js'
-import type { Instant, Placement, PlanRequest } from './types.js'
+import { CapacityLedger } from './capacity.js'
+import type { Instant, Placement, PlanRequest, Reservation } from './types.js'
 
 /** A job in the plan in force: its request as submitted, where it is placed, whether it has started. */
 export interface PlannedJob {
@@ -46,14 +46,12 @@ export function replanMoves (
   const o = plannerOptions(opts)
   const ids = new Set(current.map(c => c.id))
   const views = pools.map(v => ({ ...v, reservations: v.reservations.filter(r => r.jobId === undefined || !ids.has(r.jobId)) }))
-  const ledger = ledgerOf(views)
   const held = new Map<string, { req: IdentifiedRequest, placement: Placement }>()
   for (const c of current) {
     checkRequest(c.req)
-    const req = { ...c.req, id: c.id }
-    book(ledger, req, c.placement)
-    held.set(c.id, { req, placement: c.placement })
+    held.set(c.id, { req: { ...c.req, id: c.id }, placement: c.placement })
   }
+  const ledger = seededLedger(views, held.values())
   const candidates = current.flatMap(c => {
     const bounded = movable(c, now, o)
     return bounded === undefined ? [] : [bounded]
@@ -62,18 +60,52 @@ export function replanMoves (
   const catalog = catalogFor(candidates, views)
   // No margin on top: the bounded deadline already is the latest safe start + duration.
   const o0 = { ...o, safetyMarginMs: 0 }
-  const estimate = new Map(candidates.map(r => [r.id, bestMove(r, held.get(r.id)!, catalog, ledger, o0)?.savingGrams ?? -Infinity]))
+  const estimates = new Map(candidates.map(r => [r.id, bestMove(r, held.get(r.id)!, catalog, ledger, o0)]))
+  const saving = (r: IdentifiedRequest): number => estimates.get(r.id)?.savingGrams ?? -Infinity
+  const changed = new ChangedSpan()
   const moves: Move[] = []
-  for (const r of [...candidates].sort((a, b) => estimate.get(b.id)! - estimate.get(a.id)!)) {
-    const move = bestMove(r, held.get(r.id)!, catalog, ledger, o0)
+  for (const r of [...candidates].sort((a, b) => saving(b) - saving(a))) {
+    // A job's best move depends on the ledger only inside its window: while no move has touched
+    // the ledger there, the estimate is what planning it again would give (a steady re-plan of
+    // 20,000 jobs then plans each once, not twice).
+    const move = changed.overlaps(r.earliestStart, r.deadline) ? bestMove(r, held.get(r.id)!, catalog, ledger, o0) : estimates.get(r.id)
     if (move === undefined || !(move.savingGrams > threshold.grams && move.savingPercent > threshold.percent)) continue
     const { req, placement } = held.get(r.id)!
     book(ledger, req, placement, -1)
     book(ledger, req, move.to)
+    changed.add(placement)
+    changed.add(move.to)
     held.set(r.id, { req, placement: move.to })
     moves.push(move)
   }
   return moves
+}
+
+/** A ledger holding the views' reservations and every job's placement, built in one sort. */
+function seededLedger (views: readonly PoolView[], held: Iterable<{ req: IdentifiedRequest, placement: Placement }>): CapacityLedger {
+  const all: Reservation[] = views.flatMap(v => v.reservations.map(r => ({ ...r, pool: v.pool.name })))
+  for (const { req, placement: p } of held) {
+    for (const s of p.segments) all.push({ pool: p.pool, start: s.start, end: s.end, gpus: req.gpus, jobId: req.id })
+  }
+  return new CapacityLedger(all)
+}
+
+/** The hull of every interval whose reservations changed, whatever the pool. */
+class ChangedSpan {
+  private start = Infinity
+  private end = -Infinity
+
+  add (p: Placement): void {
+    for (const s of p.segments) {
+      this.start = Math.min(this.start, s.start)
+      this.end = Math.max(this.end, s.end)
+    }
+  }
+
+  /** Whether [from, to) meets the hull. */
+  overlaps (from: Instant, to: Instant): boolean {
+    return this.start < to && from < this.end
+  }
 }
 
 /**

@@ -1,11 +1,10 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
-import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
+import { activeReservations, jobsInState } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
+import { writePlanChanges, type PlanChange } from '../store/moves.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
-import { replacePlannedSegments } from '../store/segments.js'
-import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
@@ -45,16 +44,17 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
     }))
     const moves = replanMoves(current, withReservations(views, await activeReservations(trx)), now, threshold, { safetyMarginMs })
     // The moves fit together only as a prefix, in the order returned: stop at the first one an executor refuses.
-    let moved = 0
+    const byId = new Map(waiting.map(j => [j.id, j]))
+    const changes: PlanChange[] = []
     for (const move of moves) {
-      const job = waiting.find(j => j.id === move.id)!
+      const job = byId.get(move.id)!
       if (job.state === 'dispatched' && !await reschedule(deps, job, byName, move, now, pass)) break
-      await applyMove(trx, job, move, now)
-      moved++
+      changes.push(planChange(job, move, now))
     }
+    await writePlanChanges(trx, changes, now)
     // Reservations were added: views of these pools read before are out of date.
-    if (moved > 0) await bumpCapacityVersions(trx, pools.map(p => p.name))
-    return moved
+    if (changes.length > 0) await bumpCapacityVersions(trx, pools.map(p => p.name))
+    return changes.length
   })
 }
 
@@ -64,8 +64,9 @@ async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant):
     if (job.plan === null || !((job.plan.segments[0]?.start ?? now) > now)) continue
     if (job.state === 'dispatched') {
       const pool = pools.get(job.plan.pool)
+      if (pool === undefined || executorOf(deps, pool).reschedule === undefined) continue
       const run = await getRun(deps.store.db, job.id, job.attempt)
-      if (pool === undefined || executorOf(deps, pool).reschedule === undefined || run === undefined || run.acceptedAt === null || run.startedAt !== null) continue
+      if (run === undefined || run.acceptedAt === null || run.startedAt !== null) continue
       out.push({ ...job, plan: job.plan, ref: run.ref })
       continue
     }
@@ -94,15 +95,17 @@ function movedPlan (plan: JobPlan, to: Placement, now: Instant): JobPlan {
   }
 }
 
-async function applyMove (trx: Db, job: Movable, move: Move, now: Instant): Promise<void> {
-  const plan = movedPlan(job.plan, move.to, now)
+/** What a move writes: the job's new plan (its state unchanged) and its `replanned` event. */
+function planChange (job: Movable, move: Move, now: Instant): PlanChange {
   const start = (p: Placement) => new Date(p.segments[0]?.start ?? now).toISOString()
   const reason = `re-planned on a new forecast: ${move.from.pool} ${start(move.from)} → ${move.to.pool} ${start(move.to)}, saving ${move.savingGrams.toFixed(1)} g (${move.savingPercent.toFixed(1)} %)`
-  await transitionJob(trx, {
-    id: job.id, from: [job.state], to: job.state, at: new Date(now), reason, plan, type: 'replanned',
+  return {
+    id: job.id,
+    state: job.state,
+    plan: movedPlan(job.plan, move.to, now),
+    reason,
     data: { from: { pool: move.from.pool, segments: move.from.segments, grams: move.from.grams }, to: { pool: move.to.pool, segments: move.to.segments, grams: move.to.grams }, savingGrams: move.savingGrams, signal: move.to.signal, source: move.to.source }
-  })
-  await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Job, JobPlan, JobState, Reservation } from '../core/types.js'
-import { toDate, toInstant, toJson } from './convert.js'
+import { toDate, toJson } from './convert.js'
 import { decodeCursor, encodeCursor, planColumns, toJob, toJobRow } from './job-rows.js'
 import type { NewJob } from './job-rows.js'
 import type { Db } from './schema.js'
@@ -138,20 +138,16 @@ export async function getJobById (db: Db, id: string): Promise<(Job & { attempt:
   return row === undefined ? undefined : { ...toJob(row), attempt: row.attempt }
 }
 
-/** GPUs held by the planned segments of every planned, dispatched or running job. */
+/**
+ * GPUs held by the planned segments of every planned, dispatched or running job, by pool, start
+ * and segment id. Read as one JSON array with epoch milliseconds: 20,000 segments as rows cost
+ * ~0.3 s of row and Date parsing in pg, as one json_agg a single JSON.parse.
+ */
 export async function activeReservations (db: Db): Promise<Reservation[]> {
-  const rows = await db.selectFrom('job_segments as s')
-    .innerJoin('jobs as j', 'j.id', 's.job_id')
-    .select(['s.pool', 's.start_at', 's.end_at', 'j.gpus', 'j.id as job_id'])
-    .where('s.kind', '=', 'planned')
-    .where('j.state', 'in', RESERVING_STATES)
-    .orderBy('s.pool').orderBy('s.start_at').orderBy('s.id')
-    .execute()
-  return rows.map((r) => ({
-    pool: r.pool,
-    gpus: r.gpus,
-    start: toInstant(r.start_at),
-    end: toInstant(r.end_at),
-    jobId: r.job_id
-  }))
+  const result = await sql<{ r: Array<[string, number, number, number, string]> | null }>`
+    select json_agg(json_build_array(s.pool, extract(epoch from s.start_at) * 1000, extract(epoch from s.end_at) * 1000, j.gpus, j.id)
+        order by s.pool, s.start_at, s.id) as r
+    from job_segments s join jobs j on j.id = s.job_id
+    where s.kind = 'planned' and j.state in (${sql.join([...RESERVING_STATES])})`.execute(db)
+  return (result.rows[0]?.r ?? []).map(([pool, start, end, gpus, jobId]) => ({ pool, gpus, start: Math.round(start), end: Math.round(end), jobId }))
 }
