@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
@@ -23,10 +25,10 @@ import { ADMIN_KEY, DEFAULT_DATABASE_URL, progress, scratchDatabase, workDir, wr
  * settling pass, a worst case of many writes); the tick at T + 22 min refreshes DE again and
  * re-plans jobs that are already well placed (the steady pass, measured against the 2 s target);
  * a tick at T + 23 min, with nothing refreshed, is the pass without re-planning, for comparison.
- * The clock is passed in.
+ * The clock is passed in. `--profile DIR` writes each tick's CPU profile there (profiling slows the ticks).
  */
 const { values } = parseArgs({
-  options: { jobs: { type: 'string', default: '20000' }, only: { type: 'string' }, json: { type: 'boolean', default: false } }
+  options: { jobs: { type: 'string', default: '20000' }, only: { type: 'string' }, json: { type: 'boolean', default: false }, profile: { type: 'string' } }
 })
 const jobs = Number(values.jobs)
 if (!Number.isInteger(jobs) || jobs < 0) throw new Error(`--jobs must be a whole number, got ${values.jobs}`)
@@ -39,9 +41,25 @@ const LEASE_MS = 60_000
 /** One measured pass. */
 interface Pass { at: string, ms: number, refreshedZones: number, replanned: number, dispatched: number, errors: string[] }
 
-async function timedTick (deps: Deps, holder: string, now: Instant): Promise<Pass> {
+/** With `--profile DIR`, each measured tick's CPU profile is written to DIR/<database>-<name>.cpuprofile (open in Chrome DevTools). */
+async function profiled<T> (name: string, run: () => Promise<T>): Promise<T> {
+  if (values.profile === undefined) return await run()
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  try {
+    return await run()
+  } finally {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(join(values.profile, `${name}.cpuprofile`), JSON.stringify(profile))
+    session.disconnect()
+  }
+}
+
+async function timedTick (deps: Deps, holder: string, now: Instant, name: string): Promise<Pass> {
   const t0 = performance.now()
-  const r: TickResult = await tick(deps, holder, now, LEASE_MS)
+  const r: TickResult = await profiled(name, async () => await tick(deps, holder, now, LEASE_MS))
   if (!r.leader) throw new Error('the tick did not get the lease')
   return { at: new Date(now).toISOString(), ms: performance.now() - t0, refreshedZones: r.refreshedZones, replanned: r.replanned, dispatched: r.dispatched, errors: r.errors }
 }
@@ -58,14 +76,14 @@ async function measure (target: Target, dir: string): Promise<{ database: string
     await ensureAdminKey(store, ADMIN_KEY, () => {})
     const deps: Deps = { store, config, providers, zoneStatus: new Map(), log }
     const holder = holderId()
-    const first = await timedTick(deps, holder, T)
+    const first = await timedTick(deps, holder, T, `${target.kind}-first`)
     progress(`tick: ${target.kind}: first tick (every zone fetched) ${first.ms.toFixed(0)} ms; pre-filling ${jobs} planned jobs`)
     const prefillSeconds = await prefill(store, jobs, T)
-    const settle = await timedTick(deps, holder, T + 11 * MINUTE_MS)
+    const settle = await timedTick(deps, holder, T + 11 * MINUTE_MS, `${target.kind}-settle`)
     progress(`tick: ${target.kind}: settling: ${settle.refreshedZones} zone refreshed, ${settle.replanned} jobs moved: ${settle.ms.toFixed(0)} ms`)
-    const replan = await timedTick(deps, holder, T + 22 * MINUTE_MS)
+    const replan = await timedTick(deps, holder, T + 22 * MINUTE_MS, `${target.kind}-steady`)
     progress(`tick: ${target.kind}: steady: ${replan.refreshedZones} zone refreshed, ${replan.replanned} jobs moved: ${replan.ms.toFixed(0)} ms`)
-    const plain = await timedTick(deps, holder, T + 23 * MINUTE_MS)
+    const plain = await timedTick(deps, holder, T + 23 * MINUTE_MS, `${target.kind}-plain`)
     progress(`tick: ${target.kind}: nothing refreshed: ${plain.ms.toFixed(0)} ms`)
     return { database: target.kind, prefillSeconds, first, settle, replan, plain }
   } finally {

@@ -1,7 +1,8 @@
 import { book, catalogFor, planWith, repriced, type IdentifiedRequest } from './place.js'
 import { checkRequest, latestSafeStart, plannerOptions, type PlannerOptions } from './plan-request.js'
 import type { PoolCatalog, PoolView } from './planner-pools.js'
-import { CapacityLedger } from './capacity.js'
+import type { CapacityLedger } from './capacity.js'
+import { BoundedLedger } from './bounded-ledger.js'
 import type { Instant, Placement, PlanRequest, Reservation } from './types.js'
 
 /** A job in the plan in force: its request as submitted, where it is placed, whether it has started. */
@@ -81,13 +82,13 @@ export function replanMoves (
   return moves
 }
 
-/** A ledger holding the views' reservations and every job's placement, built in one sort. */
+/** A ledger holding the views' reservations and every job's placement, built in one sort (see `BoundedLedger`). */
 function seededLedger (views: readonly PoolView[], held: Iterable<{ req: IdentifiedRequest, placement: Placement }>): CapacityLedger {
   const all: Reservation[] = views.flatMap(v => v.reservations.map(r => ({ ...r, pool: v.pool.name })))
   for (const { req, placement: p } of held) {
     for (const s of p.segments) all.push({ pool: p.pool, start: s.start, end: s.end, gpus: req.gpus, jobId: req.id })
   }
-  return new CapacityLedger(all)
+  return new BoundedLedger(all)
 }
 
 /** The hull of every interval whose reservations changed, whatever the pool. */

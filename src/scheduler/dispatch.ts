@@ -1,9 +1,10 @@
 import { MINUTE_MS, type ExecutorKind, type Instant, type Job, type Pool } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
-import { jobsInState, transitionJob } from '../store/jobs.js'
+import { transitionJob } from '../store/jobs.js'
 import { listPools } from '../store/pools.js'
 import { insertRun, openRuns, type OpenRun } from '../store/runs.js'
 import { replacePlannedSegments } from '../store/segments.js'
+import { plannedJobsDue } from '../store/waiting.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { handOver, handoverOf } from './handover.js'
@@ -35,7 +36,9 @@ export interface DispatchResult {
 export async function dispatchDue (deps: Deps, now: Instant, pass: Pass, errors: string[]): Promise<DispatchResult> {
   const pools = new Map((await listPools(deps.store.db)).map(p => [p.name, p]))
   const result: DispatchResult = { dispatched: 0, handedOver: 0, refused: 0, unplanned: 0 }
-  for (const job of await jobsInState(deps.store.db, ['planned'])) {
+  const enabled = [...pools.values()].filter(p => p.enabled)
+  const lead = Math.max(0, ...enabled.map(p => executorOf(deps, p).leadMs))
+  for (const job of await plannedJobsDue(deps.store.db, now + lead, enabled.map(p => p.name))) {
     await isolated(deps, errors, `dispatch job ${job.id}`, async () => { await dispatchOne(deps, job, pools, now, pass, result) }, undefined)
   }
   const due = (await openRuns(deps.store.db, ['dispatched']))

@@ -1,10 +1,11 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
-import { activeReservations, jobsInState } from '../store/jobs.js'
+import { activeReservations, getJobById } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { writePlanChanges, type PlanChange } from '../store/moves.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
+import { waitingJobs, type WaitingJob } from '../store/waiting.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
@@ -12,8 +13,11 @@ import { poolViews, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
 import { errorMessage } from '../errors.js'
 
-/** A job that may move, with its run's executor reference when it was handed over (read before the transaction). */
-type Movable = Job & { attempt: number, plan: JobPlan, ref: string | null }
+/**
+ * A job that may move; when it was handed over, the whole job and its run's executor reference
+ * (read before the transaction), which its executor is given to move it.
+ */
+type Movable = WaitingJob & { handedOver: { job: Job, ref: string | null } | null }
 
 /**
  * Re-plans jobs that have not started on the newest forecasts: `planned` jobs anywhere they are
@@ -60,17 +64,17 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
 
 async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant): Promise<Movable[]> {
   const out: Movable[] = []
-  for (const job of await jobsInState(deps.store.db, ['planned', 'dispatched'])) {
-    if (job.plan === null || !((job.plan.segments[0]?.start ?? now) > now)) continue
-    if (job.state === 'dispatched') {
-      const pool = pools.get(job.plan.pool)
-      if (pool === undefined || executorOf(deps, pool).reschedule === undefined) continue
-      const run = await getRun(deps.store.db, job.id, job.attempt)
-      if (run === undefined || run.acceptedAt === null || run.startedAt !== null) continue
-      out.push({ ...job, plan: job.plan, ref: run.ref })
+  for (const job of await waitingJobs(deps.store.db, ['planned', 'dispatched'], now)) {
+    if (job.state !== 'dispatched') {
+      out.push({ ...job, handedOver: null })
       continue
     }
-    out.push({ ...job, plan: job.plan, ref: null })
+    const pool = pools.get(job.plan.pool)
+    if (pool === undefined || executorOf(deps, pool).reschedule === undefined) continue
+    const run = await getRun(deps.store.db, job.id, job.attempt)
+    const full = await getJobById(deps.store.db, job.id)
+    if (run === undefined || run.acceptedAt === null || run.startedAt !== null || full === undefined) continue
+    out.push({ ...job, handedOver: { job: full, ref: run.ref } })
   }
   return out
 }
@@ -119,9 +123,9 @@ async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, m
   const start = move.to.segments[0]?.start
   const executor = pool === undefined ? undefined : executorOf(deps, pool)
   const shift = executor?.reschedule
-  if (pool === undefined || shift === undefined || start === undefined) return false
+  if (pool === undefined || shift === undefined || start === undefined || job.handedOver === null) return false
   try {
-    const h = { job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.ref }
+    const h = { job: job.handedOver.job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.handedOver.ref }
     await within(pass, `the ${pool.executor.kind} executor of ${pool.name}: reschedule`, async signal => { await shift(h, start, signal) })
     return true
   } catch (err) {
