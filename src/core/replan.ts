@@ -3,6 +3,7 @@ import { checkRequest, latestSafeStart, plannerOptions, type PlannerOptions } fr
 import type { PoolCatalog, PoolView } from './planner-pools.js'
 import type { CapacityLedger } from './capacity.js'
 import { BoundedLedger } from './bounded-ledger.js'
+import { cannotPass } from './replan-bound.js'
 import type { Instant, Placement, PlanRequest, Reservation } from './types.js'
 
 /** A job in the plan in force: its request as submitted, where it is placed, whether it has started. */
@@ -61,11 +62,14 @@ export function replanMoves (
   const catalog = catalogFor(candidates, views)
   // No margin on top: the bounded deadline already is the latest safe start + duration.
   const o0 = { ...o, safetyMarginMs: 0 }
-  const estimates = new Map(candidates.map(r => [r.id, bestMove(r, held.get(r.id)!, catalog, ledger, o0)]))
+  // A job that cannot pass the threshold never moves, so leaving it out changes no other job's
+  // turn (the sort is stable) nor the ledger any job is planned against.
+  const live = candidates.filter(r => !cannotPass(r, held.get(r.id)!.placement, catalog, threshold))
+  const estimates = new Map(live.map(r => [r.id, bestMove(r, held.get(r.id)!, catalog, ledger, o0)]))
   const saving = (r: IdentifiedRequest): number => estimates.get(r.id)?.savingGrams ?? -Infinity
   const changed = new ChangedSpan()
   const moves: Move[] = []
-  for (const r of [...candidates].sort((a, b) => saving(b) - saving(a))) {
+  for (const r of live.sort((a, b) => saving(b) - saving(a))) {
     // A job's best move depends on the ledger only inside its window: while no move has touched
     // the ledger there, the estimate is what planning it again would give (a steady re-plan of
     // 20,000 jobs then plans each once, not twice).

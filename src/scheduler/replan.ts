@@ -1,11 +1,11 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
-import { activeReservations, getJobById } from '../store/jobs.js'
+import { getJobById } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
-import { writePlanChanges, type PlanChange } from '../store/moves.js'
+import { writePlanChanges, type PlanChange, type PlanPatch } from '../store/moves.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
-import { waitingJobs, type WaitingJob } from '../store/waiting.js'
+import { reservationsOutside, waitingJobs, type WaitingJob } from '../store/waiting.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
@@ -17,7 +17,7 @@ import { errorMessage } from '../errors.js'
  * A job that may move; when it was handed over, the whole job and its run's executor reference
  * (read before the transaction), which its executor is given to move it.
  */
-type Movable = WaitingJob & { handedOver: { job: Job, ref: string | null } | null }
+type Movable = WaitingJob & { handedOver: { job: Job, plan: JobPlan, ref: string | null } | null }
 
 /**
  * Re-plans jobs that have not started on the newest forecasts: `planned` jobs anywhere they are
@@ -42,11 +42,13 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
     const current: PlannedJob[] = waiting.map(job => ({
       id: job.id,
       // As submitted: its window starts at max(submittedAt, notBefore); a handed-over job stays in its pool.
-      req: planRequest(job, job.state === 'planned' ? allowedPools(job, pools) : [byName.get(job.plan.pool)!], job.submittedAt),
-      placement: placementOf(job.plan),
+      req: planRequest(job, job.state === 'planned' ? allowedPools(job, pools) : [byName.get(job.placement.pool)!], job.submittedAt),
+      placement: job.placement,
       started: false
     }))
-    const moves = replanMoves(current, withReservations(views, await activeReservations(trx)), now, threshold, { safetyMarginMs })
+    // Only the others' GPUs: replanMoves ignores the reservations of the jobs it re-plans.
+    const others = await reservationsOutside(trx, waiting.map(j => j.id))
+    const moves = replanMoves(current, withReservations(views, others), now, threshold, { safetyMarginMs })
     // The moves fit together only as a prefix, in the order returned: stop at the first one an executor refuses.
     const byId = new Map(waiting.map(j => [j.id, j]))
     const changes: PlanChange[] = []
@@ -69,44 +71,37 @@ async function movableJobs (deps: Deps, pools: Map<string, Pool>, now: Instant):
       out.push({ ...job, handedOver: null })
       continue
     }
-    const pool = pools.get(job.plan.pool)
+    const pool = pools.get(job.placement.pool)
     if (pool === undefined || executorOf(deps, pool).reschedule === undefined) continue
     const run = await getRun(deps.store.db, job.id, job.attempt)
     const full = await getJobById(deps.store.db, job.id)
-    if (run === undefined || run.acceptedAt === null || run.startedAt !== null || full === undefined) continue
-    out.push({ ...job, handedOver: { job: full, ref: run.ref } })
+    if (run === undefined || run.acceptedAt === null || run.startedAt !== null || full === undefined || full.plan === null) continue
+    out.push({ ...job, handedOver: { job: full, plan: full.plan, ref: run.ref } })
   }
   return out
 }
 
-function placementOf (plan: JobPlan): Placement {
-  const { pool, zone, segments, energyKwh } = plan
-  const { grams, signal, source, usesFallback } = plan.expected
-  return { pool, zone, segments, energyKwh, grams, signal, source, usesFallback }
-}
-
-/** The job's plan after a move: new placement and expected figure; the baseline stays as planned at submission. */
-function movedPlan (plan: JobPlan, to: Placement, now: Instant): JobPlan {
+/** What a move changes in a job's plan: placement and expected figure; the baseline stays as planned at submission. */
+function movedFields (baselineGrams: number, to: Placement, now: Instant): PlanPatch {
   return {
-    ...plan,
     pool: to.pool,
     zone: to.zone,
     segments: to.segments,
     energyKwh: to.energyKwh,
     expected: { grams: to.grams, signal: to.signal, source: to.source, method: 'expected', usesFallback: to.usesFallback },
-    expectedAvoidedGrams: plan.baseline.grams - to.grams,
+    expectedAvoidedGrams: baselineGrams - to.grams,
     plannedAt: now
   }
 }
 
-/** What a move writes: the job's new plan (its state unchanged) and its `replanned` event. */
+/** What a move writes: the job's plan fields (its state unchanged) and its `replanned` event. */
 function planChange (job: Movable, move: Move, now: Instant): PlanChange {
   const start = (p: Placement) => new Date(p.segments[0]?.start ?? now).toISOString()
   const reason = `re-planned on a new forecast: ${move.from.pool} ${start(move.from)} → ${move.to.pool} ${start(move.to)}, saving ${move.savingGrams.toFixed(1)} g (${move.savingPercent.toFixed(1)} %)`
   return {
     id: job.id,
     state: job.state,
-    plan: movedPlan(job.plan, move.to, now),
+    patch: movedFields(job.baselineGrams, move.to, now),
     reason,
     data: { from: { pool: move.from.pool, segments: move.from.segments, grams: move.from.grams }, to: { pool: move.to.pool, segments: move.to.segments, grams: move.to.grams }, savingGrams: move.savingGrams, signal: move.to.signal, source: move.to.source }
   }
@@ -125,7 +120,8 @@ async function reschedule (deps: Deps, job: Movable, pools: Map<string, Pool>, m
   const shift = executor?.reschedule
   if (pool === undefined || shift === undefined || start === undefined || job.handedOver === null) return false
   try {
-    const h = { job: job.handedOver.job, plan: movedPlan(job.plan, move.to, now), pool, attempt: job.attempt, ref: job.handedOver.ref }
+    const { plan } = job.handedOver
+    const h = { job: job.handedOver.job, plan: { ...plan, ...movedFields(plan.baseline.grams, move.to, now) }, pool, attempt: job.attempt, ref: job.handedOver.ref }
     await within(pass, `the ${pool.executor.kind} executor of ${pool.name}: reschedule`, async signal => { await shift(h, start, signal) })
     return true
   } catch (err) {

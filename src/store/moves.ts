@@ -2,12 +2,15 @@ import { sql } from 'kysely'
 import type { Instant, JobPlan, JobState } from '../core/types.js'
 import type { Db } from './schema.js'
 
-/** One re-planned job to write: its new plan (same state), and the `replanned` event's reason and data. */
+/** The fields of a plan a move replaces; the rest of the plan (baseline, latest safe start) stays. */
+export type PlanPatch = Pick<JobPlan, 'pool' | 'zone' | 'segments' | 'energyKwh' | 'expected' | 'expectedAvoidedGrams' | 'plannedAt'>
+
+/** One re-planned job to write: what changes in its plan (same state), and the `replanned` event's reason and data. */
 export interface PlanChange {
   id: string
   /** The state the job must still be in; it stays in it. */
   state: JobState
-  plan: JobPlan
+  patch: PlanPatch
   reason: string
   data: unknown
 }
@@ -21,7 +24,8 @@ const CHUNK = 1_000
 /**
  * Writes re-planned jobs in a few statements, each what `transitionJob` (state unchanged, type
  * `replanned`) and `replacePlannedSegments` do for one job, for up to 1,000 jobs at once: the
- * job's plan, pool, latest safe start and `updated_at` where it is still in `state` (the row is
+ * job's plan (`patch` merged over its top-level fields), pool and `updated_at` where it is still
+ * in `state` (the row is
  * locked by the update, so a concurrent change of state wins or waits, as with `transitionJob`);
  * its event, in the order given; its planned segments replaced, with a `pool_releases` row per
  * pool whose segments were deleted. A job no longer in its state is left alone. Returns how many
@@ -40,19 +44,17 @@ async function writeChunk (trx: Db, changes: readonly PlanChange[], at: Instant)
     ord,
     id: c.id,
     state: c.state,
-    plan: c.plan,
-    pool: c.plan.pool,
-    lss: iso(c.plan.latestSafeStart),
+    patch: c.patch,
     reason: c.reason,
     data: c.data ?? null,
-    segments: c.plan.segments.map(s => ({ start_at: iso(s.start), end_at: iso(s.end) }))
+    segments: c.patch.segments.map(s => ({ start_at: iso(s.start), end_at: iso(s.end) }))
   }))
   const result = await sql<{ n: number | string }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as m(ord integer, id text, state text, plan jsonb, pool text, lss timestamptz, reason text, data jsonb, segments jsonb)
+        as m(ord integer, id text, state text, patch jsonb, reason text, data jsonb, segments jsonb)
     ), moved as (
-      update jobs j set plan = i.plan, pool = i.pool, latest_safe_start = i.lss, updated_at = ${new Date(at)}::timestamptz
+      update jobs j set plan = j.plan || i.patch, pool = i.patch ->> 'pool', updated_at = ${new Date(at)}::timestamptz
       from input i where j.id = i.id and j.state = i.state
       returning j.id, j.state
     ), event as (
@@ -65,7 +67,7 @@ async function writeChunk (trx: Db, changes: readonly PlanChange[], at: Instant)
       insert into pool_releases (pool) select distinct pool from removed
     ), added as (
       insert into job_segments (job_id, kind, pool, start_at, end_at)
-      select m.id, 'planned', i.pool, g.start_at, g.end_at
+      select m.id, 'planned', i.patch ->> 'pool', g.start_at, g.end_at
       from moved m join input i on i.id = m.id
         cross join jsonb_to_recordset(i.segments) as g(start_at timestamptz, end_at timestamptz)
       order by i.ord, g.start_at

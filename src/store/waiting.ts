@@ -1,40 +1,55 @@
 import { sql } from 'kysely'
-import type { Instant, Job, JobPlan, JobState } from '../core/types.js'
+import type { EmissionsFigure, Instant, Interval, Job, JobState, Placement, Reservation } from '../core/types.js'
 import { toJob } from './job-rows.js'
 import type { Db } from './schema.js'
 
-/** What re-planning needs of a job waiting to start: its request as submitted, its pools, state, attempt and plan. */
+/**
+ * What re-planning needs of a job waiting to start: its request as submitted, its pools, state
+ * and attempt, where its plan places it (the plan's pool, zone, segments, energy and expected
+ * figure) and its plan's baseline grams.
+ */
 export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible'
 | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'submittedAt'> & {
   attempt: number
-  plan: JobPlan
+  placement: Placement
+  baselineGrams: number
 }
+
+type WaitingRow = [string, JobState, number, number, number, number | null, boolean, number, number | null, number | null,
+  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number]
 
 /**
  * Every job in one of `states` whose plan starts after `after` (its first segment), oldest
- * submission first (then id), as `jobsInState` orders them. Read as one JSON array with epoch
- * milliseconds and only the columns planning uses: 20,000 full rows cost ~0.5 s of pg row and
- * Date parsing, the array one JSON.parse.
+ * submission first (then id), as `jobsInState` orders them. Read as one JSON array of arrays, with
+ * epoch milliseconds and only the parts of the plan re-planning uses: 20,000 full rows cost ~0.5 s
+ * of pg row and Date parsing, the whole plans as JSON ~13 MB to build and parse.
  */
 export async function waitingJobs (db: Db, states: readonly JobState[], after: Instant): Promise<WaitingJob[]> {
   if (states.length === 0) return []
-  const ms = (column: string) => sql`(extract(epoch from ${sql.ref(column)}) * 1000)`
-  const result = await sql<{ jobs: WaitingJob[] | null }>`
-    select json_agg(json_build_object(
-        'id', j.id, 'state', j.state, 'gpus', j.gpus, 'durationMinutes', j.duration_minutes,
-        'deadline', ${ms('j.deadline')}, 'notBefore', ${ms('j.not_before')}, 'interruptible', j.interruptible,
-        'minSegmentMinutes', j.min_segment_minutes, 'wattsPerGpu', j.watts_per_gpu, 'energyKwh', j.energy_kwh,
-        'pools', j.pools, 'zones', j.zones, 'preferredPool', j.preferred_pool, 'refusedPools', j.refused_pools,
-        'submittedAt', ${ms('j.submitted_at')}, 'attempt', j.attempt, 'plan', j.plan)
+  const ms = (column: string) => sql`(extract(epoch from ${sql.ref(column)}) * 1000)::double precision`
+  const result = await sql<{ jobs: WaitingRow[] | null }>`
+    select json_agg(json_build_array(
+        j.id, j.state, j.gpus, j.duration_minutes, ${ms('j.deadline')}, ${ms('j.not_before')}, j.interruptible,
+        j.min_segment_minutes, j.watts_per_gpu, j.energy_kwh, j.pools, j.zones, j.preferred_pool, j.refused_pools,
+        ${ms('j.submitted_at')}, j.attempt, j.plan -> 'pool', j.plan -> 'zone', j.plan -> 'segments', j.plan -> 'energyKwh',
+        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams')
       order by j.submitted_at, j.id) as jobs
     from jobs j
     where j.state in (${sql.join([...states])}) and (j.plan -> 'segments' -> 0 ->> 'start')::double precision > ${after}`.execute(db)
-  return (result.rows[0]?.jobs ?? []).map(j => ({
-    ...j,
-    deadline: Math.round(j.deadline),
-    notBefore: j.notBefore === null ? null : Math.round(j.notBefore),
-    submittedAt: Math.round(j.submittedAt)
-  }))
+  return (result.rows[0]?.jobs ?? []).map(toWaitingJob)
+}
+
+function toWaitingJob (r: WaitingRow): WaitingJob {
+  const [id, state, gpus, durationMinutes, deadline, notBefore, interruptible, minSegmentMinutes, wattsPerGpu, energyKwh,
+    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams] = r
+  const { grams, signal, source, usesFallback } = expected
+  return {
+    id, state, gpus, durationMinutes, deadline: Math.round(deadline), notBefore: notBefore === null ? null : Math.round(notBefore),
+    interruptible, minSegmentMinutes, wattsPerGpu, energyKwh, pools, zones, preferredPool, refusedPools,
+    submittedAt: Math.round(submittedAt), attempt,
+    placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, source, usesFallback },
+    baselineGrams
+  }
 }
 
 /**
@@ -55,4 +70,19 @@ export async function plannedJobsDue (db: Db, until: Instant, enabledPools: read
     .orderBy('submitted_at').orderBy('id')
     .execute()
   return rows.map(r => ({ ...toJob(r), attempt: r.attempt }))
+}
+
+/**
+ * `activeReservations` less the segments of the jobs `ids` (the jobs being re-planned, whose own
+ * GPUs come from their placements): what the rest of the work holds, which is usually a small
+ * part of the 20,000 segments of a full queue. Same order.
+ */
+export async function reservationsOutside (db: Db, ids: readonly string[]): Promise<Reservation[]> {
+  const result = await sql<{ r: Array<[string, number, number, number, string]> | null }>`
+    select json_agg(json_build_array(s.pool, extract(epoch from s.start_at) * 1000, extract(epoch from s.end_at) * 1000, j.gpus, j.id)
+        order by s.pool, s.start_at, s.id) as r
+    from job_segments s join jobs j on j.id = s.job_id
+    where s.kind = 'planned' and j.state in ('planned', 'dispatched', 'running')
+      and j.id not in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(db)
+  return (result.rows[0]?.r ?? []).map(([pool, start, end, gpus, jobId]) => ({ pool, gpus, start: Math.round(start), end: Math.round(end), jobId }))
 }

@@ -71,12 +71,13 @@ const jobArb = fc.record({
 })
 
 describe('replanMoves (against the one-at-a-time reference)', () => {
-  it('decides the same moves, in the same order, on crowded pools', () => {
+  it('decides the same moves, in the same order, on crowded pools and under any threshold', () => {
     fc.assert(fc.property(
       fc.array(jobArb, { minLength: 1, maxLength: 40 }),
       fc.array(fc.array(fc.integer({ min: 0, max: 600 }), { minLength: 24 * 5, maxLength: 24 * 5 }), { minLength: 3, maxLength: 3 }),
       fc.integer({ min: 0, max: 6 }),
-      (jobs, values, nowHours) => {
+      fc.constantFrom({ grams: 0, percent: 0 }, { grams: 1, percent: 1 }, { grams: 20, percent: 10 }),
+      (jobs, values, nowHours, threshold) => {
         const now = at(nowHours) + 7 * MIN
         const views: PoolView[] = POOLS.map((p, i) => ({ pool: p, series: { ...steps(values[i]!), zone: p.zone }, reservations: [{ pool: p.name, start: at(30), end: at(40), gpus: 1 }] }))
         const current: PlannedJob[] = jobs.map((j, i) => {
@@ -90,7 +91,6 @@ describe('replanMoves (against the one-at-a-time reference)', () => {
             started: j.started
           }
         })
-        const threshold = { grams: 1, percent: 1 }
         expect(replanMoves(current, views, now, threshold, { safetyMarginMs: 10 * MIN })).toEqual(reference(current, views, now, threshold, 10 * MIN))
       }), { numRuns: 200 })
   })
