@@ -42,7 +42,7 @@ describe(`re-plan reads and writes (${backendName()})`, () => {
     const job = await getJobById(store().db, x.id)
     expect(job).toMatchObject({ state: 'planned', updatedAt: T0 + 7, plan: { ...planOn('gpu-a', T0 + 4 * HOUR), ...patch('gpu-b', T0 + 8 * HOUR) } })
     const row = await store().db.selectFrom('jobs').select(['pool', 'latest_safe_start']).where('id', '=', x.id).executeTakeFirstOrThrow()
-    expect([row.pool, row.latest_safe_start.getTime()]).toEqual(['gpu-b', T0 + 20 * HOUR])
+    expect([row.pool, row.latest_safe_start?.getTime()]).toEqual(['gpu-b', T0 + 20 * HOUR])
     expect((await listSegments(store().db, x.id)).map(s => [s.kind, s.pool, s.start, s.end])).toEqual(
       patch('gpu-b', T0 + 8 * HOUR).segments.map(s => ['planned', 'gpu-b', s.start, s.end]))
     expect((await listEvents(store().db, x.id)).at(-1)).toMatchObject({ at: T0 + 7, type: 'replanned', fromState: 'planned', toState: 'planned', reason: 'moved', data: { savingGrams: 734.25 } })
