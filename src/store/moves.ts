@@ -16,8 +16,9 @@ export interface PlanChange {
 }
 
 /**
- * Moves per statement: 1,000 moves of ~1 kB (patch, segments, event) make a ~1 MB parameter, and 15,000 moves take 15
- * statements instead of 30,000 (a `transitionJob` and a `replacePlannedSegments` each).
+ * Moves per statement: 1,000 moves of ~1 kB (patch, segments, event) make a ~1 MB parameter,
+ * and 15,000 moves take 15 statements instead of 30,000 (a `transitionJob` and a
+ * `replacePlannedSegments` each).
  */
 const CHUNK = 1_000
 
@@ -26,9 +27,10 @@ const CHUNK = 1_000
  * `replanned`) and `replacePlannedSegments` do for one job, for up to 1,000 jobs at once: the
  * job's plan (`patch` merged over its top-level fields), pool and `updated_at` where it is still
  * in `state` (the update locks the row, so a concurrent change of state wins or waits, as with
- * `transitionJob`); its event, in the order given; its planned segments replaced, with a `pool_releases` row per
- * pool whose segments were deleted. A job no longer in its state is left alone. Returns how many
- * jobs were updated. Instants go as ISO text, exact to the millisecond on both drivers.
+ * `transitionJob`); its event, in the order given; its planned segments replaced, with a
+ * `pool_releases` row per pool whose segments were deleted. A job no longer in its state is left
+ * alone (its segments too). Returns how many jobs were updated. Instants go as ISO text, exact to
+ * the millisecond on both drivers.
  */
 export async function writePlanChanges (trx: Db, changes: readonly PlanChange[], at: Instant): Promise<number> {
   let updated = 0
