@@ -4,8 +4,7 @@ import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest }
 import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { listPools, lockPools } from '../store/pools.js'
-import type { Db } from '../store/schema.js'
-import { replacePlannedSegments } from '../store/segments.js'
+import { writeNewPlans, type NewPlan } from '../store/moves.js'
 import type { Deps } from './deps.js'
 import { poolViews, toJobPlan, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
@@ -76,24 +75,19 @@ export async function planPending (deps: Deps, now: Instant, errors: string[]): 
     const reqs = plannable.map(job => ({ id: job.id, ...planRequest(job, allowedPools(job, pools), now) }))
     const outcomes = planEach(deps, reqs, reserved, now, marginMs, errors)
     const urgent = plannable.filter(j => outcomes.get(j.id)?.ok !== true && now >= j.deadline - j.durationMinutes * MINUTE_MS - marginMs)
-    const forced = planJobs(reqs.filter(r => urgent.some(j => j.id === r.id)), placeholderViews(reserved, now, horizon), now, { safetyMarginMs: marginMs })
-    let planned = 0
-    for (const job of plannable) {
-      if (await applyOutcome(trx, job, forced.get(job.id) ?? outcomes.get(job.id), now)) planned++
-    }
+    const urgentIds = new Set(urgent.map(j => j.id))
+    const forced = planJobs(reqs.filter(r => urgentIds.has(r.id)), placeholderViews(reserved, now, horizon), now, { safetyMarginMs: marginMs })
+    const plans = plannable.flatMap(job => newPlan(job, forced.get(job.id) ?? outcomes.get(job.id), now) ?? [])
+    const planned = await writeNewPlans(trx, plans, now)
     // Reservations were added: views of these pools read before are out of date.
     if (planned > 0) await bumpCapacityVersions(trx, pools.map(p => p.name))
     return { planned, failed, stillPending: pending.length - planned - failed }
   })
 }
 
-/** Moves a job to `planned` and then writes its segments, only if the transition took. */
-async function applyOutcome (trx: Db, job: Job, outcome: PlanOutcome | undefined, now: Instant): Promise<boolean> {
-  if (outcome === undefined || !outcome.ok) return false
+/** The plan a job is moved to `planned` with, and its event's reason; undefined when it stays pending. */
+function newPlan (job: Job, outcome: PlanOutcome | undefined, now: Instant): NewPlan | undefined {
+  if (outcome === undefined || !outcome.ok) return undefined
   const plan = toJobPlan(outcome, now)
-  const reason = `planned by the scheduler on ${plan.pool}${plan.expected.usesFallback ? ' (fallback intensity)' : ''}`
-  const moved = await transitionJob(trx, { id: job.id, from: ['pending'], to: 'planned', at: new Date(now), reason, plan })
-  if (moved === undefined) return false
-  await replacePlannedSegments(trx, job.id, plan.pool, plan.segments)
-  return true
+  return { id: job.id, plan, reason: `planned by the scheduler on ${plan.pool}${plan.expected.usesFallback ? ' (fallback intensity)' : ''}` }
 }

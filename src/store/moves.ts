@@ -33,34 +33,63 @@ const CHUNK = 1_000
  * the millisecond on both drivers.
  */
 export async function writePlanChanges (trx: Db, changes: readonly PlanChange[], at: Instant): Promise<number> {
+  return await inChunks(trx, changes.map(c => ({ ...c, lss: null })), 'replan', at)
+}
+
+/** A pending job's first plan, and the reason on its event. */
+export interface NewPlan {
+  id: string
+  plan: JobPlan
+  reason: string
+}
+
+/**
+ * Moves pending jobs to `planned` with their plans, as `transitionJob` (from `pending`, event type
+ * `transition`) and `replacePlannedSegments` would one by one, in statements of up to 1,000 jobs:
+ * the plan, pool, latest safe start and `updated_at` of each job still `pending`, its event in the
+ * order given, its planned segments. A job no longer pending is left alone. Returns how many were
+ * planned.
+ */
+export async function writeNewPlans (trx: Db, plans: readonly NewPlan[], at: Instant): Promise<number> {
+  return await inChunks(trx, plans.map(p => ({ id: p.id, state: 'pending', patch: p.plan, lss: p.plan.latestSafeStart, reason: p.reason, data: null })), 'plan', at)
+}
+
+/** One job's row of the write statement: the state it must be in, the plan fields to set. */
+interface Write { id: string, state: JobState, patch: PlanPatch, lss: Instant | null, reason: string, data: unknown }
+
+async function inChunks (trx: Db, writes: readonly Write[], kind: 'replan' | 'plan', at: Instant): Promise<number> {
   let updated = 0
-  for (let i = 0; i < changes.length; i += CHUNK) updated += await writeChunk(trx, changes.slice(i, i + CHUNK), at)
+  for (let i = 0; i < writes.length; i += CHUNK) updated += await writeChunk(trx, writes.slice(i, i + CHUNK), kind, at)
   return updated
 }
 
-async function writeChunk (trx: Db, changes: readonly PlanChange[], at: Instant): Promise<number> {
-  if (changes.length === 0) return 0
+async function writeChunk (trx: Db, writes: readonly Write[], kind: 'replan' | 'plan', at: Instant): Promise<number> {
+  if (writes.length === 0) return 0
   const iso = (t: Instant): string => new Date(t).toISOString()
-  const rows = changes.map((c, ord) => ({
+  const rows = writes.map((c, ord) => ({
     ord,
     id: c.id,
     state: c.state,
     patch: c.patch,
+    lss: c.lss === null ? null : iso(c.lss),
     reason: c.reason,
     data: c.data ?? null,
     segments: c.patch.segments.map(s => ({ start_at: iso(s.start), end_at: iso(s.end) }))
   }))
+  // A move keeps the rest of the plan and the state; a first plan is the whole plan.
+  const set = kind === 'replan' ? sql`plan = j.plan || i.patch` : sql`state = 'planned', plan = i.patch, latest_safe_start = i.lss`
+  const type = kind === 'replan' ? 'replanned' : 'transition'
   const result = await sql<{ n: number | string }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as m(ord integer, id text, state text, patch jsonb, reason text, data jsonb, segments jsonb)
+        as m(ord integer, id text, state text, patch jsonb, lss timestamptz, reason text, data jsonb, segments jsonb)
     ), moved as (
-      update jobs j set plan = j.plan || i.patch, pool = i.patch ->> 'pool', updated_at = ${new Date(at)}::timestamptz
+      update jobs j set ${set}, pool = i.patch ->> 'pool', updated_at = ${new Date(at)}::timestamptz
       from input i where j.id = i.id and j.state = i.state
       returning j.id, j.state
     ), event as (
       insert into job_events (job_id, at, type, from_state, to_state, reason, data)
-      select m.id, ${new Date(at)}::timestamptz, 'replanned', m.state, m.state, i.reason, i.data
+      select m.id, ${new Date(at)}::timestamptz, ${type}::text, i.state, m.state, i.reason, i.data
       from moved m join input i on i.id = m.id order by i.ord
     ), removed as (
       delete from job_segments s using moved m where s.job_id = m.id and s.kind = 'planned' returning s.pool

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { listEvents } from '../../src/store/events.js'
 import { activeReservations, getJobById, insertJob, jobsInState, transitionJob } from '../../src/store/jobs.js'
-import { writePlanChanges, type PlanPatch } from '../../src/store/moves.js'
+import { writeNewPlans, writePlanChanges, type PlanPatch } from '../../src/store/moves.js'
 import { listSegments, replacePlannedSegments } from '../../src/store/segments.js'
 import { createTenant } from '../../src/store/tenants.js'
 import { plannedJobsDue, reservationsOutside, waitingJobs } from '../../src/store/waiting.js'
@@ -50,6 +50,24 @@ describe(`re-plan reads and writes (${backendName()})`, () => {
     expect((await listEvents(store().db, gone.id)).map(e => e.type)).not.toContain('replanned')
     const after = await sql<{ n: number }>`select count(*)::int as n from pool_releases`.execute(store().db)
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n + 1)
+  })
+
+  it('moves pending jobs to planned with their plans, as transitionJob and replacePlannedSegments would, leaving alone one no longer pending', async () => {
+    const { id: tenant } = await createTenant(store().db, 'a')
+    const x = newJob(tenant)
+    const gone = newJob(tenant)
+    await insertJob(store().db, x)
+    await insertJob(store().db, gone)
+    await transitionJob(store().db, { id: gone.id, from: ['pending'], to: 'cancelled', at: new Date(T0), reason: 'by test' })
+    const plan = { ...planOn('gpu-a', T0 + 3 * HOUR), latestSafeStart: T0 + 9 * HOUR }
+    expect(await writeNewPlans(store().db, [{ id: x.id, plan, reason: 'planned here' }, { id: gone.id, plan, reason: 'planned here' }], T0 + 7)).toBe(1)
+    expect(await getJobById(store().db, x.id)).toMatchObject({ state: 'planned', updatedAt: T0 + 7, plan })
+    const row = await store().db.selectFrom('jobs').select(['pool', 'latest_safe_start']).where('id', '=', x.id).executeTakeFirstOrThrow()
+    expect([row.pool, row.latest_safe_start?.getTime()]).toEqual(['gpu-a', T0 + 9 * HOUR])
+    expect((await listSegments(store().db, x.id)).map(s => [s.kind, s.pool, s.start, s.end])).toEqual([['planned', 'gpu-a', T0 + 3 * HOUR, T0 + 5 * HOUR]])
+    expect((await listEvents(store().db, x.id)).at(-1)).toMatchObject({ at: T0 + 7, type: 'transition', fromState: 'pending', toState: 'planned', reason: 'planned here', data: null })
+    expect(await getJobById(store().db, gone.id)).toMatchObject({ state: 'cancelled', plan: null })
+    expect(await listSegments(store().db, gone.id)).toEqual([])
   })
 
   it('reads waiting jobs in jobsInState order with their placements, the others\' reservations, and the planned jobs due', async () => {
