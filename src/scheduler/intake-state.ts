@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { CapacityLedger } from '../core/capacity.js'
+import { BoundedLedger } from '../core/bounded-ledger.js'
 import type { Instant, Interval, Pool } from '../core/types.js'
 import type { Store } from '../store/db.js'
 import { poolCapacity } from '../store/capacity.js'
@@ -19,7 +19,7 @@ import { listPools } from '../store/pools.js'
 export class IntakeState {
   private pools: { list: Pool[], readAt: number } | undefined
   private poolsRead: Promise<Pool[]> | undefined
-  readonly ledger = new CapacityLedger()
+  readonly ledger = new BoundedLedger()
   private readonly known = new Map<string, PoolMemory>()
   private readonly writers = new Map<string, PoolWriter<unknown>>()
 

@@ -63,8 +63,9 @@ const OPTIMISTIC_TRIES = 4
  */
 export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
   checkShape(spec)
-  const hash = requestHash(spec)
-  if (idempotencyKey !== null) {
+  // Only a job with a key can be replayed, so only its request is hashed (and stored) to compare.
+  const hash = idempotencyKey === null ? null : requestHash(spec)
+  if (idempotencyKey !== null && hash !== null) {
     const previous = await replay(deps, tenantId, idempotencyKey, hash)
     if (previous !== undefined) return { job: previous, replayed: true }
   }
@@ -74,7 +75,7 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     return { job: await accept(deps, spec, job, now), replayed: false }
   } catch (err) {
     // The same key raced in by another request: its job, even if that one filled the queue.
-    if (idempotencyKey !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {
+    if (idempotencyKey !== null && hash !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {
       const previous = await replay(deps, tenantId, idempotencyKey, hash)
       if (previous !== undefined) return { job: previous, replayed: true }
     }

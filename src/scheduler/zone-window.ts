@@ -93,36 +93,54 @@ export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | u
 /**
  * The sources a read of [from, to) names, in order of first appearance: the rows read overlap the
  * range, and those straddling `from` or `to` also win stretches outside it, which a read counts.
+ * Remembered per window by where `from` and `to` fall among the rows' ends (`slot`): the label
+ * changes only where a row starts or ends, so requests within the same stretch share it.
  */
 function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly StoredPoint[]): string {
-  const head = mergedOf(w, before).filter(p => p.start < from).map(p => p.source)
-  const inside = from < (w.storedEnd ?? from) ? [w.newestSource] : []
-  const tail = mergedOf(w, containing(w, to)).filter(p => p.end > to).map(p => p.source)
-  const sources = [...new Set([...head, ...inside, ...tail])]
-  return sources.length > 0 ? sources.join('+') : w.newest.source
+  const memo = memoOf(w)
+  const key = `${slot(memo.bounds, from)}|${slot(memo.bounds, to)}`
+  let text = memo.labels.get(key)
+  if (text === undefined) {
+    const head = newestCovering(before).filter(p => p.start < from).map(p => p.source)
+    const inside = from < (w.storedEnd ?? from) ? [w.newestSource] : []
+    const tail = newestCovering(containing(w, to)).filter(p => p.end > to).map(p => p.source)
+    const sources = [...new Set([...head, ...inside, ...tail])]
+    text = sources.length > 0 ? sources.join('+') : w.newest.source
+    if (memo.labels.size >= 10_000) memo.labels.clear()
+    memo.labels.set(key, text)
+  }
+  return text
 }
 
-/**
- * The rows merged (`newestCovering`), remembered per window by which rows they are: every request
- * starting within the same stored rows (within the same hour, say) asks for the same merge.
- */
-const merges = new WeakMap<ZoneWindow, Map<string, ReturnType<typeof newestCovering<StoredPoint>>>>()
+interface LabelMemo { bounds: Float64Array, labels: Map<string, string> }
+const memos = new WeakMap<ZoneWindow, LabelMemo>()
 
-function mergedOf (w: ZoneWindow, rows: readonly StoredPoint[]): ReturnType<typeof newestCovering<StoredPoint>> {
-  if (rows.length === 0) return []
-  let memo = merges.get(w)
+function memoOf (w: ZoneWindow): LabelMemo {
+  let memo = memos.get(w)
   if (memo === undefined) {
-    memo = new Map()
-    merges.set(w, memo)
+    const ends = new Set<number>()
+    for (const r of w.rows) {
+      ends.add(r.start)
+      ends.add(r.end)
+    }
+    if (w.storedEnd !== undefined) ends.add(w.storedEnd)
+    memo = { bounds: Float64Array.from([...ends].sort((a, b) => a - b)), labels: new Map() }
+    memos.set(w, memo)
   }
-  const key = rows.map(r => `${r.start}-${r.end}-${r.fetchedAt}-${r.source}`).join(',')
-  let merged = memo.get(key)
-  if (merged === undefined) {
-    if (memo.size >= 1_000) memo.clear()
-    merged = newestCovering(rows)
-    memo.set(key, merged)
+  return memo
+}
+
+/** Where t falls among sorted `bounds`: 2i + 1 strictly between bounds[i] and bounds[i + 1], 2i exactly on bounds[i]. */
+function slot (bounds: Float64Array, t: Instant): number {
+  let lo = 0
+  let hi = bounds.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (bounds[mid]! <= t) lo = mid + 1
+    else hi = mid
   }
-  return merged
+  // lo − 1 is the last bound ≤ t.
+  return bounds[lo - 1] === t ? 2 * (lo - 1) : 2 * lo - 1
 }
 
 /** The rows with start < t < end. */
