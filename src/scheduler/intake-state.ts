@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { BoundedLedger } from '../core/bounded-ledger.js'
 import type { Instant, Interval, Pool } from '../core/types.js'
 import type { Store } from '../store/db.js'
-import { poolCapacity } from '../store/capacity.js'
+import { capacityVersions, poolCapacity } from '../store/capacity.js'
 import { listPools } from '../store/pools.js'
 
 /**
@@ -78,6 +78,21 @@ export class IntakeState {
       this.ledger.setPool(p.name, read.reservations)
       m.version = { version: read.version, released: read.released }
     }))
+  }
+
+  /**
+   * Whether memory of these pools is what the database holds now (versions and newest releases,
+   * one query); the pools that are not are dropped, to be read again.
+   */
+  async current (pools: readonly Pool[]): Promise<boolean> {
+    const versions = await capacityVersions(this.store.db)
+    const stale = pools.filter(p => {
+      const known = this.versionOf(p.name)
+      const now = versions.get(p.name)
+      return known === undefined || now === undefined || known.version !== now.version || known.released !== now.released
+    })
+    this.forgetCapacity(stale.map(p => p.name))
+    return stale.length === 0
   }
 
   /** True when `gpus` more GPUs fit in the pool over every interval, by what memory holds. */

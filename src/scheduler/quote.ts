@@ -1,9 +1,8 @@
 import { planJob } from '../core/planner.js'
-import type { Instant, JobPlan, Pool } from '../core/types.js'
+import type { Instant, JobPlan } from '../core/types.js'
 import { ApiError } from '../errors.js'
-import { capacityVersions } from '../store/capacity.js'
 import type { Deps } from './deps.js'
-import { intakeState, type IntakeState } from './intake-state.js'
+import { intakeState } from './intake-state.js'
 import { planFor, poolViews } from './plan.js'
 import { checkShape, checkSpec, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 import { allowedPools } from './submit.js'
@@ -17,21 +16,6 @@ export interface QuoteOption {
   usesFallback: boolean
 }
 
-/**
- * Brings memory of `pools` up to their current capacity versions (one query): a quote plans on
- * what is reserved now, as a submission's write statement would check.
- */
-async function current (deps: Deps, intake: IntakeState, pools: readonly Pool[], now: Instant): Promise<void> {
-  const versions = await capacityVersions(deps.store.db)
-  const stale = (p: Pool) => {
-    const known = intake.versionOf(p.name)
-    const now = versions.get(p.name)
-    return known === undefined || now === undefined || known.version !== now.version || known.released !== now.released
-  }
-  intake.forgetCapacity(pools.filter(stale).map(p => p.name))
-  await intake.load(pools, now)
-}
-
 /** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
 export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
   checkShape(spec)
@@ -40,7 +24,9 @@ export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promis
   const pools = await allowedPools(deps, intake, spec)
   const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
-  await current(deps, intake, pools, now)
+  // Memory brought up to the pools' current versions (one query): a quote plans on what is reserved now.
+  await intake.current(pools)
+  await intake.load(pools, now)
   const { plan } = planFor(req, views, now, deps, intake.ledger)
   if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')
   const options: QuoteOption[] = []

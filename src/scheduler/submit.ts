@@ -107,8 +107,11 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     const plan = () => planOrUndecided(() => planFor(req, views, now, deps, intake.ledger).plan)
     await intake.load(pools, now)
     const first = plan()
-    // Memory may hold reservations released since: only the locked path says there is no room.
-    if (first === 'no-capacity') break
+    if (first === 'no-capacity') {
+      // Memory may hold reservations released since; when it is current the planner's 409 stands.
+      if (await intake.current(pools)) planFor(req, views, now, deps, intake.ledger)
+      continue
+    }
     if (first === undefined) {
       const result = await writeNewJobs(deps.store.db, { jobs: [withPlan(job, undefined)], queue })
       if (result.written) return job
@@ -119,7 +122,11 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
       intake.writer<Waiting>(pool.name, async batch => { await flush(deps, intake, batch) })
         .add({ job, pool, first, plan, zones, queue, done: resolve, fail: reject })
     })
-    if (result === 'no-capacity' || result === 'alone') break
+    if (result === 'alone') break
+    if (result === 'no-capacity') {
+      if (await intake.current(pools)) planFor(req, views, now, deps, intake.ledger)
+      continue
+    }
     if (result?.written === true) return result.job
     if (result?.why === 'queue-near-cap') break
     // A refresh landed since memory was read: read those zones again.
