@@ -49,6 +49,8 @@ export interface LoadPlan {
   perClientRate?: number
   /** Told of each answer as it lands (soak: per-window counts). */
   onAnswer?: (status: number | string, ms: number) => void
+  /** Given each expected answer's parsed body (soak: the ids of the jobs to cancel later); bodies are discarded without it. */
+  onBody?: (body: unknown) => void
 }
 
 /**
@@ -73,7 +75,8 @@ export async function drive (plan: LoadPlan): Promise<LoadResult> {
       let status: number | string
       try {
         const res = await pool.request({ path: plan.path, method: 'POST', headers, body: plan.body(), headersTimeout: 30_000, bodyTimeout: 30_000 })
-        await res.body.dump()
+        if (plan.onBody !== undefined && res.statusCode === plan.expect) plan.onBody(await res.body.json())
+        else await res.body.dump()
         status = res.statusCode
       } catch (err) {
         status = (err as { code?: string }).code ?? 'error'

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { cleanUpOnExit } from '../chaos/processes.js'
+import { Pool } from 'undici'
 import { drive, jobBody } from './intake-load.js'
-import { DEFAULT_DATABASE_URL, pgliteTarget, progress, scratchDatabase, startService, stopService, workDir, writeBenchConfig } from './intake-service.js'
+import { ADMIN_KEY, DEFAULT_DATABASE_URL, pgliteTarget, progress, scratchDatabase, startService, stopService, workDir, writeBenchConfig } from './intake-service.js'
 
 /**
- * `npm run bench:soak [-- --minutes 10 --rate 100 --clients 4 --pglite --dist --json]` — whether the
+ * `npm run bench:soak [-- --minutes 10 --rate 100 --clients 4 --keep 60 --pglite --dist --json]` — whether the
  * service's memory stays flat under steady submissions with the scheduler ticking (every 5 s).
  *
  * The service runs on a scratch PostgreSQL database (or PGlite) with `--trace-gc`; `clients`
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     rate: { type: 'string', default: '100' },
     clients: { type: 'string', default: '4' },
+    keep: { type: 'string', default: '60' },
     pglite: { type: 'boolean', default: false },
     dist: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
@@ -28,12 +30,17 @@ const { values } = parseArgs({
 const minutes = Number(values.minutes)
 const rate = Number(values.rate)
 const clients = Number(values.clients)
+const keepSeconds = Number(values.keep)
 if (!Number.isInteger(minutes) || minutes < 3) throw new Error(`--minutes must be a whole number ≥ 3 (minute 2 against the last), got ${values.minutes}`)
 if (!(rate > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--rate must be > 0 and --clients a whole number ≥ 1')
 
 const SAMPLE_MS = 10_000
-/** "… 1234 ms: Mark-Compact 40.1 (60.2) -> 35.0 (58.1) MB, …": the heap used after that collection, MB. */
-const GC_LINE = /\d+ ms: (?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Sweep)[^\n]*?[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g
+/**
+ * "… 1234 ms: Mark-Compact 40.1 (60.2) -> 35.0 (58.1) MB, …": the heap used after a full collection,
+ * MB. Scavenges collect only the young generation, so the heap after one still holds every dead
+ * old object since the last full collection: a saw, not a level.
+ */
+const GC_LINE = /\d+ ms: (?:Mark-Compact|Mark-sweep)[^\n]*?[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g
 
 /** One 10-second sample. */
 interface Sample { second: number, rssMb: number, heapMb: number | undefined, accepted: number, otherAnswers: number }
@@ -83,12 +90,28 @@ const timer = setInterval(() => {
   samples.push(sample)
   progress(`soak: ${sample.second} s: RSS ${sample.rssMb.toFixed(1)} MB, heap ${sample.heapMb?.toFixed(1) ?? '?'} MB, ${sample.accepted} jobs accepted in 10 s${sample.otherAnswers > 0 ? `, ${sample.otherAnswers} other answers` : ''}`)
 }, SAMPLE_MS)
+// Jobs are cancelled `keep` seconds after they were accepted, as if they had run: the queue levels
+// off at about rate × keep jobs, so a flat memory means no leak rather than no growth yet.
+const accepted: Array<{ id: string, at: number }> = []
+const cancels = new Pool(service.url, { connections: 2 })
+let cancelled = 0
+const canceller = setInterval(() => {
+  const due = performance.now() - keepSeconds * 1000
+  while (accepted.length > 0 && accepted[0]!.at <= due) {
+    const { id } = accepted.shift()!
+    void cancels.request({ path: `/v1/jobs/${id}/cancel`, method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+      .then(async res => { await res.body.dump(); if (res.statusCode === 200) cancelled++ }, () => undefined)
+  }
+}, 1_000)
 const load = await drive({
   url: service.url, path: '/v1/jobs', expect: 201, clients, seconds: minutes * 60, perClientRate: rate / clients,
   body: () => jobBody(Date.now(), 'soak'),
-  onAnswer: status => { if (status === 201) window.accepted++; else window.other++ }
+  onAnswer: status => { if (status === 201) window.accepted++; else window.other++ },
+  onBody: body => { accepted.push({ id: (body as { id: string }).id, at: performance.now() }) }
 })
 clearInterval(timer)
+clearInterval(canceller)
+await cancels.close()
 await stopService(service)
 
 const rss = flat(samples, s => s.rssMb)
@@ -99,7 +122,7 @@ if (values.json) {
 } else {
   const lines = ['| second | RSS MB | heap MB | jobs accepted in 10 s |', '|---|---|---|---|',
     ...samples.map(s => `| ${s.second} | ${s.rssMb.toFixed(1)} | ${s.heapMb?.toFixed(1) ?? '?'} | ${s.accepted} |`), '',
-    `${load.ok} jobs accepted (${load.perSecond.toFixed(1)} jobs/s of ${rate} asked), p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms`,
+    `${load.ok} jobs accepted (${load.perSecond.toFixed(1)} jobs/s of ${rate} asked), p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms; ${cancelled} cancelled ${keepSeconds} s after acceptance`,
     `RSS: minute 2 ${rss.second.toFixed(1)} MB, last minute ${rss.last.toFixed(1)} MB (${pct(rss.change)}): ${rss.ok ? 'flat' : 'NOT flat'}`,
     `heap: minute 2 ${heap.second.toFixed(1)} MB, last minute ${heap.last.toFixed(1)} MB (${pct(heap.change)}): ${heap.ok ? 'flat' : 'NOT flat'}`]
   process.stdout.write(lines.join('\n') + '\n')
