@@ -84,7 +84,7 @@ export async function flush (deps: Deps, intake: IntakeState, batch: Waiting[]):
     if (taken.length === 0 || poolVersion === undefined) return
     const result = await writeNewJobs(deps.store.db, { jobs: taken.map(t => t.rows), pool, poolVersion, queue: lead.queue, zones })
     if (result.written && result.poolVersion !== null) {
-      intake.confirm(pool, { version: result.poolVersion, released: result.released })
+      intake.confirm(pool, result.poolVersion, result.released)
       for (const t of taken) t.w.done({ written: true, job: t.rows.job })
       return
     }

@@ -53,7 +53,7 @@ export class IntakeState {
   private memory (pool: string): PoolMemory {
     let m = this.known.get(pool)
     if (m === undefined) {
-      m = { version: undefined, generation: 0, writing: false }
+      m = { version: undefined, generation: 0, writing: false, loadedAt: 0 }
       this.known.set(pool, m)
     }
     return m
@@ -77,19 +77,22 @@ export class IntakeState {
       if (read === undefined || m.generation !== generation || (m.writing && !writer)) return
       this.ledger.setPool(p.name, read.reservations)
       m.version = { version: read.version, released: read.released }
+      m.loadedAt = performance.now()
     }))
   }
 
   /**
    * Whether memory of these pools is what the database holds now (versions and newest releases,
-   * one query); the pools that are not are dropped, to be read again.
+   * one query); the pools that are not are dropped, to be read again. With `releasesMs`, memory
+   * read within that many ms counts as current despite releases since (it is merely pessimistic).
    */
-  async current (pools: readonly Pool[]): Promise<boolean> {
+  async current (pools: readonly Pool[], releasesMs = 0): Promise<boolean> {
     const versions = await capacityVersions(this.store.db)
     const stale = pools.filter(p => {
       const known = this.versionOf(p.name)
       const now = versions.get(p.name)
-      return known === undefined || now === undefined || known.version !== now.version || known.released !== now.released
+      if (known === undefined || now === undefined || known.version !== now.version) return true
+      return known.released !== now.released && performance.now() - this.memory(p.name).loadedAt >= releasesMs
     })
     this.forgetCapacity(stale.map(p => p.name))
     return stale.length === 0
@@ -100,11 +103,19 @@ export class IntakeState {
     return segments.every(s => this.ledger.blockedIntervals(pool.name, pool.gpuCount, gpus, s.start, s.end).length === 0)
   }
 
-  /** A write made memory's reservations (already held in the ledger) the pool's state at `version`. */
-  confirm (pool: string, version: { version: string, released: string | null }): void {
+  /**
+   * A write made memory's reservations (already held in the ledger) the pool's state at `version`,
+   * but for releases up to `released`, which memory may not reflect: once memory is older than
+   * `RELEASES_MS`, a pool with releases it has not read is read again (at most so often, however
+   * many jobs finish).
+   */
+  confirm (pool: string, version: string, released: string | null): void {
     const m = this.memory(pool)
-    m.version = version
+    const known = m.version
     m.generation++
+    if (known === undefined) return
+    m.version = { version, released: known.released }
+    if (released !== known.released && performance.now() - m.loadedAt >= RELEASES_MS) m.version = undefined
   }
 
   /**
@@ -130,7 +141,12 @@ interface PoolMemory {
   generation: number
   /** A batch is being written: reads other than the writer's do not land. */
   writing: boolean
+  /** When the pool's reservations were last read (performance.now()). */
+  loadedAt: number
 }
+
+/** How stale, in ms, memory may grow by releases it has not read before a pool is read again. */
+export const RELEASES_MS = 1_000
 
 /**
  * One pool's submissions, written in batches: while a batch's statement is under way the next

@@ -2,7 +2,7 @@ import { planJob } from '../core/planner.js'
 import type { Instant, JobPlan } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import type { Deps } from './deps.js'
-import { intakeState } from './intake-state.js'
+import { intakeState, RELEASES_MS } from './intake-state.js'
 import { planFor, poolViews } from './plan.js'
 import { checkShape, checkSpec, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 import { allowedPools } from './submit.js'
@@ -25,7 +25,7 @@ export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promis
   const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
   // Memory brought up to the pools' current versions (one query): a quote plans on what is reserved now.
-  await intake.current(pools)
+  await intake.current(pools, RELEASES_MS)
   await intake.load(pools, now)
   const { plan } = planFor(req, views, now, deps, intake.ledger)
   if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')

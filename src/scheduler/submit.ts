@@ -168,7 +168,7 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
     const { plan } = planFor(planRequest(job, pools, now), current, now, deps, ledger)
     const stored = withPlan(job, plan)
     const read = plan === undefined ? undefined : reads[pools.findIndex(p => p.name === plan.pool)]
-    const poolVersion = read === undefined ? undefined : { version: read.version, released: read.released }
+    const poolVersion = read === undefined ? undefined : { version: read.version }
     const written = await writeNewJobs(trx, { jobs: [stored], pool: plan?.pool, poolVersion })
     return { stored, written }
   }).finally(() => { intake.forgetCapacity(before.map(p => p.name)) })

@@ -26,10 +26,11 @@ export interface IntakeWrite {
   /** The pool all of them are planned on; undefined for pending jobs (no pool, no lock). */
   pool?: string | undefined
   /**
-   * The pool's `capacity_version` and newest release the plans were made against: written only if
-   * the pool's locked row still has that version and no release came since.
+   * The pool's `capacity_version` the plans were made against: written only if the pool's locked
+   * row still has it. (Releases since only make the plans pessimistic: they do not refuse a write,
+   * which under a steady stream of finishing jobs would refuse nearly every one.)
    */
-  poolVersion?: { version: string, released: string | null } | undefined
+  poolVersion?: { version: string } | undefined
   /**
    * Written only if, for each tenant, its queued jobs (the trigger-kept counts) plus these new ones
    * stay within its cap less this margin: `{ cap, margin }`, where `cap` applies unless the tenant
@@ -59,9 +60,8 @@ function jobRecord (job: NewJob): Record<string, unknown> {
  * - with a pool version, the pool's row is locked (`FOR UPDATE`, the lock every planner of that
  *   pool takes) and must still carry that version: nobody added reservations since the caller's
  *   view of the pool was read. A lock that was waited for returns the row as committed since, so
- *   the check is against the newest version. On success the pool gets a fresh version. A release
- *   logged since the view was read refuses the write too: the caller's view would be pessimistic,
- *   and the jobs could go into the freed GPUs.
+ *   the check is against the newest version. On success the pool gets a fresh version. The newest
+ *   release logged for the pool comes back, so the caller can tell its view has become pessimistic.
  * - with `queue`, each tenant's queued jobs and its new ones must stay within its cap less the margin.
  * - with `zones`, each zone's forecast version must still be the one planned on.
  * Nothing is written when a condition fails: all the jobs or none. A job whose idempotency key is
@@ -82,7 +82,7 @@ export async function writeNewJobs (db: Db, w: IntakeWrite): Promise<IntakeResul
             (select max(version)::text from pool_releases where pool = ${pool}) as released
           from pools where name = ${pool} for update`
     : sql`select null::text as version, null::text as released`
-  const poolOk = locked ? sql<boolean>`p.version = ${w.poolVersion?.version} and p.released is not distinct from ${w.poolVersion?.released ?? null}::text` : sql<boolean>`true`
+  const poolOk = locked ? sql<boolean>`p.version = ${w.poolVersion?.version}` : sql<boolean>`true`
   const records = w.jobs.map(r => jobRecord(r.job))
   const zones = JSON.stringify(Object.fromEntries(w.zones ?? []))
   const zonesOk = sql<boolean>`not exists (select 1 from json_each_text(${zones}::json) z

@@ -99,3 +99,20 @@ test('a forecast stored by another replica after this one remembered the zone is
   expect(after.job.plan?.segments[0]?.start).toBe(greenAt)
   expect(after.job.plan?.expected.source).toContain('other-replica')
 })
+
+test('submissions keep landing while other jobs of the pool are being cancelled', async () => {
+  const tenant = await tenantA(t().deps)
+  const { cancelJob } = await import('../../src/scheduler/cancel.js')
+  const small = (name: string) => ({ name, gpus: 1, durationMinutes: 30, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const first = await Promise.all(Array.from({ length: 16 }, async (_, i) => (await submitJob(t().deps, tenant, small(`a${i}`), null, NOW)).job))
+  // Every cancellation logs a release; the submissions racing them must neither fail nor overbook.
+  const [submitted] = await Promise.all([
+    Promise.all(Array.from({ length: 16 }, async (_, i) => (await submitJob(t().deps, tenant, small(`b${i}`), null, NOW)).job)),
+    Promise.all(first.map(async job => await cancelJob(t().deps, tenant, job.id, 'test', NOW)))
+  ])
+  expect(submitted.every(j => j.state === 'planned')).toBe(true)
+  const held = (await activeReservations(t().deps.store.db)).filter(r => r.pool === 'gpu-north')
+  for (let at = NOW; at < NOW + 30 * HOUR; at += 15 * 60_000) {
+    expect(held.filter(r => r.start <= at && at < r.end).reduce((n, r) => n + r.gpus, 0)).toBeLessThanOrEqual(8)
+  }
+})
