@@ -98,6 +98,18 @@ export class IntakeState {
     return stale.length === 0
   }
 
+  /**
+   * Whether "no room" on memory of these pools stands (one query): memory may lack reservations
+   * added since (which only take room away) but must hold no reservation released since. Pools
+   * with releases memory has not read are dropped, to be read again.
+   */
+  async noUnreadReleases (pools: readonly Pool[]): Promise<boolean> {
+    const versions = await capacityVersions(this.store.db)
+    const stale = pools.filter(p => this.versionOf(p.name) === undefined || this.versionOf(p.name)?.released !== versions.get(p.name)?.released)
+    this.forgetCapacity(stale.filter(p => this.versionOf(p.name) !== undefined).map(p => p.name))
+    return stale.length === 0
+  }
+
   /** True when `gpus` more GPUs fit in the pool over every interval, by what memory holds. */
   fits (pool: Pool, gpus: number, segments: readonly Interval[]): boolean {
     return segments.every(s => this.ledger.blockedIntervals(pool.name, pool.gpuCount, gpus, s.start, s.end).length === 0)

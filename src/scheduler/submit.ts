@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { CapacityLedger } from '../core/capacity.js'
 import type { Instant, Job, Pool } from '../core/types.js'
 import { ApiError } from '../errors.js'
+import { BoundedLedger } from '../core/bounded-ledger.js'
 import { poolCapacity } from '../store/capacity.js'
 import { writeNewJobs } from '../store/intake-write.js'
 import { findByIdempotencyKey, type NewJob } from '../store/jobs.js'
@@ -108,8 +109,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     await intake.load(pools, now)
     const first = plan()
     if (first === 'no-capacity') {
-      // Memory may hold reservations released since; when it is current the planner's 409 stands.
-      if (await intake.current(pools)) planFor(req, views, now, deps, intake.ledger)
+      await confirmNoRoom(deps, intake, pools, () => planFor(req, views, now, deps, intake.ledger), ledger => planFor(req, views, now, deps, ledger), now)
       continue
     }
     if (first === undefined) {
@@ -124,7 +124,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     })
     if (result === 'alone') break
     if (result === 'no-capacity') {
-      if (await intake.current(pools)) planFor(req, views, now, deps, intake.ledger)
+      await confirmNoRoom(deps, intake, pools, () => planFor(req, views, now, deps, intake.ledger), ledger => planFor(req, views, now, deps, ledger), now)
       continue
     }
     if (result?.written === true) return result.job
@@ -133,6 +133,18 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     if (result?.why === 'zones-changed') forgetZones(deps, zones.keys())
   }
   return await acceptLocked(deps, spec, job, now)
+}
+
+/**
+ * Memory found no room: throws the planner's 409 when that stands. Reservations added since memory
+ * was read only take room away, so the 409 stands unless memory holds reservations released since
+ * (one query tells). Else the pools' reservations are read afresh, without any lock, and planned on
+ * apart from memory. Returns when there is room after all (stale pools are read again by the next plan).
+ */
+async function confirmNoRoom (deps: Deps, intake: IntakeState, pools: readonly Pool[], onMemory: () => unknown, onFresh: (ledger: BoundedLedger) => unknown, now: Instant): Promise<void> {
+  if (await intake.noUnreadReleases(pools)) onMemory()
+  const reads = await Promise.all(pools.map(async p => await poolCapacity(deps.store.db, p.name, now)))
+  onFresh(new BoundedLedger(reads.flatMap(r => r?.reservations ?? [])))
 }
 
 /** The planner's answer, or 'no-capacity' instead of its 409 (which memory alone cannot decide). */
