@@ -61,13 +61,14 @@ function newestHeapMb (logPath: string, offset: number): { heapMb: number | unde
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
 /** Minute 2 (samples 60–120 s) against the last minute, for one series. */
-function flat (samples: Sample[], pick: (s: Sample) => number | undefined): { second: number, last: number, change: number, ok: boolean } {
+function flat (samples: Sample[], pick: (s: Sample) => number | undefined): { second: number, last: number, change: number, ok: boolean, lows: [number, number] } {
   const end = Math.max(...samples.map(s => s.second))
-  const of = (from: number, to: number) => mean(samples.filter(s => s.second > from && s.second <= to).map(pick).filter((x): x is number => x !== undefined))
-  const second = of(60, 120)
-  const last = of(end - 60, end)
+  const values = (from: number, to: number) => samples.filter(s => s.second > from && s.second <= to).map(pick).filter((x): x is number => x !== undefined)
+  const second = mean(values(60, 120))
+  const last = mean(values(end - 60, end))
   const change = (last - second) / second
-  return { second, last, change, ok: Math.abs(change) <= 0.1 }
+  // The lowest sample of each minute too: RSS swings with transient allocations, its floor does not.
+  return { second, last, change, ok: Math.abs(change) <= 0.1, lows: [Math.min(...values(60, 120)), Math.min(...values(end - 60, end))] }
 }
 
 cleanUpOnExit()
@@ -123,7 +124,7 @@ if (values.json) {
   const lines = ['| second | RSS MB | heap MB | jobs accepted in 10 s |', '|---|---|---|---|',
     ...samples.map(s => `| ${s.second} | ${s.rssMb.toFixed(1)} | ${s.heapMb?.toFixed(1) ?? '?'} | ${s.accepted} |`), '',
     `${load.ok} jobs accepted (${load.perSecond.toFixed(1)} jobs/s of ${rate} asked), p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms; ${cancelled} cancelled ${keepSeconds} s after acceptance`,
-    `RSS: minute 2 ${rss.second.toFixed(1)} MB, last minute ${rss.last.toFixed(1)} MB (${pct(rss.change)}): ${rss.ok ? 'flat' : 'NOT flat'}`,
+    `RSS: minute 2 ${rss.second.toFixed(1)} MB, last minute ${rss.last.toFixed(1)} MB (${pct(rss.change)}): ${rss.ok ? 'flat' : 'NOT flat'}; lowest sample ${rss.lows[0].toFixed(1)} and ${rss.lows[1].toFixed(1)} MB`,
     `heap: minute 2 ${heap.second.toFixed(1)} MB, last minute ${heap.last.toFixed(1)} MB (${pct(heap.change)}): ${heap.ok ? 'flat' : 'NOT flat'}`]
   process.stdout.write(lines.join('\n') + '\n')
 }
