@@ -1,11 +1,11 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
 import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
-import { getJobById } from '../store/jobs.js'
+import { activeReservations, getJobById } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { writePlanChanges, type PlanChange, type PlanPatch } from '../store/moves.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { getRun } from '../store/runs.js'
-import { reservationsOutside, waitingJobs, type WaitingJob } from '../store/waiting.js'
+import { waitingJobs, type WaitingJob } from '../store/waiting.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
@@ -47,7 +47,7 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
       started: false
     }))
     // Only the others' GPUs: replanMoves ignores the reservations of the jobs it re-plans.
-    const others = await reservationsOutside(trx, waiting.map(j => j.id))
+    const others = await activeReservations(trx, waiting.map(j => j.id))
     const moves = replanMoves(current, withReservations(views, others), now, threshold, { safetyMarginMs })
     // The moves fit together only as a prefix, in the order returned: stop at the first one an executor refuses.
     const byId = new Map(waiting.map(j => [j.id, j]))

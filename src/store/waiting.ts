@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { EmissionsFigure, Instant, Interval, Job, JobState, Placement, Reservation } from '../core/types.js'
+import type { EmissionsFigure, Instant, Interval, Job, JobState, Placement } from '../core/types.js'
 import { toJob } from './job-rows.js'
 import type { Db } from './schema.js'
 
@@ -70,19 +70,4 @@ export async function plannedJobsDue (db: Db, until: Instant, enabledPools: read
     .orderBy('submitted_at').orderBy('id')
     .execute()
   return rows.map(r => ({ ...toJob(r), attempt: r.attempt }))
-}
-
-/**
- * `activeReservations` less the segments of the jobs `ids` (the jobs being re-planned, whose own
- * GPUs come from their placements): what the rest of the work holds, which is usually a small
- * part of the 20,000 segments of a full queue. Same order.
- */
-export async function reservationsOutside (db: Db, ids: readonly string[]): Promise<Reservation[]> {
-  const result = await sql<{ r: Array<[string, number, number, number, string]> | null }>`
-    select json_agg(json_build_array(s.pool, extract(epoch from s.start_at) * 1000, extract(epoch from s.end_at) * 1000, j.gpus, j.id)
-        order by s.pool, s.start_at, s.id) as r
-    from job_segments s join jobs j on j.id = s.job_id
-    where s.kind = 'planned' and j.state in ('planned', 'dispatched', 'running')
-      and j.id not in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(db)
-  return (result.rows[0]?.r ?? []).map(([pool, start, end, gpus, jobId]) => ({ pool, gpus, start: Math.round(start), end: Math.round(end), jobId }))
 }

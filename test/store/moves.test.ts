@@ -5,7 +5,7 @@ import { activeReservations, getJobById, insertJob, jobsInState, transitionJob }
 import { writeNewPlans, writePlanChanges, type PlanPatch } from '../../src/store/moves.js'
 import { listSegments, replacePlannedSegments } from '../../src/store/segments.js'
 import { createTenant } from '../../src/store/tenants.js'
-import { plannedJobsDue, reservationsOutside, waitingJobs } from '../../src/store/waiting.js'
+import { plannedJobsDue, waitingJobs } from '../../src/store/waiting.js'
 import { backendName, useTestStore } from '../support/db.js'
 import { HOUR, newJob, planOn, T0 } from './fixtures.js'
 
@@ -87,7 +87,7 @@ describe(`re-plan reads and writes (${backendName()})`, () => {
       baselineGrams: 2000
     })
     const all = await activeReservations(store().db)
-    expect(await reservationsOutside(store().db, waiting.map(j => j.id))).toEqual(all.filter(r => r.jobId === started.id))
+    expect(await activeReservations(store().db, waiting.map(j => j.id))).toEqual(all.filter(r => r.jobId === started.id))
     // Not `late` (starts after T0 + 2 h on an enabled pool): the others, as jobsInState orders them.
     const due = new Set([soon.id, off.id, started.id])
     expect((await plannedJobsDue(store().db, T0 + 2 * HOUR, ['gpu-a', 'gpu-b'])).map(j => j.id))
