@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
-import { CapacityLedger } from '../core/capacity.js'
+import { BoundedLedger } from '../core/bounded-ledger.js'
+import type { CapacityLedger } from '../core/capacity.js'
 import type { Instant, Job, Pool } from '../core/types.js'
 import { ApiError } from '../errors.js'
-import { BoundedLedger } from '../core/bounded-ledger.js'
-import { poolCapacity } from '../store/capacity.js'
+import { poolCapacity, type PoolCapacity } from '../store/capacity.js'
 import { writeNewJobs } from '../store/intake-write.js'
 import { findByIdempotencyKey, type NewJob } from '../store/jobs.js'
 import { listPools, lockPools } from '../store/pools.js'
+import type { Db } from '../store/schema.js'
 import { lockTenantQueue, type TenantQueue } from '../store/tenants.js'
 import type { Deps } from './deps.js'
 import { flush, isUniqueViolation, withPlan, type Turn, type Waiting } from './intake-flush.js'
@@ -41,7 +42,6 @@ function checkQueueRoom (deps: Deps, queue: TenantQueue): void {
   if (queue.queued < cap) return
   throw new ApiError(429, 'queue-full', `this tenant already has ${queue.queued} queued (pending or planned) jobs, its cap of ${cap}: wait for some to be dispatched, or cancel some`)
 }
-
 
 /**
  * Below its cap less this many queued jobs, a tenant's submission is written without taking the
@@ -109,7 +109,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     await intake.load(pools, now)
     const first = plan()
     if (first === 'no-capacity') {
-      await confirmNoRoom(deps, intake, pools, () => planFor(req, views, now, deps, intake.ledger), ledger => planFor(req, views, now, deps, ledger), now)
+      await confirmNoRoom(deps, intake, pools, ledger => planFor(req, views, now, deps, ledger), now)
       continue
     }
     if (first === undefined) {
@@ -124,7 +124,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     })
     if (result === 'alone') break
     if (result === 'no-capacity') {
-      await confirmNoRoom(deps, intake, pools, () => planFor(req, views, now, deps, intake.ledger), ledger => planFor(req, views, now, deps, ledger), now)
+      await confirmNoRoom(deps, intake, pools, ledger => planFor(req, views, now, deps, ledger), now)
       continue
     }
     if (result?.written === true) return result.job
@@ -141,10 +141,15 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
  * (one query tells). Else the pools' reservations are read afresh, without any lock, and planned on
  * apart from memory. Returns when there is room after all (stale pools are read again by the next plan).
  */
-async function confirmNoRoom (deps: Deps, intake: IntakeState, pools: readonly Pool[], onMemory: () => unknown, onFresh: (ledger: BoundedLedger) => unknown, now: Instant): Promise<void> {
-  if (await intake.noUnreadReleases(pools)) onMemory()
-  const reads = await Promise.all(pools.map(async p => await poolCapacity(deps.store.db, p.name, now)))
-  onFresh(new BoundedLedger(reads.flatMap(r => r?.reservations ?? [])))
+async function confirmNoRoom (deps: Deps, intake: IntakeState, pools: readonly Pool[], plan: (ledger: CapacityLedger) => unknown, now: Instant): Promise<void> {
+  if (await intake.noUnreadReleases(pools)) plan(intake.ledger)
+  plan((await readCapacity(deps.store.db, pools, now)).ledger)
+}
+
+/** The pools' reservations as the database holds them now, each with its pool's version, and all in one ledger. */
+async function readCapacity (db: Db, pools: readonly Pool[], now: Instant): Promise<{ reads: Array<PoolCapacity | undefined>, ledger: BoundedLedger }> {
+  const reads = await Promise.all(pools.map(async p => await poolCapacity(db, p.name, now)))
+  return { reads, ledger: new BoundedLedger(reads.flatMap(r => r?.reservations ?? [])) }
 }
 
 /** The planner's answer, or 'no-capacity' instead of its 409 (which memory alone cannot decide). */
@@ -174,8 +179,7 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
     const pools = eligiblePools(spec, await listPools(trx), zones)
     await lockPools(trx, pools.map(p => p.name))
     checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
-    const reads = await Promise.all(pools.map(async p => await poolCapacity(trx, p.name, now)))
-    const ledger = new CapacityLedger(reads.flatMap(r => r?.reservations ?? []))
+    const { reads, ledger } = await readCapacity(trx, pools, now)
     const current = views.filter(v => pools.some(p => p.name === v.pool.name)).map(v => ({ ...v, pool: pools.find(p => p.name === v.pool.name)! }))
     const { plan } = planFor(planRequest(job, pools, now), current, now, deps, ledger)
     const stored = withPlan(job, plan)
