@@ -9,12 +9,13 @@ import { listPools } from '../store/pools.js'
  * A process's memory of what submissions plan against, per store:
  * - the pools, re-read at most every `POOLS_TTL_MS` (and at once after a change made here or a
  *   version the write statement refused);
- * - each pool's reservations in one capacity ledger, with the pool's `capacity_version` they are
- *   exact for. A write succeeds only while the locked pool row still has that version (see
- *   `writeNewJob`), so memory being behind costs a retry, never an overbooking. Releases (logged
- *   in `pool_releases`) only make the memory pessimistic; when one is seen the pool is re-read;
- * - a turn per pool: this process writes one job per pool at a time and applies it to memory
- *   before the next, so its own writes never look like someone else's.
+ * - each pool's reservations in one capacity ledger, with the pool's `capacity_version` they hold
+ *   every reservation for. A write succeeds only while the locked pool row still has that version
+ *   (see `writeNewJobs`), so memory being behind costs a retry, never an overbooking. Releases
+ *   (logged in `pool_releases`) only make memory pessimistic; a pool with releases memory has not
+ *   read is read again, at most every `RELEASES_MS`;
+ * - a writer per pool (`PoolWriter`): this process writes one batch per pool at a time and applies
+ *   it to memory before the next, so its own writes never look like someone else's.
  */
 export class IntakeState {
   private pools: { list: Pool[], readAt: number } | undefined
