@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { findApiKey, hashApiKey, type ApiKeyPrincipal } from '../store/api-keys.js'
 import type { Store } from '../store/db.js'
+import { perStore } from '../store/per-store.js'
 
 /**
  * How long a process trusts a key it has looked up: a key revoked through another replica stops
@@ -12,23 +13,14 @@ const MAX_KEYS = 10_000
 
 interface Remembered { principal: ApiKeyPrincipal, at: number }
 
-const caches = new WeakMap<Store, Map<string, Remembered>>()
-
-function cacheOf (store: Store): Map<string, Remembered> {
-  let cache = caches.get(store)
-  if (cache === undefined) {
-    cache = new Map()
-    caches.set(store, cache)
-  }
-  return cache
-}
+const caches = perStore(() => new Map<string, Remembered>())
 
 /**
  * The principal of a plaintext key: from memory when looked up within `KEY_CACHE_MS`, else from
  * the database. Unknown and revoked keys are never remembered, so they cost a lookup each time.
  */
 export async function lookUpKey (store: Store, plaintext: string, clock: () => number = () => performance.now()): Promise<ApiKeyPrincipal | undefined> {
-  const cache = cacheOf(store)
+  const cache = caches.of(store)
   // Remembered by hash: the process's memory never holds a list of plaintext keys.
   const id = hashApiKey(plaintext)
   const hit = cache.get(id)
@@ -45,5 +37,5 @@ export async function lookUpKey (store: Store, plaintext: string, clock: () => n
 
 /** Forgets every key remembered for a store: after a revocation through this process. */
 export function forgetKeys (store: Store): void {
-  caches.get(store)?.clear()
+  caches.forget(store)
 }

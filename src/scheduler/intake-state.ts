@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { BoundedLedger } from '../core/bounded-ledger.js'
 import type { Instant, Interval, Pool } from '../core/types.js'
 import type { Store } from '../store/db.js'
+import { perStore } from '../store/per-store.js'
 import { capacityVersions, poolCapacity } from '../store/capacity.js'
 import { listPools } from '../store/pools.js'
 
@@ -202,19 +203,14 @@ export const MAX_BATCH = 64
 /** How long a process plans on its list of pools before reading it again: pools added by another replica appear within this. */
 const POOLS_TTL_MS = 2_000
 
-const states = new WeakMap<Store, IntakeState>()
+const states = perStore(store => new IntakeState(store))
 
 /** The intake state of a store (one per store: a test's fresh store starts empty). */
 export function intakeState (store: Store): IntakeState {
-  let state = states.get(store)
-  if (state === undefined) {
-    state = new IntakeState(store)
-    states.set(store, state)
-  }
-  return state
+  return states.of(store)
 }
 
 /** Forgets everything remembered for a store: for tests that empty its tables. */
 export function resetIntakeState (store: Store): void {
-  states.delete(store)
+  states.forget(store)
 }

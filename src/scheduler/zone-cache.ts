@@ -1,6 +1,7 @@
 import { prepare } from '../core/series.js'
 import { HOUR_MS, type Instant, type Series } from '../core/types.js'
 import type { Store } from '../store/db.js'
+import { perStore } from '../store/per-store.js'
 import { zoneVersions } from '../store/zone-versions.js'
 import type { Deps } from './deps.js'
 import { buildForecast, forecastSeries } from './forecasts.js'
@@ -43,13 +44,7 @@ interface ZoneCache {
   forgotten: Map<string, number>
 }
 
-const caches = new WeakMap<Store, ZoneCache>()
-
-function cacheOf (store: Store): ZoneCache {
-  let cache = caches.get(store)
-  if (cache === undefined) caches.set(store, cache = { entries: new Map(), building: new Map(), forgotten: new Map() })
-  return cache
-}
+const caches = perStore((): ZoneCache => ({ entries: new Map(), building: new Map(), forgotten: new Map() }))
 
 /** A zone's forecast over [from, to) and the version of the stored intensity it was built from. */
 export interface CachedForecast {
@@ -65,7 +60,7 @@ export interface CachedForecast {
  * series has been through `prepare` (so a malformed one throws here, for this zone alone).
  */
 export async function cachedForecast (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant, version?: string): Promise<CachedForecast> {
-  const cache = cacheOf(deps.store)
+  const cache = caches.of(deps.store)
   const entry = cache.entries.get(zone)
   const fits = entry !== undefined && (version === undefined || atLeast(entry.version, version)) && from >= entry.window.from && to <= entry.window.to
   const built = fits ? { entry, version: entry.version } : await rebuild(deps, cache, zone, from, to, now, version)
@@ -110,7 +105,7 @@ async function rebuild (deps: Deps, cache: ZoneCache, zone: string, from: Instan
 
 /** Drops the zones' entries, for a caller that learnt they are stale (a refresh of its own, a version moved). */
 export function forgetZones (deps: Pick<Deps, 'store'>, zones: Iterable<string>): void {
-  const cache = cacheOf(deps.store)
+  const cache = caches.of(deps.store)
   for (const zone of zones) {
     cache.entries.delete(zone)
     cache.building.delete(zone)
@@ -120,5 +115,5 @@ export function forgetZones (deps: Pick<Deps, 'store'>, zones: Iterable<string>)
 
 /** Forgets every zone of a store (tests, between cases). */
 export function resetZoneCache (store: Store): void {
-  caches.delete(store)
+  caches.forget(store)
 }
