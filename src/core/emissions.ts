@@ -47,14 +47,37 @@ export interface PowerRequest {
   gpus: number
   durationMs: number
   wattsPerGpu?: number | undefined
+  /** The job's whole IT energy (GPUs and host) over `durationMs`, kWh, before PUE. */
   energyKwh?: number | undefined
 }
 
+/** The parts of a pool its power model rests on. */
+export type PowerPool = Pick<Pool, 'wattsPerGpu' | 'pue'> & { hostWattsPerGpu?: number | undefined }
+
+/** A run's power at the facility boundary (IT × PUE), kW, split into its GPUs' and its host's. */
+export interface PowerSplit {
+  gpuKw: number
+  hostKw: number
+}
+
 /**
- * Average kW of a run: a total `energyKwh` override spread over the duration, else
- * gpus × (job's or pool's W per GPU) × pue / 1000. 8 GPUs × 400 W × pue 1.2 = 3.84 kW.
+ * A job's power on a pool: gpus × (job's or pool's W per GPU) × PUE for the GPUs, and
+ * gpus × `hostWattsPerGpu` × PUE for the host. A job's `energyKwh` is its whole IT energy, spread
+ * over its duration and split between GPUs and host in the pool's proportions, then × PUE, exactly
+ * as watts are. 8 GPUs × 400 W × PUE 1.2 = 3.84 kW.
  */
-export function jobPowerKw (req: PowerRequest, pool: Pick<Pool, 'wattsPerGpu' | 'pue'>): number {
-  if (req.energyKwh !== undefined) return req.energyKwh / (req.durationMs / HOUR_MS)
-  return req.gpus * (req.wattsPerGpu ?? pool.wattsPerGpu) * pool.pue / 1000
+export function powerSplit (req: PowerRequest, pool: PowerPool): PowerSplit {
+  const host = pool.hostWattsPerGpu ?? 0
+  if (req.energyKwh !== undefined) {
+    const itKw = req.energyKwh / (req.durationMs / HOUR_MS)
+    const gpuShare = pool.wattsPerGpu / (pool.wattsPerGpu + host)
+    return { gpuKw: itKw * gpuShare * pool.pue, hostKw: itKw * (1 - gpuShare) * pool.pue }
+  }
+  return { gpuKw: req.gpus * (req.wattsPerGpu ?? pool.wattsPerGpu) * pool.pue / 1000, hostKw: req.gpus * host * pool.pue / 1000 }
+}
+
+/** A job's whole power on a pool at the facility boundary, kW (see `powerSplit`). */
+export function jobPowerKw (req: PowerRequest, pool: PowerPool): number {
+  const { gpuKw, hostKw } = powerSplit(req, pool)
+  return gpuKw + hostKw
 }

@@ -1,26 +1,34 @@
-import { gramsFromIntegral, jobPowerKw, type PowerRequest } from './emissions.js'
-import { covers, integral, prepare } from './series.js'
+import { powerSplit, type PowerRequest, type PowerSplit } from './emissions.js'
+import { labelsOf, price, sameLabels, type Labels, type Priced, type ZoneIntensity } from './ledger-price.js'
 import {
-  HOUR_MS, type Instant, type IntensityPoint, type Interval, type JobLedger, type JobPlan, type LedgerFigure, type Pool, type Series
+  HOUR_MS, type BaselineRule, type ExecutorKind, type Instant, type Interval, type JobLedger, type JobPlan, type LedgerAttempt,
+  type LedgerFigure, type MarketFigure, type PoolModel, type RunOutcome, type SciFigure
 } from './types.js'
 
-/** A zone's intensity as the ledger prices it: actuals first, the stored forecast for what they do not cover yet. */
-export interface ZoneIntensity {
-  actual: Series
-  forecast: Series
+export { coveredMs, type ZoneIntensity } from './ledger-price.js'
+
+/** One attempt that ran, as the ledger prices it. */
+export interface AttemptInput {
+  attempt: number
+  outcome: RunOutcome
+  /** The pool as it was when the attempt ran. */
+  pool: PoolModel
+  /** `agent` meters the GPUs (its energy has the host added); a webhook receiver and Slurm meter the whole node. */
+  executor: ExecutorKind
+  start: Instant
+  end: Instant
+  /** Energy as stored at the facility boundary (agent: GPU energy × PUE), or null: estimated. */
+  energyKwh: number | null
+  zone: ZoneIntensity
 }
 
 /** Everything a job's ledger is computed from; see `computeLedger`. */
 export interface LedgerInput {
+  job: PowerRequest & { submittedAt: Instant, notBefore: Instant | null, sciUnit?: 'job' | 'gpu-hour' }
   plan: JobPlan
-  /** The closed run: where, over [start, end), and its energy at the wall when the executor measured it. */
-  run: { pool: Pool, start: Instant, end: Instant, energyKwh: number | null }
-  baselinePool: Pool
-  /** The job's GPUs, planned duration and power overrides: the estimate when energy was not measured. */
-  power: PowerRequest
-  /** Intensity of the run pool's zone around the run, and of the baseline pool's zone around the baseline. */
-  runZone: ZoneIntensity
-  baselineZone: ZoneIntensity
+  /** Every attempt that ran, in order; the last is the one that ended the job. */
+  attempts: AttemptInput[]
+  baseline: { pool: PoolModel, rule: BaselineRule, zone: ZoneIntensity }
   now: Instant
 }
 
@@ -28,120 +36,187 @@ export type LedgerOutcome =
   | { ok: true, ledger: JobLedger }
   | { ok: false, reason: 'empty-run' | 'no-intensity-data', detail: string }
 
-type Priced = Omit<LedgerFigure, 'method'>
+/** An attempt with its energy, before and after pricing. */
+interface Metered extends PowerSplit {
+  input: AttemptInput
+  kwh: number
+  method: 'measured' | 'estimated'
+}
 
 /**
- * A job's ledger (DESIGN.md, "Baseline" and "Avoided"). Energy is the measured kWh, else the pool
- * power model over the actual run time. Actual spreads it at constant power over the run; baseline
- * spreads the same kW over the same duration from the plan's baseline start on the baseline pool.
- * Both are priced on actual intensity (what the actuals do not cover yet on the forecast, and the
- * figure is provisional); avoided is baseline − actual, or null when their signals differ. Embodied
- * carbon stays apart. Pure: `now` only bounds which actuals can be real.
+ * A job's ledger (README, "How the figures are computed"). Every attempt that ran is priced on the
+ * actual intensity of its zone over its own interval, with its measured energy or the pool's power
+ * model over its run time. The baseline is the counterfactual the plan used: the job started at
+ * max(submittedAt, notBefore) on the baseline pool, drawing the last attempt's energy scaled by the
+ * two pools' power models, for that attempt's run time. A job planned to start at once on its
+ * baseline pool has, as baseline, what its last attempt actually did: dispatch lag avoids nothing.
+ * Avoided is baseline − every attempt, so wasted attempts are charged; null when labels differ.
+ * Pure: `now` only bounds which actuals can be real.
  */
 export function computeLedger (input: LedgerInput): LedgerOutcome {
-  const { plan, run, baselinePool, now } = input
-  const runMs = run.end - run.start
-  if (!(runMs > 0)) return { ok: false, reason: 'empty-run', detail: `the run ended at ${run.end} without having run after ${run.start}` }
-  const hours = runMs / HOUR_MS
-  const measured = run.energyKwh !== null
-  const energyKwh = run.energyKwh ?? jobPowerKw(input.power, run.pool) * hours
-  const kw = energyKwh / hours
-  const method = measured ? 'measured' : 'estimated'
-  const runSpan = { start: run.start, end: run.end }
-  const baselineSpan = { start: plan.baseline.start, end: plan.baseline.start + runMs }
-  const actual = price(kw, runSpan, input.runZone, now)
-  const baseline = price(kw, baselineSpan, input.baselineZone, now)
-  if (actual === undefined) return noData(run.pool.zone, runSpan)
-  if (baseline === undefined) return noData(baselinePool.zone, baselineSpan)
-  const comparable = actual.signal === baseline.signal
-  const embodied = run.pool.embodiedGPerGpuHour
+  const { job, plan, now } = input
+  const last = input.attempts.at(-1)
+  if (last === undefined || !(last.end > last.start)) {
+    return { ok: false, reason: 'empty-run', detail: last === undefined ? 'no attempt ran' : `the run ended at ${last.end} without having run after ${last.start}` }
+  }
+  const metered = input.attempts.filter(a => a.end > a.start).map(a => meter(job, a))
+  const attempts: LedgerAttempt[] = []
+  for (const m of metered) {
+    const priced = price(m.kwh / hours(m.input), m.input, m.input.zone, now)
+    if (priced === undefined) return noData(m.input.pool.zone, m.input)
+    attempts.push(attemptOf(m, priced))
+  }
+  const useful = metered[metered.length - 1] as Metered
+  const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
+  const startedAtOnce = plan.pool === input.baseline.pool.name && (plan.segments[0]?.start ?? Infinity) <= baselineStart
+  const runMs = last.end - last.start
+  const span = startedAtOnce ? { start: last.start, end: last.end } : { start: baselineStart, end: baselineStart + runMs }
+  const baselineKwh = startedAtOnce ? useful.kwh : useful.kwh * totalKw(powerSplit(job, input.baseline.pool)) / totalKw(useful)
+  const baseline = price(baselineKwh / (runMs / HOUR_MS), span, input.baseline.zone, now)
+  if (baseline === undefined) return noData(input.baseline.pool.zone, span)
+  const actual = sumAttempts(attempts)
+  const note = avoidedNote(baseline, actual, attempts)
+  const method = methodOf(metered)
+  const embodied = embodiedGrams(job.gpus, metered)
+  const sum = (f: (a: LedgerAttempt) => number) => attempts.reduce((t, a) => t + f(a), 0)
+  const provisional = baseline.provisional || attempts.some(a => a.provisional)
   return {
     ok: true,
     ledger: {
-      energyKwh,
+      energyKwh: sum(a => a.energyKwh),
+      gpuEnergyKwh: sum(a => a.gpuEnergyKwh),
+      hostEnergyKwh: sum(a => a.hostEnergyKwh),
       energyMethod: method,
-      runMs,
-      expected: { grams: plan.expected.grams, signal: plan.expected.signal, source: plan.expected.source, method: 'expected', provisional: false },
-      baseline: { ...baseline, method, pool: baselinePool.name, zone: baselinePool.zone, start: baselineSpan.start },
-      actual: { ...actual, method, pool: run.pool.name, zone: run.pool.zone, start: run.start, end: run.end },
-      avoidedGrams: comparable ? baseline.grams - actual.grams : null,
-      avoidedNote: comparable
-        ? null
-        : `baseline is on ${baseline.signal} intensity (${baseline.source}) and actual on ${actual.signal} (${actual.source}): signals are never compared`,
-      provisional: actual.provisional || baseline.provisional,
-      embodiedGrams: embodied === null ? null : embodied * input.power.gpus * hours,
+      runMs: sum(a => a.end - a.start),
+      attempts,
+      expected: expectedFigure(plan),
+      baseline: { ...baseline, method: useful.method, pool: input.baseline.pool.name, zone: input.baseline.pool.zone, start: span.start, end: span.end, rule: input.baseline.rule, energyKwh: baselineKwh },
+      actual: { ...actual, method: method === 'estimated' ? 'estimated' : 'measured', pool: last.pool.name, zone: last.pool.zone, start: attempts[0]?.start ?? last.start, end: last.end },
+      avoidedGrams: note === null ? baseline.grams - actual.grams : null,
+      avoidedNote: note,
+      marketBased: marketFigure(metered, attempts),
+      sci: sciFigure(job, runMs, actual.grams + (embodied ?? 0)),
+      provisional,
+      verified: !provisional,
+      embodiedGrams: embodied,
       computedAt: now
     }
   }
 }
 
+const hours = (span: Interval) => (span.end - span.start) / HOUR_MS
+const totalKw = (p: PowerSplit) => p.gpuKw + p.hostKw
+
+/**
+ * An attempt's energy at the facility boundary, split into GPUs and host. Measured by an agent:
+ * its GPUs' energy (× PUE, as stored) plus the host's modelled power over the run. Measured by a
+ * webhook receiver or Slurm: the node's, split in the pool model's proportions. Else the model.
+ */
+function meter (job: PowerRequest, a: AttemptInput): Metered {
+  const model = powerSplit(job, a.pool)
+  const h = hours(a)
+  if (a.energyKwh === null) return { input: a, gpuKw: model.gpuKw * h, hostKw: model.hostKw * h, kwh: totalKw(model) * h, method: 'estimated' }
+  if (a.executor === 'agent') {
+    const host = model.hostKw * h
+    return { input: a, gpuKw: a.energyKwh, hostKw: host, kwh: a.energyKwh + host, method: 'measured' }
+  }
+  const gpuShare = model.gpuKw / totalKw(model)
+  return { input: a, gpuKw: a.energyKwh * gpuShare, hostKw: a.energyKwh * (1 - gpuShare), kwh: a.energyKwh, method: 'measured' }
+}
+
+function attemptOf (m: Metered, priced: Priced): LedgerAttempt {
+  const a = m.input
+  const market = a.pool.market
+  return {
+    attempt: a.attempt,
+    pool: a.pool.name,
+    zone: a.pool.zone,
+    outcome: a.outcome,
+    start: a.start,
+    end: a.end,
+    energyKwh: m.kwh,
+    gpuEnergyKwh: m.gpuKw,
+    hostEnergyKwh: m.hostKw,
+    energyMethod: m.method,
+    grams: priced.grams,
+    marketGrams: market !== undefined && market !== null ? m.kwh * market.gPerKwh : priced.signal === 'average' ? priced.grams : null,
+    source: priced.source,
+    provisional: priced.provisional,
+    ...labelsOfPriced(priced)
+  }
+}
+
+const labelsOfPriced = (p: Labels): Labels => ({ signal: p.signal, gas: p.gas, factorType: p.factorType })
+
+/** The attempts summed into one figure, when they count the same thing; labelled by the last otherwise (and avoided is null). */
+function sumAttempts (attempts: LedgerAttempt[]): Priced {
+  const all = attempts
+  const last = all[all.length - 1] as LedgerAttempt
+  const sources = [...new Set(all.map(a => a.source))]
+  return {
+    grams: all.reduce((t, a) => t + a.grams, 0),
+    ...labelsOfPriced(last),
+    source: sources.join(' + '),
+    provisional: all.some(a => a.provisional)
+  }
+}
+
+function avoidedNote (baseline: Priced, actual: Priced, attempts: LedgerAttempt[]): string | null {
+  const differing = attempts.find(a => !sameLabels(a, actual))
+  if (differing !== undefined) return `attempts were priced on ${describe(differing)} and ${describe(actual)} intensity: figures that count different things are never summed`
+  if (sameLabels(baseline, actual)) return null
+  return `baseline is on ${describe(baseline)} intensity (${baseline.source}) and actual on ${describe(actual)} (${actual.source}): figures that count different things are never compared`
+}
+
+const describe = (l: Labels) => `${l.signal} ${l.gas} ${l.factorType}`
+
+function methodOf (metered: Metered[]): JobLedger['energyMethod'] {
+  if (metered.every(m => m.method === 'measured')) return 'measured'
+  return metered.every(m => m.method === 'estimated') ? 'estimated' : 'mixed'
+}
+
+function expectedFigure (plan: JobPlan): LedgerFigure {
+  const e = plan.expected
+  return { grams: e.grams, ...labelsOf(e), source: e.source, method: 'expected', provisional: false }
+}
+
+/** gCO2e of manufacturing the GPUs over every attempt's GPU-hours; null when no pool sets a figure. */
+function embodiedGrams (gpus: number, metered: Metered[]): number | null {
+  const rated = metered.filter(m => m.input.pool.embodiedGPerGpuHour !== null)
+  if (rated.length === 0) return null
+  return rated.reduce((t, m) => t + (m.input.pool.embodiedGPerGpuHour ?? 0) * gpus * hours(m.input), 0)
+}
+
+/**
+ * Market-based Scope 2 (GHG Protocol): each attempt's energy × its pool's contractual or
+ * residual-mix factor; where a pool has none, its location-based average figure stands in.
+ * Null when an attempt has neither (a marginal zone without a market factor).
+ */
+function marketFigure (metered: Metered[], attempts: LedgerAttempt[]): MarketFigure | null {
+  if (attempts.some(a => a.marketGrams === null)) return null
+  const grams = attempts.reduce((t, a) => t + (a.marketGrams ?? 0), 0)
+  const kwh = attempts.reduce((t, a) => t + a.energyKwh, 0)
+  const factors = metered.map(m => m.input.pool.market ?? null)
+  const bases = [...new Set(factors.map(f => f?.kind ?? 'location'))]
+  const instruments = [...new Set(factors.flatMap(f => f === null ? [] : [f.instrument]))]
+  return {
+    grams,
+    gPerKwh: kwh > 0 ? grams / kwh : 0,
+    instrument: instruments.length === 0 ? null : instruments.join(' + '),
+    basis: bases.length === 1 ? bases[0] as MarketFigure['basis'] : 'mixed'
+  }
+}
+
+/** SCI = (E × I + M) per functional unit: the job, or the last attempt's GPU-hours. */
+function sciFigure (job: LedgerInput['job'], runMs: number, grams: number): SciFigure {
+  if (job.sciUnit === 'gpu-hour') {
+    const units = job.gpus * runMs / HOUR_MS
+    return { grams: units > 0 ? grams / units : 0, unit: 'gpu-hour', units }
+  }
+  return { grams, unit: 'job', units: 1 }
+}
+
 function noData (zone: string, span: Interval): LedgerOutcome {
   const at = `[${new Date(span.start).toISOString()}, ${new Date(span.end).toISOString()})`
   return { ok: false, reason: 'no-intensity-data', detail: `zone ${zone} has neither actual nor forecast intensity for all of ${at}` }
-}
-
-/**
- * Grams of drawing `kw` over `span` on the zone's actuals, known only before `now`. Time the actuals
- * miss is priced on the forecast of the same signal (provisional). When the forecast has another
- * signal, a figure never mixes them: the whole span is priced on the forecast instead, if it can be.
- */
-function price (kw: number, span: Interval, zone: ZoneIntensity, now: Instant): Priced | undefined {
-  const known = { ...zone.actual, points: tidy(zone.actual.points, now) }
-  const a = prepare(known)
-  const gaps = uncovered(known.points, span)
-  const fromActual = integral(a, span.start, span.end)
-  const actualLabel = `actual:${zone.actual.source}`
-  if (gaps.length === 0) return { grams: gramsFromIntegral(fromActual, kw), signal: known.signal, source: actualLabel, provisional: false }
-  const forecast = { ...zone.forecast, points: tidy(zone.forecast.points, Infinity) }
-  const f = prepare(forecast)
-  const label = (parts: readonly Interval[]) => `${parts.some(g => g.end > (forecast.fallbackFrom ?? Infinity)) ? 'fallback' : 'forecast'}:${forecast.source}`
-  const usesActual = gaps.reduce((ms, g) => ms + g.end - g.start, 0) < span.end - span.start
-  if (forecast.signal === known.signal && usesActual && gaps.every(g => covers(f, g.start, g.end))) {
-    const fromForecast = gaps.reduce((sum, g) => sum + integral(f, g.start, g.end), 0)
-    return { grams: gramsFromIntegral(fromActual + fromForecast, kw), signal: known.signal, source: `${actualLabel} + ${label(gaps)}`, provisional: true }
-  }
-  if (!covers(f, span.start, span.end)) return undefined
-  return { grams: gramsFromIntegral(integral(f, span.start, span.end), kw), signal: forecast.signal, source: label([span]), provisional: true }
-}
-
-/**
- * Points sorted, cut at `until` (actual intensity of the future is not known, whatever a provider
- * returns), and with overlaps removed: stored points of two fetches may overlap, the earlier start
- * keeps the shared time.
- */
-function tidy (points: readonly IntensityPoint[], until: Instant): IntensityPoint[] {
-  const out: IntensityPoint[] = []
-  let last = -Infinity
-  for (const p of [...points].sort((x, y) => x.start - y.start)) {
-    const start = Math.max(p.start, last)
-    const end = Math.min(p.end, until)
-    if (end > start && Number.isFinite(p.gPerKwh)) {
-      out.push({ start, end, gPerKwh: p.gPerKwh })
-      last = end
-    }
-  }
-  return out
-}
-
-/** The parts of `span` no point covers; `points` sorted and without overlaps. */
-function uncovered (points: readonly IntensityPoint[], span: Interval): Interval[] {
-  const gaps: Interval[] = []
-  let t = span.start
-  for (const p of points) {
-    if (p.end <= t) continue
-    if (p.start >= span.end) break
-    if (p.start > t) gaps.push({ start: t, end: p.start })
-    t = Math.max(t, p.end)
-  }
-  if (t < span.end) gaps.push({ start: t, end: span.end })
-  return gaps
-}
-
-/**
- * How many ms of `span` the points cover before `until`, overlaps counted once: lets a caller pick
- * the better of two actual series without building either.
- */
-export function coveredMs (points: readonly IntensityPoint[], span: Interval, until: Instant): number {
-  const gaps = uncovered(tidy(points, until), span)
-  return span.end - span.start - gaps.reduce((ms, g) => ms + g.end - g.start, 0)
 }

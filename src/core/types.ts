@@ -12,6 +12,15 @@ export const HOUR_MS = 3_600_000
 /** `average` (attributional, e.g. Electricity Maps) or `marginal` (e.g. WattTime MOER). Never mixed. */
 export type Signal = 'average' | 'marginal'
 
+/** What an intensity counts: CO2 only (WattTime, UK Carbon Intensity, Energinet) or CO2-equivalents (Electricity Maps). */
+export type Gas = 'co2' | 'co2e'
+
+/**
+ * Which emissions an intensity's factor covers: `lifecycle` (construction, fuel supply and
+ * combustion), `direct` (combustion only) or `marginal` (the rate of the marginal plant).
+ */
+export type FactorType = 'lifecycle' | 'direct' | 'marginal'
+
 /** One piece of a piecewise-constant intensity series: `gPerKwh` holds over [start, end). */
 export interface IntensityPoint {
   start: Instant
@@ -28,7 +37,13 @@ export interface IntensityPoint {
 export interface Series {
   zone: string
   signal: Signal
+  /** What the values count; when absent, `co2e` for average and `co2` for marginal signals. */
+  gas?: Gas
+  /** When absent, `lifecycle` for average and `marginal` for marginal signals. */
+  factorType?: FactorType
   source: string
+  /** The version of the data: a file's content hash, or an API's newest fetch time (ISO 8601). */
+  version?: string
   points: IntensityPoint[]
   fallbackFrom?: Instant
 }
@@ -63,6 +78,39 @@ export interface Pool {
   enabled: boolean
   /** Embodied (manufacturing) carbon in gCO2e per GPU-hour; reported apart from operational figures. */
   embodiedGPerGpuHour: number | null
+  /** IT power of the host (CPU, RAM, network) per GPU while a job runs, W; 0 when not set. */
+  hostWattsPerGpu?: number
+  /** IT power of a GPU nobody has allocated, W; 0 when not set (no idle row in reports). */
+  idleWattsPerGpu?: number
+  /** The pool's market-based Scope 2 factor; null: none (location-based stands in, average zones only). */
+  market?: MarketFactor | null
+}
+
+/**
+ * A market-based Scope 2 emission factor (GHG Protocol): a contractual instrument (PPA, certificates,
+ * supplier-specific rate) or the residual mix of the pool's market, gCO2e/kWh.
+ */
+export interface MarketFactor {
+  gPerKwh: number
+  /** What the factor rests on, e.g. "PPA wind 2026" or "AIB residual mix DE 2025". */
+  instrument: string
+  kind: 'contract' | 'residual-mix'
+}
+
+/** The power model of a pool when a job ran (or was planned): what its energy is estimated and scaled with. */
+export type PoolModel = Pick<Pool, 'name' | 'zone' | 'wattsPerGpu' | 'hostWattsPerGpu' | 'pue' | 'market' | 'embodiedGPerGpuHour'>
+
+/** A pool's power model, to keep beside what it prices. */
+export function poolModel (p: PoolModel): PoolModel {
+  return {
+    name: p.name,
+    zone: p.zone,
+    wattsPerGpu: p.wattsPerGpu,
+    hostWattsPerGpu: p.hostWattsPerGpu ?? 0,
+    pue: p.pue,
+    market: p.market ?? null,
+    embodiedGPerGpuHour: p.embodiedGPerGpuHour
+  }
 }
 
 /** GPUs held in one pool over an interval by a planned or running job. */
@@ -165,7 +213,11 @@ export interface JobPlan {
   latestSafeStart: Instant
   energyKwh: number
   expected: EmissionsFigure
-  baseline: EmissionsFigure & { pool: string, start: Instant }
+  /**
+   * The job started at max(submittedAt, notBefore) on the baseline pool; `rule` says how that pool
+   * was chosen and `model` is its power model then (both absent on plans from before they were kept).
+   */
+  baseline: EmissionsFigure & { pool: string, start: Instant, rule?: BaselineRule, model?: PoolModel }
   expectedAvoidedGrams: number
   plannedAt: Instant
 }
@@ -174,6 +226,9 @@ export interface JobPlan {
 export interface EmissionsFigure {
   grams: number
   signal: Signal
+  /** Absent on plans made before gases and factor types were labelled (see `labelsOf`). */
+  gas?: Gas
+  factorType?: FactorType
   source: string
   method: 'expected' | 'measured' | 'estimated'
   usesFallback: boolean
@@ -212,16 +267,21 @@ export interface JobRun {
   /** Hand-overs of this run that failed so far; the next is not tried before `retryAt`. */
   handoverTries: number
   retryAt: Instant | null
+  /** The pool's power model when the run was handed over; null for runs from before it was kept. */
+  poolModel: PoolModel | null
 }
 
-/** A figure of the ledger: grams CO2e with what they rest on. */
+/** A figure of the ledger: grams with what they rest on. */
 export interface LedgerFigure {
   grams: number
   signal: Signal
+  gas: Gas
+  factorType: FactorType
   /**
-   * Where the intensity came from. Expected: the plan's forecast source as stored. Baseline and
-   * actual, by part: `actual:<source>`, `forecast:<source>` (or `fallback:<source>` for the labelled
-   * fallback profile), joined with ` + ` when actuals cover part and the stored forecast the rest.
+   * Where the intensity came from, with its version after `@` (a file's content hash, an API's
+   * fetch time). Expected: the plan's forecast source as stored. Baseline and actual, by part:
+   * `actual:<source>`, `forecast:<source>` (or `fallback:<source>` for the labelled fallback
+   * profile), joined with ` + ` when actuals cover part and the stored forecast the rest.
    */
   source: string
   method: 'expected' | 'measured' | 'estimated'
@@ -229,23 +289,87 @@ export interface LedgerFigure {
   provisional: boolean
 }
 
+/** How a job's baseline pool was chosen: its `preferredPool`, its tenant's `homePool`, or the first configured pool that could run it. */
+export type BaselineRule = 'preferred' | 'home' | 'config-order'
+
 /**
- * A job's carbon ledger once it has run: expected (at plan time, forecast), baseline (run at once on
- * the baseline pool) and actual, both on actual intensity with the run's energy, and avoided.
+ * One attempt of a job as its ledger counts it: every attempt that ran, lost and failed ones
+ * included, each priced over its own interval. Energies at the facility boundary (IT × PUE);
+ * `gpuEnergyKwh` + `hostEnergyKwh` = `energyKwh`.
+ */
+export interface LedgerAttempt {
+  attempt: number
+  pool: string
+  zone: string
+  outcome: RunOutcome
+  start: Instant
+  end: Instant
+  energyKwh: number
+  gpuEnergyKwh: number
+  hostEnergyKwh: number
+  energyMethod: 'measured' | 'estimated'
+  /** Location-based grams over [start, end) on the zone's actual intensity. */
+  grams: number
+  signal: Signal
+  gas: Gas
+  factorType: FactorType
+  /** Market-based grams; null when there is no market-based factor (see `JobLedger.marketBased`). */
+  marketGrams: number | null
+  source: string
+  provisional: boolean
+}
+
+/** Market-based Scope 2 of a job's attempts: the pools' contractual or residual-mix factors. */
+export interface MarketFigure {
+  grams: number
+  /** The energy-weighted factor, gCO2e/kWh. */
+  gPerKwh: number
+  /** The instruments, joined with " + " when attempts ran in pools with different ones; null when location-based stands in. */
+  instrument: string | null
+  /** `contract` or `residual-mix` from the pool's `market`; `location`: no market factor, the location-based average stands in (GHG Protocol Scope 2 hierarchy). */
+  basis: 'contract' | 'residual-mix' | 'location' | 'mixed'
+}
+
+/** Software Carbon Intensity (Green Software Foundation): (E × I + M) per functional unit. */
+export interface SciFigure {
+  grams: number
+  unit: 'job' | 'gpu-hour' | '1k-tokens'
+  /** How many functional units the job was: 1 for `job`, its GPU-hours for `gpu-hour`. */
+  units: number
+}
+
+/**
+ * A job's carbon ledger once it has run: expected (at plan time, forecast), baseline (the
+ * counterfactual: started at max(submittedAt, notBefore) on the baseline pool, with the energy the
+ * job would have drawn there) and actual (every attempt), both on actual intensity, and avoided.
  */
 export interface JobLedger {
+  /** Every attempt's energy at the facility boundary, kWh; `gpuEnergyKwh` + `hostEnergyKwh`. */
   energyKwh: number
-  energyMethod: 'measured' | 'estimated'
+  gpuEnergyKwh: number
+  hostEnergyKwh: number
+  /** `measured` when every attempt's GPU energy was measured, `estimated` when none was, else `mixed`. */
+  energyMethod: 'measured' | 'estimated' | 'mixed'
+  /** Every attempt's run time, ms. */
   runMs: number
+  attempts: LedgerAttempt[]
   expected: LedgerFigure
-  baseline: LedgerFigure & { pool: string, zone: string, start: Instant }
+  baseline: LedgerFigure & { pool: string, zone: string, start: Instant, end: Instant, rule: BaselineRule, energyKwh: number }
+  /** Sum of the attempts; pool and zone of the last, start of the first and end of the last. */
   actual: LedgerFigure & { pool: string, zone: string, start: Instant, end: Instant }
-  /** baseline − actual, grams CO2e; null when the two rest on different signals (see `avoidedNote`). */
+  /** baseline − actual, grams; null when the two differ in signal, gas or factor type (see `avoidedNote`). */
   avoidedGrams: number | null
   /** Why `avoidedGrams` is null; null when it is set. */
   avoidedNote: string | null
+  marketBased: MarketFigure | null
+  sci: SciFigure
+  /** True while actual intensity does not cover every interval yet; the scheduler recomputes it. */
   provisional: boolean
+  /** True when every figure rests on actual intensity; false for a ledger settled on forecasts because its actuals passed retention. */
+  verified: boolean
   /** gCO2e of manufacturing the GPUs for the run's GPU-hours; null when the pool sets no figure. */
   embodiedGrams: number | null
   computedAt: Instant
+  /** Set when an operator restated the ledger: when, why, and the avoided figure before. */
+  restated?: { at: Instant, reason: string }
 }

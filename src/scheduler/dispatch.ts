@@ -87,7 +87,7 @@ async function markDispatched (deps: Deps, job: Job, attempt: number, pool: Pool
     const reason = `dispatched to the ${kind} executor of ${pool.name} (attempt ${attempt})`
     const moved = await transitionJob(trx, { id: job.id, from: ['planned'], to: 'dispatched', at: new Date(now), reason, attempt, data: { attempt } })
     if (moved === undefined) return false
-    await insertRun(trx, { jobId: job.id, attempt, pool: pool.name, executor: kind, at: now })
+    await insertRun(trx, { jobId: job.id, attempt, pool: pool.name, model: pool, executor: kind, at: now })
     const lastStart = job.deadline - job.durationMinutes * MINUTE_MS
     if (now > lastStart) {
       await appendEvent(trx, {

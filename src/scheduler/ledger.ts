@@ -1,10 +1,11 @@
-import { computeLedger, coveredMs, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
+import { computeLedger, coveredMs, type AttemptInput, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
 import { implausibleRun } from '../core/plausible.js'
-import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type Series } from '../core/types.js'
+import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type RunOutcome, type Series } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
 import { storedIntensity } from '../store/intensity.js'
 import { jobsNeedingLedger, postponeLedger, setLedger, type LedgerWork } from '../store/ledger.js'
 import { listPools } from '../store/pools.js'
+import { listRuns } from '../store/runs.js'
 import type { Deps } from './deps.js'
 import { actualSeries, forecastSeries, toSeries } from './forecasts.js'
 import { endsPass } from './step.js'
@@ -106,35 +107,48 @@ async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, a
   const { job, run } = w
   const plan = job.plan
   if (plan === null) return { ok: false, reason: 'no-plan', detail: `job ${job.id} has no plan to take its expected figure and baseline from` }
-  const runPool = pools.get(run.pool)
-  const baselinePool = pools.get(plan.baseline.pool)
-  if (runPool === undefined || baselinePool === undefined) {
-    return { ok: false, reason: 'unknown-pool', detail: `pool ${runPool === undefined ? run.pool : plan.baseline.pool} is not known` }
-  }
-  const { startedAt: start, finishedAt: end } = run
-  if (start === null || end === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
-  // Intensity is read (and a profile built) over the run's interval: one stored before reports were
-  // checked must not make a pass read 1970 onwards or build a series up to 9999. Migration 0006
-  // repairs such runs; until then they back off like any ledger that cannot be computed.
-  const implausible = implausibleRun(run, now)
-  if (implausible !== undefined) return { ok: false, reason: 'implausible-run', detail: `run ${run.attempt} of job ${job.id} cannot be priced: ${implausible}` }
-  const baselineSpan = { start: plan.baseline.start, end: plan.baseline.start + end - start }
+  const baselineModel = plan.baseline.model ?? pools.get(plan.baseline.pool)
+  if (baselineModel === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${plan.baseline.pool} is not known` }
+  if (run.startedAt === null || run.finishedAt === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
+  const ran = (await listRuns(deps.store.db, job.id)).filter(r => r.attempt <= run.attempt && r.outcome !== null && r.outcome !== 'refused' &&
+    r.startedAt !== null && r.finishedAt !== null && r.finishedAt > r.startedAt)
+  const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
+  const baselineSpan = { start: baselineStart, end: baselineStart + run.finishedAt - run.startedAt }
   // The baseline first: it is usually the earlier interval, the one a provider has published, so a
   // run too recent for actuals does not mark the zone short before the baseline was asked for.
-  const baselineZone = await intensity(deps, baselinePool.zone, baselineSpan, asked, now)
-  const runZone = await intensity(deps, runPool.zone, { start, end }, asked, now)
+  const baselineZone = await intensity(deps, baselineModel.zone, baselineSpan, asked, now)
+  const attempts: AttemptInput[] = []
+  for (const r of ran) {
+    const model = r.poolModel ?? pools.get(r.pool)
+    if (model === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${r.pool} is not known` }
+    // Intensity is read (and a profile built) over the run's interval: one stored before reports were
+    // checked must not make a pass read 1970 onwards or build a series up to 9999. Migration 0006
+    // repairs such runs; until then they back off like any ledger that cannot be computed.
+    const implausible = implausibleRun(r, now)
+    if (implausible !== undefined) return { ok: false, reason: 'implausible-run', detail: `run ${r.attempt} of job ${job.id} cannot be priced: ${implausible}` }
+    const span = { start: r.startedAt as Instant, end: r.finishedAt as Instant }
+    attempts.push({
+      attempt: r.attempt,
+      outcome: r.outcome as RunOutcome,
+      pool: model,
+      executor: r.executor,
+      ...span,
+      energyKwh: r.energyKwh,
+      zone: await intensity(deps, model.zone, span, asked, now)
+    })
+  }
   return computeLedger({
-    plan,
-    run: { pool: runPool, start, end, energyKwh: run.energyKwh },
-    baselinePool,
-    power: {
+    job: {
       gpus: job.gpus,
       durationMs: job.durationMinutes * MINUTE_MS,
       wattsPerGpu: job.wattsPerGpu ?? undefined,
-      energyKwh: job.energyKwh ?? undefined
+      energyKwh: job.energyKwh ?? undefined,
+      submittedAt: job.submittedAt,
+      notBefore: job.notBefore
     },
-    runZone,
-    baselineZone,
+    plan,
+    attempts,
+    baseline: { pool: baselineModel, rule: plan.baseline.rule ?? 'config-order', zone: baselineZone },
     now
   })
 }

@@ -1,6 +1,6 @@
-import type { ExecutorKind, Instant, Job, JobRun, JobState, RunOutcome } from '../core/types.js'
+import { poolModel, type ExecutorKind, type Instant, type Job, type JobRun, type JobState, type PoolModel, type RunOutcome } from '../core/types.js'
 import { toJob } from './job-rows.js'
-import { toDate, toInstant, toInstantOrNull } from './convert.js'
+import { toDate, toInstant, toInstantOrNull, toJson } from './convert.js'
 import type { Db, JobRunsTable } from './schema.js'
 import { sql, type RawBuilder, type Selectable, type Updateable } from 'kysely'
 
@@ -22,14 +22,20 @@ function toRun (r: Selectable<JobRunsTable>): JobRun {
     outcome: r.outcome,
     detail: r.detail,
     handoverTries: r.handover_tries,
-    retryAt: toInstantOrNull(r.retry_at)
+    retryAt: toInstantOrNull(r.retry_at),
+    poolModel: r.pool_model
   }
 }
 
-/** Opens run `attempt` of a job; a second insert of the same (job, attempt) does nothing. */
-export async function insertRun (db: Db, run: { jobId: string, attempt: number, pool: string, executor: ExecutorKind, at: Instant }): Promise<void> {
+/** Opens run `attempt` of a job, keeping the pool's power model; a second insert of the same (job, attempt) does nothing. */
+export async function insertRun (db: Db, run: { jobId: string, attempt: number, pool: string, model?: PoolModel, executor: ExecutorKind, at: Instant }): Promise<void> {
   await db.insertInto('job_runs').values({
-    job_id: run.jobId, attempt: run.attempt, pool: run.pool, executor: run.executor, dispatched_at: toDate(run.at)
+    job_id: run.jobId,
+    attempt: run.attempt,
+    pool: run.pool,
+    executor: run.executor,
+    dispatched_at: toDate(run.at),
+    pool_model: run.model === undefined ? null : toJson(poolModel(run.model))
   }).onConflict(oc => oc.columns(['job_id', 'attempt']).doNothing()).execute()
 }
 
@@ -135,7 +141,7 @@ export async function openRuns (db: Db, states: readonly JobState[]): Promise<Op
     .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
     .selectAll('j').select([
       'r.job_id', 'r.pool as run_pool', 'r.executor', 'r.ref', 'r.dispatched_at', 'r.accepted_at', 'r.started_at', 'r.finished_at', 'r.heartbeat_at',
-      'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail', 'r.handover_tries', 'r.retry_at', 'r.claim_hash',
+      'r.progress', 'r.exit_code', 'r.energy_kwh as run_energy_kwh', 'r.outcome', 'r.detail', 'r.handover_tries', 'r.retry_at', 'r.claim_hash', 'r.pool_model',
       sql<number | null>`extract(epoch from clock_timestamp() - r.heartbeat_at) * 1000`.as('silent_ms')
     ])
     .where('j.state', 'in', states).where('r.outcome', 'is', null)

@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
-import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, RunOutcome, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, PoolModel, RunOutcome, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -190,6 +190,8 @@ export interface JobRunsTable {
   retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>
   /** SHA-256 of the secret handed to the agent that claimed this run; its reports must carry it. */
   claim_hash: ColumnType<string | null, string | null | undefined, string | null>
+  /** The pool's power model when the run was handed over; null for runs from before it was kept. */
+  pool_model: ColumnType<PoolModel | null, string | null | undefined, string | null>
 }
 
 export interface MeasurementsTable {
