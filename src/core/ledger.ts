@@ -36,9 +36,11 @@ export type LedgerOutcome =
   | { ok: true, ledger: JobLedger }
   | { ok: false, reason: 'empty-run' | 'no-intensity-data', detail: string }
 
-/** An attempt with its energy, before and after pricing. */
-interface Metered extends PowerSplit {
+/** An attempt with its energy at the facility boundary, kWh. */
+interface Metered {
   input: AttemptInput
+  gpuKwh: number
+  hostKwh: number
   kwh: number
   method: 'measured' | 'estimated'
 }
@@ -68,11 +70,12 @@ export function computeLedger (input: LedgerInput): LedgerOutcome {
   }
   const useful = metered[metered.length - 1] as Metered
   const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
-  const startedAtOnce = plan.pool === input.baseline.pool.name && (plan.segments[0]?.start ?? Infinity) <= baselineStart
+  // Planned at once on the baseline pool, and run there: the counterfactual is what happened.
+  const startedAtOnce = plan.pool === input.baseline.pool.name && last.pool.name === plan.pool && (plan.segments[0]?.start ?? Infinity) <= baselineStart
   const runMs = last.end - last.start
   const span = startedAtOnce ? { start: last.start, end: last.end } : { start: baselineStart, end: baselineStart + runMs }
-  const baselineKwh = startedAtOnce ? useful.kwh : useful.kwh * totalKw(powerSplit(job, input.baseline.pool)) / totalKw(useful)
-  const baseline = price(baselineKwh / (runMs / HOUR_MS), span, input.baseline.zone, now)
+  const baselineKwh = startedAtOnce ? useful.kwh : useful.kwh * totalKw(powerSplit(job, input.baseline.pool)) / totalKw(powerSplit(job, last.pool))
+  const baseline = price(baselineKwh / (runMs / HOUR_MS), span, startedAtOnce ? last.zone : input.baseline.zone, now)
   if (baseline === undefined) return noData(input.baseline.pool.zone, span)
   const actual = sumAttempts(attempts)
   const note = avoidedNote(baseline, actual, attempts)
@@ -115,13 +118,13 @@ const totalKw = (p: PowerSplit) => p.gpuKw + p.hostKw
 function meter (job: PowerRequest, a: AttemptInput): Metered {
   const model = powerSplit(job, a.pool)
   const h = hours(a)
-  if (a.energyKwh === null) return { input: a, gpuKw: model.gpuKw * h, hostKw: model.hostKw * h, kwh: totalKw(model) * h, method: 'estimated' }
+  if (a.energyKwh === null) return { input: a, gpuKwh: model.gpuKw * h, hostKwh: model.hostKw * h, kwh: totalKw(model) * h, method: 'estimated' }
   if (a.executor === 'agent') {
     const host = model.hostKw * h
-    return { input: a, gpuKw: a.energyKwh, hostKw: host, kwh: a.energyKwh + host, method: 'measured' }
+    return { input: a, gpuKwh: a.energyKwh, hostKwh: host, kwh: a.energyKwh + host, method: 'measured' }
   }
   const gpuShare = model.gpuKw / totalKw(model)
-  return { input: a, gpuKw: a.energyKwh * gpuShare, hostKw: a.energyKwh * (1 - gpuShare), kwh: a.energyKwh, method: 'measured' }
+  return { input: a, gpuKwh: a.energyKwh * gpuShare, hostKwh: a.energyKwh * (1 - gpuShare), kwh: a.energyKwh, method: 'measured' }
 }
 
 function attemptOf (m: Metered, priced: Priced): LedgerAttempt {
@@ -135,8 +138,8 @@ function attemptOf (m: Metered, priced: Priced): LedgerAttempt {
     start: a.start,
     end: a.end,
     energyKwh: m.kwh,
-    gpuEnergyKwh: m.gpuKw,
-    hostEnergyKwh: m.hostKw,
+    gpuEnergyKwh: m.gpuKwh,
+    hostEnergyKwh: m.hostKwh,
     energyMethod: m.method,
     grams: priced.grams,
     marketGrams: market !== undefined && market !== null ? m.kwh * market.gPerKwh : priced.signal === 'average' ? priced.grams : null,

@@ -4,8 +4,8 @@ import { bestSlicesBelow } from './interruptible.js'
 import { isCheaper } from './intervals.js'
 import { effectiveDeadline, windowFailure, type PlannerOptions } from './plan-request.js'
 import { eligiblePools, integralFloor, noCapacity, PoolCatalog, usesFallback, type PoolContext, type PoolView } from './planner-pools.js'
-import { integral } from './series.js'
-import { HOUR_MS, type Instant, type Interval, type Placement, type PlanOutcome, type PlanRequest } from './types.js'
+import { covers, integral } from './series.js'
+import { HOUR_MS, poolModel, type Instant, type Interval, type Placement, type PlanOutcome, type PlanRequest } from './types.js'
 import { bestContiguousStart } from './window.js'
 
 // Placing one job against a ledger: shared by planJob, planJobs, planJointly and replanMoves.
@@ -131,10 +131,20 @@ function placement (o: Option): Placement {
   }
 }
 
-/** The job run at once, contiguously, on the baseline pool, ignoring capacity. */
-function baseline (req: PlanRequest, ctx: PoolContext): Placement {
-  return placementAt(req, ctx, [{ start: req.earliestStart, end: req.earliestStart + req.durationMs }])
+/**
+ * The job run at once, contiguously, on the baseline pool, ignoring capacity: from
+ * `req.baselineStart` (max(submittedAt, notBefore)) when the pool's series covers that run, else
+ * from the earliest start. `rule` is the request's when its first pool is the baseline pool; when
+ * that pool has no intensity data and another stands in, it is `config-order`.
+ */
+function baseline (req: PlanRequest, ctx: PoolContext): PlanBaseline {
+  const from = req.baselineStart
+  const start = from !== undefined && covers(ctx.prepared, from, from + req.durationMs) ? from : req.earliestStart
+  const rule = req.pools.length > 0 && req.pools[0] !== ctx.pool.name ? 'config-order' : req.baselineRule ?? 'config-order'
+  return { ...placementAt(req, ctx, [{ start, end: start + req.durationMs }]), rule, model: poolModel(ctx.pool) }
 }
+
+type PlanBaseline = Extract<PlanOutcome, { ok: true }>['baseline']
 
 /**
  * `p` priced again on the pool's current series (a new forecast): same segments and energy, new

@@ -137,6 +137,10 @@ export interface PlanRequest {
   energyKwh?: number
   /** Pools the job may run in, in preference order; the first is the baseline pool. */
   pools: string[]
+  /** How the first pool was chosen as the baseline pool; `config-order` when absent. */
+  baselineRule?: BaselineRule
+  /** When the baseline starts: max(submittedAt, notBefore); `earliestStart` when absent or not covered by the series. */
+  baselineStart?: Instant
 }
 
 /** One chosen placement. */
@@ -166,7 +170,7 @@ export type PlanOutcome =
     ok: true
     placement: Placement
     /** The same job run at once, contiguously, on the baseline pool, ignoring capacity. */
-    baseline: Placement
+    baseline: Placement & { rule: BaselineRule, model: PoolModel }
     /** Latest instant at which the job must start, whatever the forecast says. */
     latestSafeStart: Instant
   }

@@ -11,6 +11,13 @@ export const grams = (g: number): number => Math.round(g * 10) / 10
 /** Rounds kWh to 1 mWh, so a short test run still shows its energy. */
 export const kwh = (e: number): number => Math.round(e * 1_000_000) / 1_000_000
 
+/** A plan's baseline without the power model kept for its ledger. */
+function withoutModel<T extends { model?: unknown }> (b: T): Omit<T, 'model'> {
+  const rest = { ...b }
+  delete rest.model
+  return rest
+}
+
 /** A stored plan as the API shows it. */
 export function presentPlan (plan: JobPlan) {
   const avoidedPercent = plan.baseline.grams > 0 ? 100 * plan.expectedAvoidedGrams / plan.baseline.grams : 0
@@ -21,7 +28,7 @@ export function presentPlan (plan: JobPlan) {
     latestSafeStart: iso(plan.latestSafeStart),
     energyKwh: Math.round(plan.energyKwh * 1000) / 1000,
     expected: { ...plan.expected, grams: grams(plan.expected.grams) },
-    baseline: { ...plan.baseline, grams: grams(plan.baseline.grams), start: iso(plan.baseline.start) },
+    baseline: { ...withoutModel(plan.baseline), grams: grams(plan.baseline.grams), start: iso(plan.baseline.start), rule: plan.baseline.rule ?? 'config-order' },
     expectedAvoided: {
       grams: grams(plan.expectedAvoidedGrams),
       percent: Math.round(avoidedPercent * 100) / 100,

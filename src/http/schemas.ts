@@ -54,7 +54,14 @@ export const Plan = Type.Object({
   latestSafeStart: Type.String({ format: 'date-time' }),
   energyKwh: Type.Number(),
   expected: Type.Object(Figure),
-  baseline: Type.Object({ ...Figure, pool: Type.String(), start: Type.String({ format: 'date-time' }) }),
+  baseline: Type.Object({
+    ...Figure,
+    pool: Type.String(),
+    start: Type.String({ format: 'date-time', description: 'max(submittedAt, notBefore); the earliest start when the pool\'s series does not reach back that far' }),
+    rule: Type.Union([Type.Literal('preferred'), Type.Literal('home'), Type.Literal('config-order')], {
+      description: 'how the baseline pool was chosen: the job\'s preferredPool, its tenant\'s homePool, or the first of its pools (in configuration order unless it named them) that could run it'
+    })
+  }, { description: 'the counterfactual: the job started at once on the baseline pool, drawing that pool\'s power (its power model × PUE)' }),
   expectedAvoided: Type.Object({
     grams: Type.Number(),
     percent: Type.Number({ description: '100 × avoided / baseline' }),

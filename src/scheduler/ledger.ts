@@ -1,9 +1,9 @@
 import { computeLedger, coveredMs, type AttemptInput, type LedgerOutcome, type ZoneIntensity } from '../core/ledger.js'
 import { implausibleRun } from '../core/plausible.js'
-import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobLedger, type Pool, type RunOutcome, type Series } from '../core/types.js'
-import { appendEvent } from '../store/events.js'
+import { HOUR_MS, MINUTE_MS, type Instant, type Interval, type JobRun, type Pool, type PoolModel, type RunOutcome, type Series } from '../core/types.js'
 import { storedIntensity } from '../store/intensity.js'
-import { jobsNeedingLedger, postponeLedger, setLedger, type LedgerWork } from '../store/ledger.js'
+import { jobsNeedingLedger, postponeLedger, type LedgerWork } from '../store/ledger.js'
+import { record, settleExpired } from './ledger-record.js'
 import { listPools } from '../store/pools.js'
 import { listRuns } from '../store/runs.js'
 import type { Deps } from './deps.js'
@@ -50,7 +50,7 @@ export interface LedgerLimits {
  * zones whose answer fell short, which are not asked again this pass: a provider that is down or
  * has not published yet costs one 5 s timeout per zone, not one per job.
  */
-interface Asked {
+export interface Asked {
   answers: Map<string, Promise<Series>>
   short: Set<string>
 }
@@ -65,11 +65,9 @@ interface Asked {
 export async function refreshLedgers (deps: Deps, now: Instant, limits: LedgerLimits = {}): Promise<LedgerRefresh> {
   const counts: LedgerRefresh = { computed: 0, final: 0, skipped: 0, failed: 0 }
   const db = deps.store.db
-  const work = await jobsNeedingLedger(db, limits.limit ?? BATCH, {
-    computedBefore: now - RECHECK_MS,
-    finishedAfter: now - deps.config.planning.retentionDays * DAY_MS,
-    now
-  })
+  const retainedFrom = now - deps.config.planning.retentionDays * DAY_MS
+  counts.final += await settleExpired(deps, retainedFrom, limits.limit ?? BATCH, now)
+  const work = await jobsNeedingLedger(db, limits.limit ?? BATCH, { computedBefore: now - RECHECK_MS, finishedAfter: retainedFrom, now })
   if (work.length === 0) return counts
   const pools = new Map((await listPools(db)).map(p => [p.name, p]))
   const asked: Asked = { answers: new Map(), short: new Set() }
@@ -101,32 +99,41 @@ async function postpone (deps: Deps, w: LedgerWork, now: Instant, why: Record<st
   deps.log.info({ jobId: w.job.id, ...why, tries: w.tries + 1, retryAt: new Date(retryAt).toISOString() }, 'ledger not computed; trying again later')
 }
 
-type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool' | 'implausible-run', detail: string }
+export type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-pool' | 'implausible-run', detail: string }
 
-async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, asked: Asked, now: Instant): Promise<Outcome> {
+/**
+ * A job's ledger from its plan and every attempt that ran. Each attempt is priced with its pool's
+ * power model as it was when the attempt was handed over, and the baseline with the baseline pool's
+ * as planned, so editing a pool later changes no ledger; `asNow` (a restatement) uses the pools as
+ * they are instead.
+ */
+export async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, asked: Asked, now: Instant, asNow = false): Promise<Outcome> {
   const { job, run } = w
   const plan = job.plan
   if (plan === null) return { ok: false, reason: 'no-plan', detail: `job ${job.id} has no plan to take its expected figure and baseline from` }
-  const baselineModel = plan.baseline.model ?? pools.get(plan.baseline.pool)
+  const baselineModel = (asNow ? undefined : plan.baseline.model) ?? pools.get(plan.baseline.pool)
   if (baselineModel === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${plan.baseline.pool} is not known` }
   if (run.startedAt === null || run.finishedAt === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
   const ran = (await listRuns(deps.store.db, job.id)).filter(r => r.attempt <= run.attempt && r.outcome !== null && r.outcome !== 'refused' &&
     r.startedAt !== null && r.finishedAt !== null && r.finishedAt > r.startedAt)
-  const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
-  const baselineSpan = { start: baselineStart, end: baselineStart + run.finishedAt - run.startedAt }
-  // The baseline first: it is usually the earlier interval, the one a provider has published, so a
-  // run too recent for actuals does not mark the zone short before the baseline was asked for.
-  const baselineZone = await intensity(deps, baselineModel.zone, baselineSpan, asked, now)
-  const attempts: AttemptInput[] = []
+  const priced: Array<{ run: JobRun, model: PoolModel, span: Interval }> = []
   for (const r of ran) {
-    const model = r.poolModel ?? pools.get(r.pool)
+    const model = (asNow ? undefined : r.poolModel) ?? pools.get(r.pool)
     if (model === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${r.pool} is not known` }
     // Intensity is read (and a profile built) over the run's interval: one stored before reports were
     // checked must not make a pass read 1970 onwards or build a series up to 9999. Migration 0006
     // repairs such runs; until then they back off like any ledger that cannot be computed.
     const implausible = implausibleRun(r, now)
     if (implausible !== undefined) return { ok: false, reason: 'implausible-run', detail: `run ${r.attempt} of job ${job.id} cannot be priced: ${implausible}` }
-    const span = { start: r.startedAt as Instant, end: r.finishedAt as Instant }
+    priced.push({ run: r, model, span: { start: r.startedAt as Instant, end: r.finishedAt as Instant } })
+  }
+  const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
+  const baselineSpan = { start: baselineStart, end: baselineStart + run.finishedAt - run.startedAt }
+  // The baseline first: it is usually the earlier interval, the one a provider has published, so a
+  // run too recent for actuals does not mark the zone short before the baseline was asked for.
+  const baselineZone = await intensity(deps, baselineModel.zone, baselineSpan, asked, now)
+  const attempts: AttemptInput[] = []
+  for (const { run: r, model, span } of priced) {
     attempts.push({
       attempt: r.attempt,
       outcome: r.outcome as RunOutcome,
@@ -175,36 +182,4 @@ async function intensity (deps: Deps, zone: string, span: Interval, asked: Asked
     ? await forecastSeries(deps, zone, span.start, span.end, now)
     : { zone, signal: actual.signal, source: 'none', points: [] }
   return { actual, forecast }
-}
-
-/** Stores the ledger; the first one and the first final one are also events in the job's history. */
-async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now: Instant): Promise<void> {
-  const first = w.ledger === null
-  const becameFinal = !ledger.provisional && (w.ledger?.provisional ?? true)
-  await deps.store.db.transaction().execute(async trx => {
-    await setLedger(trx, w.job.id, ledger)
-    if (first || becameFinal) {
-      await appendEvent(trx, { jobId: w.job.id, at: new Date(now), type: 'ledger', reason: summary(ledger), data: eventData(ledger) })
-    }
-  })
-}
-
-const g = (grams: number | null) => grams === null ? 'n/a' : `${(Math.round(grams * 10) / 10).toFixed(1)} g`
-
-function summary (l: JobLedger): string {
-  return `${l.provisional ? 'provisional' : 'final'} ledger: actual ${g(l.actual.grams)} (${l.actual.source}), ` +
-    `baseline ${g(l.baseline.grams)} (${l.baseline.source}), avoided ${g(l.avoidedGrams)}, ` +
-    `${(Math.round(l.energyKwh * 1000) / 1000).toString()} kWh ${l.energyMethod}, ${l.actual.signal} signal`
-}
-
-function eventData (l: JobLedger) {
-  return {
-    provisional: l.provisional,
-    energyKwh: l.energyKwh,
-    energyMethod: l.energyMethod,
-    actualGrams: l.actual.grams,
-    baselineGrams: l.baseline.grams,
-    avoidedGrams: l.avoidedGrams,
-    signal: l.actual.signal
-  }
 }

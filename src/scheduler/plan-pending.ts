@@ -1,3 +1,4 @@
+import { tenantHomePools } from '../store/home-pools.js'
 import { planJointly } from '../core/joint.js'
 import { planJobs } from '../core/planner.js'
 import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest } from '../core/types.js'
@@ -72,7 +73,8 @@ export async function planPending (deps: Deps, now: Instant, errors: string[]): 
         failed++
       }
     }
-    const reqs = plannable.map(job => ({ id: job.id, ...planRequest(job, allowedPools(job, pools), now) }))
+    const homes = plannable.length === 0 ? new Map<string, string>() : await tenantHomePools(trx)
+    const reqs = plannable.map(job => ({ id: job.id, ...planRequest(job, allowedPools(job, pools), now, { home: homes.get(job.tenantId) ?? null }) }))
     const outcomes = planEach(deps, reqs, reserved, now, marginMs, errors)
     const urgent = plannable.filter(j => outcomes.get(j.id)?.ok !== true && now >= j.deadline - j.durationMinutes * MINUTE_MS - marginMs)
     const urgentIds = new Set(urgent.map(j => j.id))

@@ -93,7 +93,9 @@ export function toJobPlan (outcome: Extract<PlanOutcome, { ok: true }>, now: Ins
       method: 'expected',
       usesFallback: baseline.usesFallback,
       pool: baseline.pool,
-      start: baseline.segments[0]?.start ?? now
+      start: baseline.segments[0]?.start ?? now,
+      rule: baseline.rule,
+      model: baseline.model
     },
     expectedAvoidedGrams: baseline.grams - placement.grams,
     plannedAt: now

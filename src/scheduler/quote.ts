@@ -17,12 +17,12 @@ export interface QuoteOption {
 }
 
 /** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
-export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
+export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant, homePool: string | null = null): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
   checkShape(spec)
   const { deadline, notBefore } = checkSpec(spec, now)
   const intake = intakeState(deps.store)
   const pools = await allowedPools(deps, intake, spec)
-  const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now)
+  const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now, { home: homePool })
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
   // Memory brought up to the pools' current versions (one query): a quote plans on what is reserved now.
   await intake.current(pools, RELEASES_MS)

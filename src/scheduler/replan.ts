@@ -42,7 +42,7 @@ export async function replanWaiting (deps: Deps, now: Instant, pass: Pass): Prom
     const current: PlannedJob[] = waiting.map(job => ({
       id: job.id,
       // As submitted: its window starts at max(submittedAt, notBefore); a handed-over job stays in its pool.
-      req: planRequest(job, job.state === 'planned' ? allowedPools(job, pools) : [byName.get(job.placement.pool)!], job.submittedAt),
+      req: planRequest(job, job.state === 'planned' ? allowedPools(job, pools) : [byName.get(job.placement.pool)!], job.submittedAt, { pinned: job.baselinePool }),
       placement: job.placement,
       started: false
     }))

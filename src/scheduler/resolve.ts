@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { MINUTE_MS, type Instant, type Job, type PlanRequest, type Pool } from '../core/types.js'
+import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
 /** A job as a client asks for it (the body of `POST /v1/jobs` and `POST /v1/quotes`). */
@@ -108,6 +108,8 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
   if (spec.preferredPool !== undefined) {
     const preferred = chosen.find(p => p.name === spec.preferredPool)
     if (preferred === undefined) throw invalidField('preferredPool', `"${spec.preferredPool}" is not an enabled pool this job may use`)
+    // The baseline pool: one that cannot hold the job would make the counterfactual a fiction.
+    if (preferred.gpuCount < spec.gpus) throw invalidField('preferredPool', `"${preferred.name}" has ${preferred.gpuCount} GPUs and cannot hold ${spec.gpus}: it cannot be this job's baseline pool`)
     chosen = [preferred, ...chosen.filter(p => p !== preferred)]
   }
   const largest = Math.max(...chosen.map(p => p.gpuCount))
@@ -143,8 +145,28 @@ export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant,
   }
 }
 
-/** The planner's view of a job. */
-export function planRequest (spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh'>, pools: Pool[], now: Instant): PlanRequest {
+/** What fixes a job's baseline pool besides its own `preferredPool`: its tenant's home pool, or the pool an earlier plan chose. */
+export interface BaselineChoice {
+  /** The tenant's `homePool`, if it has one. */
+  home?: string | null
+  /** The baseline pool of the job's current plan: a re-plan keeps its counterfactual. */
+  pinned?: string
+}
+
+/**
+ * The planner's view of a job. Its pools are `pools` with the baseline pool first: the plan's
+ * (pinned) one; else its `preferredPool` (rule `preferred`); else its tenant's home pool, when the
+ * job may run there and it holds the job (`home`); else the first of `pools` that holds the job
+ * (`config-order`: the job's own `pools` order, or the configuration's). The baseline starts at
+ * max(submittedAt, notBefore).
+ */
+export function planRequest (
+  spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'preferredPool' | 'submittedAt'>,
+  pools: Pool[],
+  now: Instant,
+  choice: BaselineChoice = {}
+): PlanRequest {
+  const { pool, rule } = baselineOf(spec, pools, choice)
   const req: PlanRequest = {
     gpus: spec.gpus,
     durationMs: spec.durationMinutes * MINUTE_MS,
@@ -153,11 +175,24 @@ export function planRequest (spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadl
     interruptible: spec.interruptible,
     minSegmentMs: spec.minSegmentMinutes * MINUTE_MS,
     resumeOverheadMs: RESUME_OVERHEAD_MS,
-    pools: pools.map(p => p.name)
+    pools: pool === undefined ? pools.map(p => p.name) : [pool.name, ...pools.filter(p => p !== pool).map(p => p.name)],
+    baselineRule: rule,
+    baselineStart: Math.max(spec.submittedAt, spec.notBefore ?? spec.submittedAt)
   }
   if (spec.wattsPerGpu !== null) req.wattsPerGpu = spec.wattsPerGpu
   if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh
   return req
+}
+
+function baselineOf (spec: Pick<Job, 'gpus' | 'preferredPool'>, pools: Pool[], choice: BaselineChoice): { pool: Pool | undefined, rule: BaselineRule } {
+  const holds = (name: string | null | undefined) => pools.find(p => p.name === name && p.gpuCount >= spec.gpus)
+  const pinned = holds(choice.pinned)
+  if (pinned !== undefined) return { pool: pinned, rule: pinned.name === spec.preferredPool ? 'preferred' : pinned.name === choice.home ? 'home' : 'config-order' }
+  const preferred = holds(spec.preferredPool)
+  if (preferred !== undefined) return { pool: preferred, rule: 'preferred' }
+  const home = holds(choice.home)
+  if (home !== undefined) return { pool: home, rule: 'home' }
+  return { pool: pools.find(p => p.gpuCount >= spec.gpus), rule: 'config-order' }
 }
 
 /**

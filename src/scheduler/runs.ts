@@ -135,17 +135,32 @@ function lateEvent (job: Job, startedAt: Instant, finishedAt: Instant, now: Inst
   return { jobId: job.id, at: new Date(now), type: 'deadline-missed', reason: `finished ${late} min after its deadline: ${cause}` }
 }
 
+/** What the executor reported of a run it gave back (an agent's requeue): its times and energy, which the ledger counts. */
+export interface LostRunReport {
+  /** Null when the executor did not say; the start stored (if any) stands. */
+  startedAt: Instant | null
+  finishedAt: Instant
+  /** At the facility boundary, as `RunEnd.energyKwh`; null when not measured. */
+  energyKwh: number | null
+}
+
 /**
  * The run is gone without a result (its agent stopped heart-beating, or the executor lost it): it is
  * closed as `lost` and the job goes back to `pending`, so the next tick plans it again within its
  * deadline (or fails it with the cause when it no longer fits). Only the caller that closes the run
  * moves the job. Returns whether this call closed it.
  */
-export async function loseRun (deps: Deps, jobId: string, attempt: number, reason: string, now: Instant): Promise<boolean> {
+export async function loseRun (deps: Deps, jobId: string, attempt: number, reason: string, now: Instant, reported?: LostRunReport): Promise<boolean> {
   return await deps.store.db.transaction().execute(async trx => {
     const cur = await current(trx, jobId, attempt)
     if (cur === undefined || cur.run.outcome !== null) return false
-    const closed = await updateRun(trx, jobId, attempt, { outcome: 'lost', finishedAt: now, detail: reason })
+    const closed = await updateRun(trx, jobId, attempt, {
+      outcome: 'lost',
+      finishedAt: reported?.finishedAt ?? now,
+      detail: reason,
+      ...(reported === undefined || reported.startedAt === null ? {} : { startedAt: reported.startedAt }),
+      ...(reported === undefined ? {} : { energyKwh: reported.energyKwh })
+    })
     if (closed === undefined) return false
     await transitionJob(trx, { id: jobId, from: ['dispatched', 'running'], to: 'pending', at: new Date(now), reason, plan: null })
     await replacePlannedSegments(trx, jobId, cur.run.pool, [])

@@ -14,7 +14,7 @@ import { flush, isUniqueViolation, withPlan, type Turn, type Waiting } from './i
 import { intakeState, type IntakeState } from './intake-state.js'
 import { planFor, poolViews, zoneViews } from './plan.js'
 import { forgetZones } from './zone-cache.js'
-import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
+import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type BaselineChoice, type JobSpec } from './resolve.js'
 
 /** SHA-256 of the body in canonical form, so a reused Idempotency-Key with a different body is caught. */
 function requestHash (spec: JobSpec): string {
@@ -62,7 +62,7 @@ const OPTIMISTIC_TRIES = 4
  * written under the tenant's and pools' locks, as exactly as before (429 `queue-full`, nothing
  * stored). Without any intensity data the job is stored `pending` and planned by the next tick.
  */
-export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant): Promise<{ job: Job, replayed: boolean }> {
+export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, idempotencyKey: string | null, now: Instant, homePool: string | null = null): Promise<{ job: Job, replayed: boolean }> {
   checkShape(spec)
   // Only a job with a key can be replayed, so only its request is hashed (and stored) to compare.
   const hash = idempotencyKey === null ? null : requestHash(spec)
@@ -73,7 +73,7 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
   const { deadline, notBefore } = checkSpec(spec, now)
   const job: NewJob = { ...jobFromSpec(spec, tenantId, deadline, notBefore, now), idempotencyKey, requestHash: hash }
   try {
-    return { job: await accept(deps, spec, job, now), replayed: false }
+    return { job: await accept(deps, spec, job, now, { home: homePool }), replayed: false }
   } catch (err) {
     // The same key raced in by another request: its job, even if that one filled the queue.
     if (idempotencyKey !== null && hash !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {
@@ -96,12 +96,12 @@ export async function allowedPools (deps: Deps, intake: IntakeState, spec: JobSp
   }
 }
 
-async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Promise<Job> {
+async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant, choice: BaselineChoice): Promise<Job> {
   const intake = intakeState(deps.store)
   const queue = { cap: deps.config.maxQueuedJobs, margin: QUEUE_MARGIN }
   for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
     const pools = await allowedPools(deps, intake, spec)
-    const req = planRequest(job, pools, now)
+    const req = planRequest(job, pools, now, choice)
     // Forecasts from memory, unchecked: the write checks their versions.
     const { views, versions } = await zoneViews(deps, pools, req.earliestStart, job.deadline, now)
     const zones = new Map([...versions].filter(([, v]) => v !== '0'))
@@ -132,7 +132,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Pr
     // A refresh landed since memory was read: read those zones again.
     if (result?.why === 'zones-changed') forgetZones(deps, zones.keys())
   }
-  return await acceptLocked(deps, spec, job, now)
+  return await acceptLocked(deps, spec, job, now, choice)
 }
 
 /**
@@ -167,11 +167,11 @@ function planOrUndecided<T> (plan: () => T): T | 'no-capacity' {
  * (reservations read after it): the path near the cap, and after optimistic tries kept meeting
  * changed pools. Forecasts are read before the transaction (PGlite has one connection).
  */
-async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instant): Promise<Job> {
+async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instant, choice: BaselineChoice): Promise<Job> {
   const zones = new Set(deps.providers.keys())
   const intake = intakeState(deps.store)
   const before = eligiblePools(spec, await listPools(deps.store.db), zones)
-  const req = planRequest(job, before, now)
+  const req = planRequest(job, before, now, choice)
   const views = await poolViews(deps, before, [], req.earliestStart, job.deadline, now)
   // Whatever happens, memory of these pools is out of date afterwards.
   const { stored, written } = await deps.store.db.transaction().execute(async trx => {
@@ -181,7 +181,7 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
     checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
     const { reads, ledger } = await readCapacity(trx, pools, now)
     const current = views.filter(v => pools.some(p => p.name === v.pool.name)).map(v => ({ ...v, pool: pools.find(p => p.name === v.pool.name)! }))
-    const { plan } = planFor(planRequest(job, pools, now), current, now, deps, ledger)
+    const { plan } = planFor(planRequest(job, pools, now, choice), current, now, deps, ledger)
     const stored = withPlan(job, plan)
     const read = plan === undefined ? undefined : reads[pools.findIndex(p => p.name === plan.pool)]
     const poolVersion = read === undefined ? undefined : { version: read.version }

@@ -80,6 +80,35 @@ export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue =
   return work
 }
 
+/**
+ * Provisional ledgers of jobs whose current run finished before `finishedBefore`, oldest first:
+ * their actuals are past retention (see `settleExpired`).
+ */
+export async function expiredProvisionalLedgers (db: Db, finishedBefore: Instant, limit: number): Promise<Array<{ jobId: string, ledger: JobLedger }>> {
+  const rows = await db.selectFrom('jobs as j')
+    .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
+    .select(['j.id', 'j.ledger'])
+    .where(sql<boolean>`(j.ledger->>'provisional')::boolean`, '=', true)
+    .where('r.finished_at', '<', toDate(finishedBefore))
+    .orderBy('r.finished_at').orderBy('j.id')
+    .limit(limit)
+    .execute()
+  return rows.flatMap(r => r.ledger === null ? [] : [{ jobId: r.id, ledger: r.ledger }])
+}
+
+/**
+ * One job's ledger work, as `jobsNeedingLedger` hands it out but whatever its ledger: undefined
+ * when there is no such job, null when its current run has not closed after starting.
+ */
+export async function ledgerWork (db: Db, jobId: string): Promise<LedgerWork | null | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
+  if (row === undefined) return undefined
+  const run = await getRun(db, row.id, row.attempt)
+  const closed = run !== undefined && run.outcome !== null && run.outcome !== 'lost' && run.outcome !== 'refused' &&
+    run.startedAt !== null && run.finishedAt !== null && run.finishedAt > run.startedAt
+  return closed ? { job: toJob(row), run, ledger: row.ledger, tries: row.ledger_tries } : null
+}
+
 /** How report rows are keyed: UTC day of the run's finish, run pool, its zone, tenant name, or one label's value. */
 export type ReportGroup = 'day' | 'pool' | 'zone' | 'tenant' | `label:${string}`
 

@@ -13,10 +13,12 @@ export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' |
   attempt: number
   placement: Placement
   baselineGrams: number
+  /** The plan's baseline pool: a re-plan keeps it. */
+  baselinePool: string
 }
 
 type WaitingRow = [string, JobState, number, number, number, number | null, boolean, number, number | null, number | null,
-  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number]
+  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number, string]
 
 /**
  * Every job in one of `states` whose plan starts after `after` (its first segment), oldest
@@ -32,7 +34,7 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
         j.id, j.state, j.gpus, j.duration_minutes, ${ms('j.deadline')}, ${ms('j.not_before')}, j.interruptible,
         j.min_segment_minutes, j.watts_per_gpu, j.energy_kwh, j.pools, j.zones, j.preferred_pool, j.refused_pools,
         ${ms('j.submitted_at')}, j.attempt, j.plan -> 'pool', j.plan -> 'zone', j.plan -> 'segments', j.plan -> 'energyKwh',
-        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams')
+        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams', j.plan -> 'baseline' -> 'pool')
       order by j.submitted_at, j.id) as jobs
     from jobs j
     where j.state in (${sql.join([...states])}) and (j.plan -> 'segments' -> 0 ->> 'start')::double precision > ${after}`.execute(db)
@@ -41,14 +43,15 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
 
 function toWaitingJob (r: WaitingRow): WaitingJob {
   const [id, state, gpus, durationMinutes, deadline, notBefore, interruptible, minSegmentMinutes, wattsPerGpu, energyKwh,
-    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams] = r
+    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool] = r
   const { grams, signal, source, usesFallback } = expected
   return {
     id, state, gpus, durationMinutes, deadline: Math.round(deadline), notBefore: notBefore === null ? null : Math.round(notBefore),
     interruptible, minSegmentMinutes, wattsPerGpu, energyKwh, pools, zones, preferredPool, refusedPools,
     submittedAt: Math.round(submittedAt), attempt,
     placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, source, usesFallback },
-    baselineGrams
+    baselineGrams,
+    baselinePool
   }
 }
 

@@ -106,7 +106,7 @@ test('a job that cannot be priced is skipped and the others are still computed',
   const db = t().deps.store.db
   const { plan } = await db.selectFrom('jobs').select('plan').where('id', '=', lost).executeTakeFirstOrThrow()
   if (plan === null) throw new Error('planned job without a plan')
-  await db.updateTable('jobs').set({ plan: JSON.stringify({ ...plan, baseline: { ...plan.baseline, pool: 'gone' } }) }).where('id', '=', lost).execute()
+  await db.updateTable('jobs').set({ plan: JSON.stringify({ ...plan, baseline: { ...plan.baseline, pool: 'gone', model: undefined } }) }).where('id', '=', lost).execute()
   expect(await refreshLedgers(t().deps, NOW + 11 * HOUR)).toEqual({ computed: 1, final: 1, skipped: 1, failed: 0 })
   expect(await getLedger(db, lost)).toBeNull()
   expect(await getLedger(db, fine)).not.toBeNull()
@@ -118,7 +118,7 @@ test('a ledger that cannot be computed backs off: 10 min, then 20, instead of ev
   const db = t().deps.store.db
   const { plan } = await db.selectFrom('jobs').select('plan').where('id', '=', id).executeTakeFirstOrThrow()
   if (plan === null) throw new Error('planned job without a plan')
-  await db.updateTable('jobs').set({ plan: JSON.stringify({ ...plan, baseline: { ...plan.baseline, pool: 'gone' } }) }).where('id', '=', id).execute()
+  await db.updateTable('jobs').set({ plan: JSON.stringify({ ...plan, baseline: { ...plan.baseline, pool: 'gone', model: undefined } }) }).where('id', '=', id).execute()
   const at = NOW + 11 * HOUR
   expect(await refreshLedgers(t().deps, at)).toMatchObject({ skipped: 1 })
   expect(await refreshLedgers(t().deps, at + 5 * MINUTE)).toMatchObject({ skipped: 0 })

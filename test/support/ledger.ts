@@ -2,6 +2,7 @@ import type { Instant } from '../../src/core/types.js'
 import type { Deps } from '../../src/scheduler/deps.js'
 import { finishRun, startRun } from '../../src/scheduler/runs.js'
 import { getJobById, transitionJob } from '../../src/store/jobs.js'
+import { getPool } from '../../src/store/pools.js'
 import { insertRun } from '../../src/store/runs.js'
 
 /** How a test run goes: it starts and ends at these instants, with measured energy or not. */
@@ -13,7 +14,7 @@ export interface TestRun {
 }
 
 /**
- * Takes a planned job through the real lifecycle: dispatched as attempt 1 to its planned pool,
+ * Takes a planned job through the real lifecycle: dispatched as attempt 1 to its planned pool (its power model kept),
  * started, and finished (succeeded with exit code 0 unless told otherwise).
  */
 export async function runPlannedJob (deps: Deps, jobId: string, run: TestRun): Promise<void> {
@@ -21,7 +22,8 @@ export async function runPlannedJob (deps: Deps, jobId: string, run: TestRun): P
   const job = await getJobById(db, jobId)
   if (job?.plan === null || job?.plan === undefined) throw new Error(`job ${jobId} has no plan`)
   await transitionJob(db, { id: jobId, from: ['planned'], to: 'dispatched', at: new Date(run.start), reason: 'test dispatch', attempt: 1 })
-  await insertRun(db, { jobId, attempt: 1, pool: job.plan.pool, executor: 'agent', at: run.start })
+  const model = await getPool(db, job.plan.pool)
+  await insertRun(db, { jobId, attempt: 1, pool: job.plan.pool, ...(model === undefined ? {} : { model }), executor: 'agent', at: run.start })
   await startRun(deps, jobId, 1, run.start, run.start)
   await finishRun(deps, jobId, 1, { exitCode: run.exitCode ?? 0, startedAt: null, finishedAt: run.end, energyKwh: run.energyKwh ?? null }, run.end)
 }

@@ -118,14 +118,15 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       await ownRun(deps, poolName, request.params.id, attempt, claim)
       const reported = { startedAt: Date.parse(request.body.startedAt), finishedAt: Date.parse(request.body.finishedAt), energyKwh, metered: 'gpus' as const }
       const { startedAt, finishedAt } = await plausibleEnd(deps, request.params.id, attempt, reported, deps.now())
-      if (requeue === true) {
-        const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
-        await loseRun(deps, request.params.id, attempt, reason, deps.now())
-        return { state: (await getJobById(deps.store.db, request.params.id))?.state ?? 'unknown' }
-      }
       const pool = await getPool(deps.store.db, poolName)
       // The agent meters its GPUs; the site's overhead (cooling, power conversion) is the pool's PUE.
       const wallKwh = energyKwh === null ? null : energyKwh * (pool?.pue ?? 1)
+      if (requeue === true) {
+        const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
+        // What this attempt ran and drew is kept: the job's ledger counts every attempt.
+        await loseRun(deps, request.params.id, attempt, reason, deps.now(), { startedAt, finishedAt, energyKwh: wallKwh })
+        return { state: (await getJobById(deps.store.db, request.params.id))?.state ?? 'unknown' }
+      }
       const result = await finishRun(deps, request.params.id, attempt, { exitCode, startedAt, finishedAt, energyKwh: wallKwh, detail: detail ?? null }, deps.now())
       const job = stale(result, request.params.id, attempt).job
       return { state: job?.state ?? 'unknown' }

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { notFound } from '../../errors.js'
 import { cancelJob } from '../../scheduler/cancel.js'
+import { restateLedger } from '../../scheduler/ledger-restate.js'
 import { submitJob } from '../../scheduler/submit.js'
 import { listEvents } from '../../store/events.js'
 import { getJob, listJobs } from '../../store/jobs.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
 import { presentJob, presentRun, presentSegment } from '../present.js'
-import { presentLedger } from '../present-ledger.js'
+import { Ledger, presentLedger } from '../present-ledger.js'
 import { getLedger } from '../../store/ledger.js'
 import { listRuns } from '../../store/runs.js'
 import { listSegments } from '../../store/segments.js'
@@ -76,6 +77,20 @@ export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         segments: segments.map(presentSegment),
         ledger: ledger === null ? null : presentLedger(ledger)
       }
+    })
+
+    app.post('/jobs/:id/ledger/restate', {
+      schema: {
+        operationId: 'restateLedger',
+        tags: ['jobs'],
+        summary: 'Restate a job\'s ledger (operator): compute it again from its runs and stored intensity with the pools as they are now; a `ledger-restated` event keeps the old and new figures. A final ledger changes in no other way.',
+        params: IdParams,
+        body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500, description: 'why: kept with the ledger and in the event' }) }, { additionalProperties: false }),
+        response: { 200: Ledger, ...errorResponses, 409: Problem }
+      }
+    }, async request => {
+      requireScope(request, 'operator')
+      return presentLedger(await restateLedger(deps, request.params.id, request.body.reason, deps.now()))
     })
 
     app.post('/jobs/:id/cancel', {

@@ -1,0 +1,64 @@
+import type { Instant, JobLedger } from '../core/types.js'
+import { appendEvent } from '../store/events.js'
+import { expiredProvisionalLedgers, setLedger, type LedgerWork } from '../store/ledger.js'
+import type { Deps } from './deps.js'
+
+/** Stores the ledger; the first one and the first final one are also events in the job's history. */
+export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now: Instant): Promise<void> {
+  const first = w.ledger === null
+  const becameFinal = !ledger.provisional && (w.ledger?.provisional ?? true)
+  await deps.store.db.transaction().execute(async trx => {
+    await setLedger(trx, w.job.id, ledger)
+    if (first || becameFinal) {
+      await appendEvent(trx, { jobId: w.job.id, at: new Date(now), type: 'ledger', reason: summary(ledger), data: eventData(ledger) })
+    }
+  })
+}
+
+const g = (grams: number | null) => grams === null ? 'n/a' : `${(Math.round(grams * 10) / 10).toFixed(1)} g`
+
+export function summary (l: JobLedger): string {
+  return `${l.provisional ? 'provisional' : l.verified === false ? 'final (unverified)' : 'final'} ledger: actual ${g(l.actual.grams)} (${l.actual.source}), ` +
+    `baseline ${g(l.baseline.grams)} (${l.baseline.source}), avoided ${g(l.avoidedGrams)}, ` +
+    `${(Math.round(l.energyKwh * 1000) / 1000).toString()} kWh ${l.energyMethod}, ${l.actual.signal} signal`
+}
+
+export function eventData (l: JobLedger) {
+  return {
+    provisional: l.provisional,
+    verified: l.verified,
+    energyKwh: l.energyKwh,
+    energyMethod: l.energyMethod,
+    attempts: l.attempts?.length ?? 1,
+    actualGrams: l.actual.grams,
+    baselineGrams: l.baseline.grams,
+    avoidedGrams: l.avoidedGrams,
+    marketGrams: l.marketBased?.grams ?? null,
+    signal: l.actual.signal,
+    gas: l.actual.gas,
+    factorType: l.actual.factorType
+  }
+}
+
+/**
+ * Provisional ledgers of runs that finished before `retainedFrom`: their actual intensity is past
+ * retention and will never arrive, so they become final as they stand, `verified: false`, each with
+ * a `ledger` event. A final ledger never changes again by itself. Returns how many were settled.
+ */
+export async function settleExpired (deps: Deps, retainedFrom: Instant, limit: number, now: Instant): Promise<number> {
+  const expired = await expiredProvisionalLedgers(deps.store.db, retainedFrom, limit)
+  for (const { jobId, ledger } of expired) {
+    const settled: JobLedger = { ...ledger, provisional: false, verified: false, computedAt: now }
+    await deps.store.db.transaction().execute(async trx => {
+      await setLedger(trx, jobId, settled)
+      await appendEvent(trx, {
+        jobId,
+        at: new Date(now),
+        type: 'ledger',
+        reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
+        data: eventData(settled)
+      })
+    })
+  }
+  return expired.length
+}
