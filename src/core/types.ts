@@ -198,6 +198,8 @@ export interface Job {
   preferredPool: string | null
   wattsPerGpu: number | null
   energyKwh: number | null
+  /** The functional unit of the ledger's SCI figure. */
+  sciUnit: SciUnit
   command: string[] | null
   payload: unknown
   labels: Record<string, string>
@@ -334,10 +336,13 @@ export interface MarketFigure {
   basis: 'contract' | 'residual-mix' | 'location' | 'mixed'
 }
 
+/** The functional unit a job's SCI is per: the job, or its GPU-hours. */
+export type SciUnit = 'job' | 'gpu-hour'
+
 /** Software Carbon Intensity (Green Software Foundation): (E × I + M) per functional unit. */
 export interface SciFigure {
   grams: number
-  unit: 'job' | 'gpu-hour' | '1k-tokens'
+  unit: SciUnit | '1k-tokens'
   /** How many functional units the job was: 1 for `job`, its GPU-hours for `gpu-hour`. */
   units: number
 }

@@ -54,6 +54,7 @@ export function presentJob (job: Job) {
     pools: job.pools,
     zones: job.zones,
     preferredPool: job.preferredPool,
+    sciUnit: job.sciUnit,
     wattsPerGpu: job.wattsPerGpu,
     energyKwh: job.energyKwh,
     command: job.command,

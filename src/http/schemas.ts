@@ -29,7 +29,8 @@ export const JobInput = Type.Object({
   zones: Type.Optional(Type.Array(ZoneName, { minItems: 1, maxItems: 100, uniqueItems: true })),
   preferredPool: Type.Optional(PoolName),
   wattsPerGpu: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 5000 })),
-  energyKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
+  energyKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000, description: 'the job\'s whole IT energy (GPUs and host), kWh, before PUE: the pool\'s PUE applies to it as to wattsPerGpu' })),
+  sciUnit: Type.Optional(Type.Union([Type.Literal('job'), Type.Literal('gpu-hour')], { description: 'the functional unit of the ledger\'s SCI figure, default job' })),
   command: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 256, description: 'argv, run without a shell' })),
   payload: Type.Optional(Type.Unknown({ description: 'opaque JSON handed to the executor' })),
   labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,63}$' }), Type.String({ maxLength: 256 }), {
@@ -91,6 +92,7 @@ export const Job = Type.Object({
   preferredPool: Nullable(Type.String()),
   wattsPerGpu: Nullable(Type.Number()),
   energyKwh: Nullable(Type.Number()),
+  sciUnit: Type.Union([Type.Literal('job'), Type.Literal('gpu-hour')]),
   command: Nullable(Type.Array(Type.String())),
   payload: Type.Unknown(),
   labels: Type.Record(Type.String(), Type.String()),

@@ -151,7 +151,8 @@ export async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, P
       wattsPerGpu: job.wattsPerGpu ?? undefined,
       energyKwh: job.energyKwh ?? undefined,
       submittedAt: job.submittedAt,
-      notBefore: job.notBefore
+      notBefore: job.notBefore,
+      sciUnit: job.sciUnit
     },
     plan,
     attempts,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool } from '../core/types.js'
+import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool, type SciUnit } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
 /** A job as a client asks for it (the body of `POST /v1/jobs` and `POST /v1/quotes`). */
@@ -16,6 +16,7 @@ export interface JobSpec {
   preferredPool?: string
   wattsPerGpu?: number
   energyKwh?: number
+  sciUnit?: SciUnit
   command?: string[]
   payload?: unknown
   labels?: Record<string, string>
@@ -105,6 +106,8 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
   }
   chosen = chosen.filter(p => p.enabled)
   if (chosen.length === 0) throw invalidField(spec.pools !== undefined ? 'pools' : 'zones', 'no enabled pool is allowed for this job')
+  const largest = Math.max(...chosen.map(p => p.gpuCount))
+  if (spec.gpus > largest) throw invalidField('gpus', `${spec.gpus} GPUs is more than any allowed pool has (largest: ${largest})`)
   if (spec.preferredPool !== undefined) {
     const preferred = chosen.find(p => p.name === spec.preferredPool)
     if (preferred === undefined) throw invalidField('preferredPool', `"${spec.preferredPool}" is not an enabled pool this job may use`)
@@ -112,8 +115,6 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
     if (preferred.gpuCount < spec.gpus) throw invalidField('preferredPool', `"${preferred.name}" has ${preferred.gpuCount} GPUs and cannot hold ${spec.gpus}: it cannot be this job's baseline pool`)
     chosen = [preferred, ...chosen.filter(p => p !== preferred)]
   }
-  const largest = Math.max(...chosen.map(p => p.gpuCount))
-  if (spec.gpus > largest) throw invalidField('gpus', `${spec.gpus} GPUs is more than any allowed pool has (largest: ${largest})`)
   return chosen
 }
 
@@ -135,6 +136,7 @@ export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant,
     preferredPool: spec.preferredPool ?? null,
     wattsPerGpu: spec.wattsPerGpu ?? null,
     energyKwh: spec.energyKwh ?? null,
+    sciUnit: spec.sciUnit ?? 'job',
     command: spec.command ?? null,
     payload: spec.payload ?? null,
     labels: spec.labels ?? {},

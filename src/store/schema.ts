@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
-import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, PoolModel, RunOutcome, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -122,6 +122,7 @@ export interface JobsTable {
   preferred_pool: string | null
   watts_per_gpu: number | null
   energy_kwh: number | null
+  sci_unit: ColumnType<SciUnit, SciUnit | undefined, SciUnit>
   command: NullableJson<string[]>
   payload: NullableJson<unknown>
   labels: Json<Record<string, string>>

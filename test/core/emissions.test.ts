@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { energyKwh, gramsFromIntegral, gramsOver, jobPowerKw, UncoveredIntervalError } from '../../src/core/emissions.js'
+import { energyKwh, gramsFromIntegral, gramsOver, jobPowerKw, powerSplit, UncoveredIntervalError } from '../../src/core/emissions.js'
 import { HOUR, MIN, pool, seriesOf, steps, T0 } from './helpers.js'
 
 describe('energyKwh', () => {
@@ -65,7 +65,12 @@ describe('jobPowerKw', () => {
   it('takes the job wattsPerGpu override', () => {
     expect(jobPowerKw({ gpus: 2, wattsPerGpu: 250, durationMs: HOUR }, p)).toBeCloseTo(0.6, 12)
   })
-  it('spreads a total energyKwh override over the run', () => {
-    expect(jobPowerKw({ gpus: 8, energyKwh: 10, wattsPerGpu: 250, durationMs: 2 * HOUR }, p)).toBe(5)
+  it('spreads a total energyKwh override (IT energy) over the run, × PUE as watts are', () => {
+    expect(jobPowerKw({ gpus: 8, energyKwh: 10, wattsPerGpu: 250, durationMs: 2 * HOUR }, p)).toBeCloseTo(6, 12)
+  })
+  it('adds the host: gpus × hostWattsPerGpu × PUE, and splits an energyKwh override in the pool\'s proportions', () => {
+    const withHost = { ...p, hostWattsPerGpu: 100 }
+    expect(powerSplit({ gpus: 8, durationMs: HOUR }, withHost)).toEqual({ gpuKw: expect.closeTo(3.84, 12), hostKw: expect.closeTo(0.96, 12) })
+    expect(powerSplit({ gpus: 8, energyKwh: 10, durationMs: 2 * HOUR }, withHost)).toEqual({ gpuKw: expect.closeTo(4.8, 12), hostKw: expect.closeTo(1.2, 12) })
   })
 })

@@ -31,6 +31,7 @@ export function handover (spec: SlurmSpec, start: number, over: Partial<Job> = {
     preferredPool: null,
     wattsPerGpu: null,
     energyKwh: null,
+    sciUnit: 'job',
     command: ['true'],
     payload: null,
     labels: {},

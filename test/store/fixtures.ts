@@ -24,6 +24,7 @@ export function newJob (tenantId: string, over: Partial<NewJob> = {}): NewJob {
     preferredPool: null,
     wattsPerGpu: null,
     energyKwh: null,
+    sciUnit: 'job',
     command: null,
     payload: null,
     labels: {},

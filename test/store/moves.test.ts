@@ -84,7 +84,8 @@ describe(`re-plan reads and writes (${backendName()})`, () => {
       interruptible: late.interruptible, minSegmentMinutes: late.minSegmentMinutes, wattsPerGpu: 650.5, energyKwh: late.energyKwh,
       pools: late.pools, zones: late.zones, preferredPool: late.preferredPool, refusedPools: late.refusedPools, submittedAt: T0 - 1, attempt: 0,
       placement: { pool: 'gpu-a', zone: plan.zone, segments: plan.segments, energyKwh: plan.energyKwh, grams: plan.expected.grams, signal: 'average', source: 'replay', usesFallback: false },
-      baselineGrams: 2000
+      baselineGrams: 2000,
+      baselinePool: plan.baseline.pool
     })
     const all = await activeReservations(store().db)
     expect(await activeReservations(store().db, waiting.map(j => j.id))).toEqual(all.filter(r => r.jobId === started.id))
