@@ -115,7 +115,7 @@ function traceJobs (days: number): FleetJob[] {
 
 function poolView (zone: string, gpuCount: number): PoolView {
   const text = readFileSync(new URL(`../data/zones-2022/${zone}.csv`, import.meta.url), 'utf8')
-  const pool: Pool = { name: zone, zone, gpuModel: 'A100', gpuCount, wattsPerGpu: 400, pue: 1.1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null }
+  const pool: Pool = { name: zone, zone, gpuModel: 'A100', gpuCount, wattsPerGpu: 400, pue: 1.1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
   return { pool, series: { zone, signal: 'average', source: 'zones-2022', points: parseIntensityCsv(text, { name: `${zone}.csv` }) }, reservations: [] }
 }
 

@@ -29,7 +29,7 @@ function series (zone: string, seed: number, hours = 48): Series {
 
 function pools (n: number, gpuCount: number): PoolView[] {
   return Array.from({ length: n }, (_, i) => {
-    const pool: Pool = { name: `pool-${i}`, zone: `Z${i}`, gpuModel: 'A100', gpuCount, wattsPerGpu: 400, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null }
+    const pool: Pool = { name: `pool-${i}`, zone: `Z${i}`, gpuModel: 'A100', gpuCount, wattsPerGpu: 400, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
     return { pool, series: series(pool.zone, i + 1), reservations: [] }
   })
 }

@@ -49,7 +49,8 @@ describe('loadConfig defaults', () => {
     expect(new Set(config.pools.map(p => p.zone)).size).toBeGreaterThanOrEqual(4)
     expect(new Set(config.pools.map(p => p.gpuModel)).size).toBeGreaterThanOrEqual(3)
     expect(config.pools.find(p => p.name === 'h100-de')).toEqual({
-      name: 'h100-de', zone: 'DE', gpuModel: 'H100-SXM5-80GB', gpuCount: 32, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null
+      name: 'h100-de', zone: 'DE', gpuModel: 'H100-SXM5-80GB', gpuCount: 32, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null,
+      hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null
     })
   })
 
@@ -155,6 +156,19 @@ describe('loadConfig file', () => {
     expect(config.planning).toEqual({ safetyMarginMinutes: 10, forecastHorizonHours: 48, retentionDays: 14, replanMinGrams: 50, replanMinPercent: 5 })
   })
 
+  it('reads the pools\' accounting settings: host and idle watts per GPU (default 0) and a market factor (default none, kind contract)', () => {
+    const file = base()
+    file.pools[0] = { ...file.pools[0], hostWattsPerGpu: 150, idleWattsPerGpu: 60.5, market: { gPerKwh: 25, instrument: 'PPA wind 2026' } }
+    file.pools[1].market = { gPerKwh: 612, instrument: 'AIB residual mix DE 2025', kind: 'residual-mix' }
+    file.pools[2].market = null
+    const pools = loadFile(file).pools
+    expect(pools.map(p => [p.hostWattsPerGpu, p.idleWattsPerGpu, p.market])).toEqual([
+      [150, 60.5, { gPerKwh: 25, instrument: 'PPA wind 2026', kind: 'contract' }],
+      [0, 0, { gPerKwh: 612, instrument: 'AIB residual mix DE 2025', kind: 'residual-mix' }],
+      [0, 0, null]
+    ])
+  })
+
   it('names the file and the path, as in pools[2].gpuCount', () => {
     const file = base()
     file.pools[2].gpuCount = 0
@@ -176,7 +190,7 @@ describe('loadConfig file', () => {
     ['csv bad signal', f => { f.zones.LAB.signal = 'avg' }, 'zones.LAB.signal must be one of "average", "marginal"'],
     ['no pools', f => { f.pools = [] }, 'pools must be a non-empty array'],
     ['pool not an object', f => { f.pools[1] = 'x' }, 'pools[1] must be a JSON object'],
-    ['unknown pool key', f => { f.pools[0].gpus = 1 }, 'pools[0].gpus is not a known key (expected name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor, enabled, embodiedGPerGpuHour)'],
+    ['unknown pool key', f => { f.pools[0].gpus = 1 }, 'pools[0].gpus is not a known key (expected name, zone, gpuModel, gpuCount, wattsPerGpu, pue, executor, enabled, embodiedGPerGpuHour, hostWattsPerGpu, idleWattsPerGpu, market)'],
     ['bad pool name', f => { f.pools[0].name = 'A100_DE' }, 'pools[0].name "A100_DE" must match ^[a-z0-9][a-z0-9-]{0,62}$'],
     ['duplicate pool name', f => { f.pools[2].name = 'a100-de' }, 'pools[2].name "a100-de" is already used by pools[0]'],
     ['missing name', f => { delete f.pools[0].name }, 'pools[0].name is required'],
@@ -194,6 +208,16 @@ describe('loadConfig file', () => {
     ['webhook secret unset', f => { f.pools[1].executor.secretEnv = 'NOT_SET_ANYWHERE' }, 'pools[1].executor needs the environment variable NOT_SET_ANYWHERE, which is not set'],
     ['slurm bad token variable', f => { f.pools[2].executor.tokenEnv = '1X' }, 'pools[2].executor.tokenEnv "1X" is not an environment variable name (letters, digits and "_", not starting with a digit)'],
     ['negative embodied carbon', f => { f.pools[0].embodiedGPerGpuHour = -1 }, 'pools[0].embodiedGPerGpuHour must be a number from 0 to 100000'],
+    ['negative host watts', f => { f.pools[0].hostWattsPerGpu = -1 }, 'pools[0].hostWattsPerGpu must be a number from 0 to 2000'],
+    ['idle watts as text', f => { f.pools[0].idleWattsPerGpu = '60' }, 'pools[0].idleWattsPerGpu must be a number from 0 to 2000'],
+    ['idle watts too high', f => { f.pools[0].idleWattsPerGpu = 2001 }, 'pools[0].idleWattsPerGpu must be a number from 0 to 2000'],
+    ['market not an object', f => { f.pools[0].market = 25 }, 'pools[0].market must be a JSON object'],
+    ['market factor too high', f => { f.pools[0].market = { gPerKwh: 5001, instrument: 'PPA' } }, 'pools[0].market.gPerKwh must be a number from 0 to 5000'],
+    ['market without factor', f => { f.pools[0].market = { instrument: 'PPA' } }, 'pools[0].market.gPerKwh is required'],
+    ['market blank instrument', f => { f.pools[0].market = { gPerKwh: 25, instrument: ' ' } }, 'pools[0].market.instrument must be a non-empty string'],
+    ['market long instrument', f => { f.pools[0].market = { gPerKwh: 25, instrument: 'x'.repeat(201) } }, 'pools[0].market.instrument must be at most 200 characters'],
+    ['market unknown kind', f => { f.pools[0].market = { gPerKwh: 25, instrument: 'PPA', kind: 'offset' } }, 'pools[0].market.kind must be one of "contract", "residual-mix"'],
+    ['market unknown key', f => { f.pools[0].market = { gPerKwh: 25, instrument: 'PPA', year: 2026 } }, 'pools[0].market.year is not a known key (expected gPerKwh, instrument, kind)'],
     ['webhook bad url', f => { f.pools[1].executor.url = 'ftp://x' }, 'pools[1].executor.url must be an absolute http:// or https:// URL'],
     ['slurm extra key', f => { f.pools[2].executor.baseUrl = 'http://x' }, 'pools[2].executor.baseUrl is not a known key (expected kind, url, partition, user, tokenEnv)'],
     ['slurm no partition', f => { delete f.pools[2].executor.partition }, 'pools[2].executor.partition is required'],

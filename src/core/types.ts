@@ -79,11 +79,11 @@ export interface Pool {
   /** Embodied (manufacturing) carbon in gCO2e per GPU-hour; reported apart from operational figures. */
   embodiedGPerGpuHour: number | null
   /** IT power of the host (CPU, RAM, network) per GPU while a job runs, W; 0 when not set. */
-  hostWattsPerGpu?: number
+  hostWattsPerGpu: number
   /** IT power of a GPU nobody has allocated, W; 0 when not set (no idle row in reports). */
-  idleWattsPerGpu?: number
+  idleWattsPerGpu: number
   /** The pool's market-based Scope 2 factor; null: none (location-based stands in, average zones only). */
-  market?: MarketFactor | null
+  market: MarketFactor | null
 }
 
 /**

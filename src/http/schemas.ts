@@ -179,6 +179,23 @@ const Executor = Type.Union([
 
 const Embodied = Nullable(Type.Number({ minimum: 0, maximum: 100_000, description: 'embodied carbon, gCO2e per GPU-hour; reported apart from operational figures' }))
 
+// The host (CPUs, RAM, NICs) draws a few hundred W per GPU, an idle GPU tens of W: 2 kW per GPU is a typo.
+const AccountingWatts = (description: string) => Type.Number({ minimum: 0, maximum: 2000, description })
+const HostWatts = AccountingWatts('IT power of the host (CPU, RAM, network) per GPU while a job runs, W; added to the GPU power, × PUE')
+const IdleWatts = AccountingWatts('IT power of an unallocated GPU, W; the emissions report\'s idle rows (operator only)')
+const MarketKind = Type.Union([Type.Literal('contract'), Type.Literal('residual-mix')], { description: 'a contractual instrument (PPA, certificates, supplier rate) or the residual mix' })
+const MarketFields = {
+  gPerKwh: Type.Number({ minimum: 0, maximum: 5000, description: 'market-based Scope 2 factor, gCO2e/kWh' }),
+  instrument: Type.String({ minLength: 1, maxLength: 200, description: 'what the factor rests on, e.g. "PPA wind 2026" or "AIB residual mix DE 2025"' })
+}
+const Market = Nullable(Type.Object({ ...MarketFields, kind: MarketKind }, {
+  additionalProperties: false, description: 'the pool\'s market-based Scope 2 factor (GHG Protocol); null: none, location-based stands in'
+}))
+const MarketInput = Nullable(Type.Object({ ...MarketFields, kind: Type.Optional(MarketKind) }, {
+  additionalProperties: false, description: 'the pool\'s market-based Scope 2 factor (GHG Protocol), kind "contract" unless stated; null: none'
+}))
+export type MarketInput = Static<typeof MarketInput>
+
 const PoolFields = {
   zone: ZoneName,
   gpuModel: Type.String({ minLength: 1, maxLength: 100 }),
@@ -187,7 +204,10 @@ const PoolFields = {
   pue: Type.Number({ minimum: 1, maximum: 3 }),
   executor: Executor,
   enabled: Type.Boolean(),
-  embodiedGPerGpuHour: Embodied
+  embodiedGPerGpuHour: Embodied,
+  hostWattsPerGpu: HostWatts,
+  idleWattsPerGpu: IdleWatts,
+  market: Market
 }
 
 export const Pool = Type.Object({ name: Type.String(), ...PoolFields })
@@ -195,7 +215,10 @@ export const PoolInput = Type.Object({
   name: PoolName,
   ...PoolFields,
   enabled: Type.Optional(Type.Boolean()),
-  embodiedGPerGpuHour: Type.Optional(Embodied)
+  embodiedGPerGpuHour: Type.Optional(Embodied),
+  hostWattsPerGpu: Type.Optional(HostWatts),
+  idleWattsPerGpu: Type.Optional(IdleWatts),
+  market: Type.Optional(MarketInput)
 }, { additionalProperties: false })
 export type PoolInput = Static<typeof PoolInput>
 export const PoolPatch = Type.Partial(Type.Object({
@@ -205,7 +228,10 @@ export const PoolPatch = Type.Partial(Type.Object({
   pue: PoolFields.pue,
   executor: Executor,
   enabled: PoolFields.enabled,
-  embodiedGPerGpuHour: Embodied
+  embodiedGPerGpuHour: Embodied,
+  hostWattsPerGpu: HostWatts,
+  idleWattsPerGpu: IdleWatts,
+  market: MarketInput
 }), { additionalProperties: false, minProperties: 1 })
 export type PoolPatch = Static<typeof PoolPatch>
 

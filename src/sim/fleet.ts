@@ -36,7 +36,7 @@ export class Fleet {
     this.unlimited = input.pools === undefined
     this.pools = input.pools === undefined
       ? input.zones.map(z => unlimitedPool(z.zone, options.kw ?? 1))
-      : input.pools.map(p => ({ ...p, gpuModel: 'simulated', executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null }))
+      : input.pools.map(p => ({ ...p, gpuModel: 'simulated', executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }))
     for (const p of this.pools) this.byName.set(p.name, p)
     this.quantumMs = Math.min(...[...this.zones.values()].map(z => z.stepMs))
     this.historyMs = (options.historyHours ?? 0) * HOUR_MS
@@ -122,7 +122,7 @@ function zoneState (z: SimZone, options: SimOptions): ZoneState {
 
 /** One pool per zone that never fills: 1 GPU draws exactly `kw` (W per GPU = 1000 × kW, PUE 1). */
 function unlimitedPool (zone: string, kw: number): Pool {
-  return { name: zone, zone, gpuModel: 'simulated', gpuCount: Number.MAX_SAFE_INTEGER, wattsPerGpu: kw * 1000, pue: 1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null }
+  return { name: zone, zone, gpuModel: 'simulated', gpuCount: Number.MAX_SAFE_INTEGER, wattsPerGpu: kw * 1000, pue: 1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
 }
 
 function plannerSaw (zones: readonly SimZone[], options: SimOptions): string {

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Transaction, Updateable } from 'kysely'
 import type { Pool } from '../core/types.js'
+import { toJson } from './convert.js'
 import type { Database, Db, PoolsTable } from './schema.js'
 
 /** The one mapping from a `pools` row to the domain `Pool`. */
@@ -13,7 +14,10 @@ function toPool (row: Selectable<PoolsTable>): Pool {
     pue: row.pue,
     executor: row.executor,
     enabled: row.enabled,
-    embodiedGPerGpuHour: row.embodied_g_per_gpu_hour
+    embodiedGPerGpuHour: row.embodied_g_per_gpu_hour,
+    hostWattsPerGpu: row.host_watts_per_gpu,
+    idleWattsPerGpu: row.idle_watts_per_gpu,
+    market: row.market
   }
 }
 
@@ -28,6 +32,9 @@ function toRow (pool: Pool, now: Date): Insertable<PoolsTable> {
     executor: JSON.stringify(pool.executor),
     enabled: pool.enabled,
     embodied_g_per_gpu_hour: pool.embodiedGPerGpuHour ?? null,
+    host_watts_per_gpu: pool.hostWattsPerGpu,
+    idle_watts_per_gpu: pool.idleWattsPerGpu,
+    market: toJson(pool.market),
     created_at: now,
     updated_at: now
   }
@@ -64,6 +71,9 @@ export async function updatePool (db: Db, name: string, patch: Partial<Omit<Pool
   if (patch.executor !== undefined) set.executor = JSON.stringify(patch.executor)
   if (patch.enabled !== undefined) set.enabled = patch.enabled
   if (patch.embodiedGPerGpuHour !== undefined) set.embodied_g_per_gpu_hour = patch.embodiedGPerGpuHour
+  if (patch.hostWattsPerGpu !== undefined) set.host_watts_per_gpu = patch.hostWattsPerGpu
+  if (patch.idleWattsPerGpu !== undefined) set.idle_watts_per_gpu = patch.idleWattsPerGpu
+  if (patch.market !== undefined) set.market = toJson(patch.market)
   const row = await db.updateTable('pools').set(set).where('name', '=', name).returningAll().executeTakeFirst()
   return row === undefined ? undefined : toPool(row)
 }

@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
-import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -70,6 +70,10 @@ export interface PoolsTable {
   created_at: Date
   updated_at: Date
   embodied_g_per_gpu_hour: ColumnType<number | null, number | null | undefined, number | null>
+  /** W per GPU (migration 0010); 0 when not set. */
+  host_watts_per_gpu: ColumnType<number, number | undefined, number>
+  idle_watts_per_gpu: ColumnType<number, number | undefined, number>
+  market: ColumnType<MarketFactor | null, string | null | undefined, string | null>
   /** Changed by every transaction that adds reservations to the pool or changes it (see migration 0008); bigint, read as text. */
   capacity_version: ColumnType<string, never, string | RawBuilder<string>>
 }

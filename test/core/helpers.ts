@@ -16,7 +16,7 @@ export function seriesOf (points: IntensityPoint[], signal: Signal = 'average'):
 }
 
 export function pool (name: string, over: Partial<Pool> = {}): Pool {
-  return { name, zone: `zone-${name}`, gpuModel: 'A100', gpuCount: 8, wattsPerGpu: 500, pue: 1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, ...over }
+  return { name, zone: `zone-${name}`, gpuModel: 'A100', gpuCount: 8, wattsPerGpu: 500, pue: 1, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null, ...over }
 }
 
 export function request (over: Partial<PlanRequest> = {}): PlanRequest {

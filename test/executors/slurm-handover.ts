@@ -7,7 +7,7 @@ const MINUTE = 60_000
 
 /** A Slurm pool over partition `partition`, PUE 1.2. */
 export function slurmPool (spec: SlurmSpec): Pool {
-  return { name: spec.partition, zone: 'NORTH', gpuModel: 'H100', gpuCount: 4, wattsPerGpu: 700, pue: 1.2, executor: spec, enabled: true, embodiedGPerGpuHour: null }
+  return { name: spec.partition, zone: 'NORTH', gpuModel: 'H100', gpuCount: 4, wattsPerGpu: 700, pue: 1.2, executor: spec, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
 }
 
 /**

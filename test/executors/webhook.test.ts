@@ -73,7 +73,7 @@ function executor (over: Partial<WebhookOptions> = {}) {
   })
 }
 
-const pool: Pool = { name: 'gpu-hook', zone: 'NORTH', gpuModel: 'L4', gpuCount: 4, wattsPerGpu: 72, pue: 1.2, executor: { kind: 'webhook', url: 'http://127.0.0.1/', secretEnv: 'HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null }
+const pool: Pool = { name: 'gpu-hook', zone: 'NORTH', gpuModel: 'L4', gpuCount: 4, wattsPerGpu: 72, pue: 1.2, executor: { kind: 'webhook', url: 'http://127.0.0.1/', secretEnv: 'HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
 const figure = { grams: 10, signal: 'average', source: 'csv:north.csv', method: 'expected', usesFallback: false } as const
 const plan: JobPlan = {
   pool: 'gpu-hook', zone: 'NORTH', segments: [{ start: NOW, end: NOW + HOUR }, { start: NOW + 3 * HOUR, end: NOW + 4 * HOUR }],

@@ -16,7 +16,7 @@ import { useTestStore } from '../support/db.js'
 const SECRET = 'whsec_' + Buffer.from('hook-pool-secret-42').toString('base64')
 const HOOK_POOL = {
   name: 'gpu-hook', zone: 'NORTH', gpuModel: 'L4', gpuCount: 4, wattsPerGpu: 500, pue: 1.2,
-  executor: { kind: 'webhook' as const, url: 'http://127.0.0.1:9/hook', secretEnv: 'TEST_HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null
+  executor: { kind: 'webhook' as const, url: 'http://127.0.0.1:9/hook', secretEnv: 'TEST_HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null
 }
 
 const store = useTestStore()

@@ -92,7 +92,7 @@ describe('webhook callbacks', () => {
     Object.assign(t().deps.env ?? {}, { TEST_HOOK_SECRET: SECRET })
     await insertPool(db, {
       name: 'gpu-hook', zone: 'NORTH', gpuModel: 'L4', gpuCount: 4, wattsPerGpu: 500, pue: 1.2,
-      executor: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secretEnv: 'TEST_HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null
+      executor: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secretEnv: 'TEST_HOOK_SECRET' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null
     }, new Date(NOW))
     const res = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),

@@ -57,6 +57,48 @@ describe('pools', () => {
     expect(pue.json().errors[0].field).toBe('pue')
   })
 
+  test('accounting settings: defaults 0, 0 and null; set on create, changed and cleared by PATCH, shown by GET', async () => {
+    const plain = await call('POST', '/v1/pools', t().keys.operator, newPool)
+    expect(plain.json()).toMatchObject({ hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null })
+    const ppa = { gPerKwh: 25, instrument: 'PPA wind 2026' }
+    const created = await call('POST', '/v1/pools', t().keys.operator, { ...newPool, name: 'h100-ppa', hostWattsPerGpu: 150, idleWattsPerGpu: 60, market: ppa })
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ hostWattsPerGpu: 150, idleWattsPerGpu: 60, market: { ...ppa, kind: 'contract' } })
+    const residual = { gPerKwh: 612.5, instrument: 'AIB residual mix DE 2025', kind: 'residual-mix' }
+    const patched = await call('PATCH', '/v1/pools/h100-ppa', t().keys.operator, { idleWattsPerGpu: 45.5, market: residual })
+    expect(patched.statusCode).toBe(200)
+    expect(patched.json()).toMatchObject({ hostWattsPerGpu: 150, idleWattsPerGpu: 45.5, market: residual })
+    const listed = (await call('GET', '/v1/pools', t().keys.aRead)).json() as Array<{ name: string }>
+    expect(listed.find(p => p.name === 'h100-ppa')).toMatchObject({ hostWattsPerGpu: 150, idleWattsPerGpu: 45.5, market: residual })
+    expect(listed.find(p => p.name === 'gpu-north')).toMatchObject({ hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null })
+    const cleared = await call('PATCH', '/v1/pools/h100-ppa', t().keys.operator, { market: null, hostWattsPerGpu: 0 })
+    expect(cleared.json()).toMatchObject({ hostWattsPerGpu: 0, idleWattsPerGpu: 45.5, market: null })
+  })
+
+  test.each([
+    ['host watts below 0', { hostWattsPerGpu: -1 }, 400, 'hostWattsPerGpu'],
+    ['idle watts above 2000', { idleWattsPerGpu: 2001 }, 400, 'idleWattsPerGpu'],
+    ['idle watts as text', { idleWattsPerGpu: '60' }, 400, 'idleWattsPerGpu'],
+    ['a negative market factor', { market: { gPerKwh: -5, instrument: 'PPA' } }, 400, 'market.gPerKwh'],
+    ['a market factor above 5000', { market: { gPerKwh: 5001, instrument: 'PPA' } }, 400, 'market.gPerKwh'],
+    ['a market without an instrument', { market: { gPerKwh: 25 } }, 400, 'market.instrument'],
+    ['an empty instrument', { market: { gPerKwh: 25, instrument: '' } }, 400, 'market.instrument'],
+    ['a blank instrument', { market: { gPerKwh: 25, instrument: '   ' } }, 422, 'market.instrument'],
+    ['an instrument of 201 characters', { market: { gPerKwh: 25, instrument: 'x'.repeat(201) } }, 400, 'market.instrument'],
+    ['an unknown kind', { market: { gPerKwh: 25, instrument: 'PPA', kind: 'offset' } }, 400, 'market.kind'],
+    ['an unknown market key', { market: { gPerKwh: 25, instrument: 'PPA', year: 2026 } }, 400, 'market.year']
+  ])('%s → %s naming %s, on POST and PATCH', async (_name, bad, status, field) => {
+    for (const res of [
+      await call('POST', '/v1/pools', t().keys.operator, { ...newPool, ...bad }),
+      await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, bad)
+    ]) {
+      expect(res.statusCode).toBe(status)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field)
+    }
+    expect((await call('GET', '/v1/pools', t().keys.aRead)).json().map((p: { name: string }) => p.name)).toEqual(['gpu-north', 'gpu-south'])
+  })
+
   test('a webhook or Slurm pool needs its secret set on the server; embodied carbon is kept', async () => {
     const hook = { ...newPool, name: 'hooked', executor: { kind: 'webhook', url: 'https://runner.example/jobs', secretEnv: 'GS_TEST_HOOK_SECRET' }, embodiedGPerGpuHour: 12.5 }
     const missing = await call('POST', '/v1/pools', t().keys.operator, hook)

@@ -11,7 +11,7 @@ const MINUTE = 60_000
 const DAY = 24 * HOUR
 const WIDE = 32 * DAY
 
-const POOL: Pool = { name: 'p', zone: 'NORTH', gpuModel: 'h100', gpuCount: 8, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null }
+const POOL: Pool = { name: 'p', zone: 'NORTH', gpuModel: 'h100', gpuCount: 8, wattsPerGpu: 700, pue: 1.2, executor: { kind: 'agent' }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null }
 
 interface Fetch { at: Instant, from: Instant, to: Instant, stepMs: number, source: string, kind?: 'forecast' | 'actual', signal?: Signal, skip?: (start: Instant) => boolean }
 

@@ -64,6 +64,9 @@ export function pool (name: string, over: Partial<Pool> = {}): Pool {
     executor: { kind: 'agent' },
     enabled: true,
     embodiedGPerGpuHour: null,
+    hostWattsPerGpu: 0,
+    idleWattsPerGpu: 0,
+    market: null,
     ...over
   }
 }

@@ -29,6 +29,17 @@ describe(`pools, zones, intensity, leases (${backendName()})`, () => {
     expect(await updatePool(store().db, 'nope', { pue: 1.1 }, now)).toBeUndefined()
   })
 
+  it('keeps a pool\'s accounting settings: host and idle watts per GPU and its market factor, changed and cleared', async () => {
+    const market = { gPerKwh: 25, instrument: 'PPA wind 2026', kind: 'contract' as const }
+    await seedPools(store().db, [pool('a', { hostWattsPerGpu: 150.5, idleWattsPerGpu: 60, market })], now)
+    expect(await getPool(store().db, 'a')).toEqual(pool('a', { hostWattsPerGpu: 150.5, idleWattsPerGpu: 60, market }))
+    const residual = { gPerKwh: 612, instrument: 'AIB residual mix DE 2025', kind: 'residual-mix' as const }
+    expect(await updatePool(store().db, 'a', { idleWattsPerGpu: 45, market: residual }, now)).toEqual(pool('a', { hostWattsPerGpu: 150.5, idleWattsPerGpu: 45, market: residual }))
+    expect(await updatePool(store().db, 'a', { hostWattsPerGpu: 0, market: null }, now)).toEqual(pool('a', { idleWattsPerGpu: 45 }))
+    const { rows } = await sql<{ market: unknown }>`select market from pools where name = 'a'`.execute(store().db)
+    expect(rows).toEqual([{ market: null }])
+  })
+
   it('seeds only missing pools and keeps configuration order', async () => {
     await insertPool(store().db, pool('z-first', { gpuCount: 2 }), new Date(T0 - HOUR))
     const seeded = await seedPools(store().db, [pool('z-first'), pool('b'), pool('a')], now)

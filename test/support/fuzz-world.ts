@@ -25,7 +25,7 @@ const HOOK_SECRET = 'whsec_' + Buffer.from('fuzz-hook-pool-secret').toString('ba
 const GPUS = 100_000
 const HOOK_POOL = {
   name: 'gpu-hook', zone: 'NORTH', gpuModel: 'L4', gpuCount: GPUS, wattsPerGpu: 500, pue: 1.2,
-  executor: { kind: 'webhook' as const, url: 'http://127.0.0.1:9/hook', secretEnv: SECRET_ENV }, enabled: true, embodiedGPerGpuHour: null
+  executor: { kind: 'webhook' as const, url: 'http://127.0.0.1:9/hook', secretEnv: SECRET_ENV }, enabled: true, embodiedGPerGpuHour: null, hostWattsPerGpu: 0, idleWattsPerGpu: 0, market: null
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { ExecutorSpec, Pool as PoolType } from '../../core/types.js'
+import type { ExecutorSpec, MarketFactor, Pool as PoolType } from '../../core/types.js'
 import { secretFor } from '../../scheduler/deps.js'
 import { ApiError, invalidField, notFound } from '../../errors.js'
 import { intakeState } from '../../scheduler/intake-state.js'
@@ -11,7 +11,7 @@ import { CreatedToken, PoolToken, PoolTokenParams, TokenInput } from '../agent-s
 import { iso } from '../present.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
-import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem } from '../schemas.js'
+import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem, type MarketInput } from '../schemas.js'
 
 export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
   return async app => {
@@ -29,7 +29,14 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const body = request.body
       if (!deps.providers.has(body.zone)) throw invalidField('zone', `unknown zone "${body.zone}"; configured zones: ${[...deps.providers.keys()].join(', ')}`)
       checkSecret(deps, body.executor)
-      const pool: PoolType = { ...body, enabled: body.enabled ?? true, embodiedGPerGpuHour: body.embodiedGPerGpuHour ?? null }
+      const pool: PoolType = {
+        ...body,
+        enabled: body.enabled ?? true,
+        embodiedGPerGpuHour: body.embodiedGPerGpuHour ?? null,
+        hostWattsPerGpu: body.hostWattsPerGpu ?? 0,
+        idleWattsPerGpu: body.idleWattsPerGpu ?? 0,
+        market: marketFactor(body.market ?? null)
+      }
       if (!await insertPool(deps.store.db, pool, new Date(deps.now()))) {
         throw new ApiError(409, 'pool-exists', `pool "${body.name}" already exists`, [{ field: 'name', message: 'already exists' }])
       }
@@ -49,7 +56,9 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async request => {
       requireScope(request, 'operator')
       if (request.body.executor !== undefined) checkSecret(deps, request.body.executor)
-      const pool = await changePool(deps, request.params.name, request.body, deps.now())
+      const { market, ...rest } = request.body
+      const patch = market === undefined ? rest : { ...rest, market: marketFactor(market) }
+      const pool = await changePool(deps, request.params.name, patch, deps.now())
       if (pool === undefined) throw notFound(`pool ${request.params.name}`)
       return pool
     })
@@ -105,6 +114,13 @@ export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       return await reply.status(204).send(null)
     })
   }
+}
+
+/** A market factor as given, `contract` unless it says otherwise; an instrument of blanks names nothing. */
+function marketFactor (m: MarketInput): MarketFactor | null {
+  if (m === null) return null
+  if (m.instrument.trim() === '') throw invalidField('market.instrument', 'must name the instrument, e.g. "PPA wind 2026"')
+  return { gPerKwh: m.gPerKwh, instrument: m.instrument, kind: m.kind ?? 'contract' }
 }
 
 /** A webhook or Slurm pool is refused unless the server has the secret its spec names: its jobs could never run. */
