@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { upgrade } from '../../src/core/ledger-upgrade.js'
 import type { JobLedger, RunOutcome, Signal } from '../../src/core/types.js'
 import { insertJob, transitionJob } from '../../src/store/jobs.js'
 import { getLedger, jobsNeedingLedger, setLedger } from '../../src/store/ledger.js'
@@ -21,8 +22,12 @@ interface LedgerOver {
   computedAt?: number
 }
 
-/** A ledger of 10 kWh: expected 900 g, baseline `baseline` g (1500), actual `actual` g (1000). */
+/** A ledger of 10 kWh: expected 900 g, baseline `baseline` g (1500), actual `actual` g (1000), in the shape an earlier release stored. */
 function ledger (o: LedgerOver = {}): JobLedger {
+  return upgrade(earlierLedger(o) as unknown as JobLedger)
+}
+
+function earlierLedger (o: LedgerOver) {
   const signal = o.signal ?? 'average'
   const baselineSignal = o.baselineSignal ?? signal
   const method = o.measured === true ? 'measured' : 'estimated'
@@ -41,7 +46,7 @@ function ledger (o: LedgerOver = {}): JobLedger {
     provisional: o.provisional ?? false,
     embodiedGrams: o.embodied ?? null,
     computedAt: o.computedAt ?? T0
-  }
+  } as const
 }
 
 describe(`ledger store (${backendName()})`, () => {
