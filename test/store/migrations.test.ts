@@ -181,7 +181,10 @@ describe(`migration 0008-intake-versions (${backendName()})`, () => {
     const insert = async (id: string, tenant: string, state: string) => {
       const { newJob } = await import('./fixtures.js')
       const { toJobRow } = await import('../../src/store/job-rows.js')
-      await db.insertInto('jobs').values(toJobRow(newJob(tenant, { id, state: state as 'pending' }))).execute()
+      // The columns of 0007's jobs table: later migrations add sci_unit.
+      const row: Partial<ReturnType<typeof toJobRow>> = toJobRow(newJob(tenant, { id, state: state as 'pending' }))
+      delete row.sci_unit
+      await db.insertInto('jobs').values(row as ReturnType<typeof toJobRow>).execute()
     }
     for (const [i, state] of states.entries()) await insert(`a${i}`, i < 4 ? 'ta' : 'tb', state)
     await insertRaw(db, 'p1', { kind: 'agent' }, T0)
