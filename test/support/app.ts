@@ -25,8 +25,8 @@ export interface TestApp {
   auth: (key: string) => { authorization: string }
 }
 
-export function testConfig (): Config {
-  const path = fileURLToPath(new URL('../fixtures/api/config.json', import.meta.url))
+export function testConfig (file = '../fixtures/api/config.json'): Config {
+  const path = fileURLToPath(new URL(file, import.meta.url))
   return loadConfig({ GREENSHIFT_CONFIG: path, GREENSHIFT_DATA_DIR: 'memory://' })
 }
 
@@ -34,14 +34,15 @@ export function testConfig (): Config {
  * One migrated store per test file (see useTestStore), and per test a fresh app over it with the
  * fixture zones (NORTH, SOUTH), both pools, and tenants `a` and `b` with keys of each kind.
  * `limits` replaces some of the default timeouts and rate limit (a test that sends more than 200
- * requests on one key without moving the clock needs a higher burst).
+ * requests on one key without moving the clock needs a higher burst). `configFile`, relative to
+ * this directory, replaces the fixture configuration.
  */
-export function useTestApp (limits: Partial<HttpLimits> = {}): () => TestApp {
+export function useTestApp (limits: Partial<HttpLimits> = {}, configFile?: string): () => TestApp {
   const store = useTestStore()
   let config: Config
   let current: TestApp | undefined
   beforeAll(() => {
-    const base = testConfig()
+    const base = testConfig(configFile)
     config = { ...base, limits: { ...base.limits, ...limits } }
   })
   beforeEach(async () => {
