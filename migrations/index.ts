@@ -9,6 +9,7 @@ import * as m0007 from './0007-tenant-queue-index.js'
 import * as m0008 from './0008-intake-versions.js'
 import * as m0009 from './0009-zone-versions.js'
 import * as m0010 from './0010-pool-accounting.js'
+import * as m0011 from './0011-labels-and-home-pool.js'
 import * as m0012 from './0012-run-accounting.js'
 
 /**
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0008-intake-versions': m0008,
   '0009-zone-versions': m0009,
   '0010-pool-accounting': m0010,
+  '0011-labels-and-home-pool': m0011,
   '0012-run-accounting': m0012
 })
 

@@ -280,12 +280,12 @@ describe('relative csv paths', () => {
     copyFileSync(FIXTURE, join(dir, 'conf', 'lab-intensity.csv'))
     writeFileSync(join(dir, 'conf', 'greenshift.json'), JSON.stringify(base()))
     const config = loadConfig({ ...EXECUTOR_SECRETS, GREENSHIFT_CONFIG: join(dir, 'conf', 'greenshift.json') })
-    expect(config.zones.LAB).toEqual({ provider: 'csv', path: join(dir, 'conf', 'lab-intensity.csv'), signal: 'average' })
+    expect(config.zones.LAB).toEqual({ provider: 'csv', path: join(dir, 'conf', 'lab-intensity.csv'), signal: 'average', gas: 'co2e', factorType: 'lifecycle' })
     const lab = buildProviders(config).get('LAB')
     expect(lab).toBeInstanceOf(CsvProvider)
     const t = Date.UTC(2026, 0, 5)
     expect(await lab?.forecast('LAB', t, t + 7_200_000)).toEqual({
-      zone: 'LAB', signal: 'average', source: 'csv:lab-intensity.csv',
+      zone: 'LAB', signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'csv:lab-intensity.csv', version: expect.stringMatching(/^sha256:[0-9a-f]{16}$/),
       points: [{ start: t, end: t + 3_600_000, gPerKwh: 120.5 }, { start: t + 3_600_000, end: t + 7_200_000, gPerKwh: 80 }]
     })
   })

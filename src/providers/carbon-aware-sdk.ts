@@ -1,8 +1,8 @@
-import { HOUR_MS, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
+import { HOUR_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
 import { nonOverlapping, sdkActualPoints, sdkForecastPoints, sdkProblem } from './carbon-aware-sdk-parse.js'
 import { clipPoints } from './csv.js'
 import { DEFAULT_HTTP, safeUrl, send, type HttpOptions } from './http.js'
-import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
+import { checkRange, configuredLabels, ProviderError, type IntensityProvider } from './provider.js'
 
 const ID = 'carbon-aware-sdk'
 /**
@@ -22,6 +22,12 @@ export interface CarbonAwareSdkOptions {
    * Electricity Maps. The SDK's responses do not say, so the config must; default 'average'.
    */
   signal?: Signal
+  /**
+   * What the values count and cover, which the SDK does not say either: default co2/marginal for a
+   * marginal signal (WattTime MOER is CO2 only), co2e/lifecycle for an average one (Electricity Maps).
+   */
+  gas?: Gas
+  factorType?: FactorType
   /** Merged over `DEFAULT_HTTP`. */
   http?: Partial<HttpOptions>
 }
@@ -34,6 +40,8 @@ export interface CarbonAwareSdkOptions {
 export class CarbonAwareSdkProvider implements IntensityProvider {
   readonly id = ID
   readonly signal: Signal
+  readonly gas: Gas
+  readonly factorType: FactorType
   readonly region: string
   readonly source: string
   private readonly baseUrl: string
@@ -43,6 +51,9 @@ export class CarbonAwareSdkProvider implements IntensityProvider {
     if (options.region.trim() === '') throw new ProviderError(ID, options.region, 'unknown-zone', `${ID}: region must be an SDK location name`)
     this.region = options.region
     this.signal = options.signal ?? 'average'
+    const labels = configuredLabels(this.signal, options.gas, options.factorType)
+    this.gas = labels.gas
+    this.factorType = labels.factorType
     this.source = `${ID}:${options.region}`
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.http = { ...DEFAULT_HTTP, ...options.http }
@@ -102,7 +113,7 @@ export class CarbonAwareSdkProvider implements IntensityProvider {
   }
 
   private series (zone: string, points: IntensityPoint[]): Series {
-    return { zone, signal: this.signal, source: this.source, points }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points }
   }
 }
 

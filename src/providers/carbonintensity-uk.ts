@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
+import { HOUR_MS, MINUTE_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series } from '../core/types.js'
 import { ukErrorMessage, ukPeriods, type UkPeriod } from './carbonintensity-uk-parse.js'
 import { clipPoints } from './csv.js'
 import { DEFAULT_HTTP, safeUrl, sendJson, type HttpOptions } from './http.js'
@@ -74,6 +74,9 @@ const ceilHalfHour = (t: Instant): Instant => Math.ceil(t / HALF_HOUR_MS) * HALF
 export class CarbonIntensityUkProvider implements IntensityProvider {
   readonly id = ID
   readonly signal = 'average'
+  /** gCO2/kWh of generation only (no life-cycle stages): CO2 alone, a direct factor. */
+  readonly gas: Gas = 'co2'
+  readonly factorType: FactorType = 'direct'
   readonly region: UkRegion
   readonly source: string
   private readonly baseUrl: string
@@ -132,7 +135,7 @@ export class CarbonIntensityUkProvider implements IntensityProvider {
   }
 
   private series (zone: string, pts: IntensityPoint[]): Series {
-    return { zone, signal: this.signal, source: this.source, points: pts }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points: pts }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Instant, Series, Signal } from '../core/types.js'
+import type { FactorType, Gas, Instant, Series, Signal } from '../core/types.js'
 import { untilAborted } from './abort.js'
 import { checkedSeries, covered, gapOf } from './answer-check.js'
 import { ProviderError, type IntensityProvider } from './provider.js'
@@ -114,6 +114,9 @@ export class ProviderChain implements IntensityProvider {
   readonly id: string
   /** The first provider's signal; a series from another member may carry another. */
   readonly signal: Signal
+  /** The first provider's gas and factor type; like `signal`, each series states its own. */
+  readonly gas: Gas | undefined
+  readonly factorType: FactorType | undefined
   readonly members: readonly ChainMember[]
   private readonly now: () => Instant
   private readonly states: MemberStatus[]
@@ -125,6 +128,8 @@ export class ProviderChain implements IntensityProvider {
     this.members = [...options.members]
     this.id = first.provider.id
     this.signal = first.provider.signal
+    this.gas = first.provider.gas
+    this.factorType = first.provider.factorType
     this.now = options.now ?? Date.now
     this.states = this.members.map(m => ({
       provider: m.provider.id, region: m.region ?? null, signal: m.provider.signal, lastSuccessAt: null, lastErrorAt: null, lastError: null

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import type { Instant, IntensityPoint, Series, Signal } from '../core/types.js'
-import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
+import type { FactorType, Gas, Instant, IntensityPoint, Series, Signal } from '../core/types.js'
+import { checkRange, configuredLabels, contentVersion, ProviderError, type IntensityProvider } from './provider.js'
 
 const START = 'start_utc'
 const VALUE = 'g_per_kwh'
@@ -142,33 +142,46 @@ export interface CsvProviderOptions {
   path: string
   /** What the file's values are: the file cannot say, so the config must. */
   signal: Signal
-  /** Reads the file as text; default `fs.readFileSync(path, 'utf8')`. Injected for tests. */
-  load?: (path: string) => string
+  /** What they count and cover; default co2e/lifecycle for an average signal, co2/marginal for a marginal one. */
+  gas?: Gas
+  factorType?: FactorType
+  /** Reads the file (bytes, or text as UTF-8); default `fs.readFileSync(path)`. Injected for tests. */
+  load?: (path: string) => string | Uint8Array
 }
 
 /**
  * Serves one zone from a local `start_utc,g_per_kwh` file, read and validated once at construction
- * (a bad file fails at startup, not at the first tick). Forecast and actuals both return the file.
+ * (a bad file fails at startup, not at the first tick). Forecast and actuals both return the file,
+ * with its content hash as `version`: an edited file (read at the next start) is another version.
  */
 export class CsvProvider implements IntensityProvider {
   readonly id = 'csv'
   readonly signal: Signal
+  readonly gas: Gas
+  readonly factorType: FactorType
   readonly zone: string
   readonly source: string
+  /** `sha256:<16 hex>` of the file's bytes (`contentVersion`). */
+  readonly version: string
   private readonly points: IntensityPoint[]
 
   constructor (options: CsvProviderOptions) {
-    const { zone, path, signal, load = (p: string) => readFileSync(p, 'utf8') } = options
+    const { zone, path, signal, load = (p: string) => readFileSync(p) } = options
     this.zone = zone
     this.signal = signal
+    const labels = configuredLabels(signal, options.gas, options.factorType)
+    this.gas = labels.gas
+    this.factorType = labels.factorType
     this.source = `csv:${basename(path)}`
-    let text: string
+    let bytes: string | Uint8Array
     try {
-      text = load(path)
+      bytes = load(path)
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err)
       throw new ProviderError('csv', zone, 'unavailable', `csv provider for zone ${zone}: cannot read ${path} (${reason})`, { cause: err })
     }
+    this.version = contentVersion(bytes)
+    const text = typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes)
     try {
       this.points = parseIntensityCsv(text, { name: basename(path) })
     } catch (err) {
@@ -191,6 +204,7 @@ export class CsvProvider implements IntensityProvider {
     if (zone !== this.zone) {
       throw new ProviderError('csv', zone, 'unknown-zone', `csv provider ${this.source} serves zone ${this.zone}, not ${zone}`)
     }
-    return { zone, signal: this.signal, source: this.source, points: clipPoints(this.points, from, to) }
+    const { signal: kind, gas, factorType, source, version } = this
+    return { zone, signal: kind, gas, factorType, source, version, points: clipPoints(this.points, from, to) }
   }
 }

@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
+import { HOUR_MS, MINUTE_MS, type Gas, type Instant, type IntensityPoint, type Series } from '../core/types.js'
 import { floorHour } from '../core/intervals.js'
 import { clipPoints } from './csv.js'
 import { endpoint, sendJson, withDefaults, type HttpOptions } from './http.js'
@@ -47,8 +47,12 @@ interface Sample { start: Instant, gPerKwh: number }
 export class ElectricityMapsProvider implements IntensityProvider {
   readonly id = ID
   readonly signal = 'average'
+  /** gCO2eq/kWh: every greenhouse gas, as CO2-equivalents. */
+  readonly gas: Gas = 'co2e'
   readonly region: string
   readonly emissionFactorType: 'lifecycle' | 'direct'
+  /** The factor type of every series: the `emissionFactorType` asked for (a body stating another is refused). */
+  readonly factorType: 'lifecycle' | 'direct'
   /** `electricitymaps:<region>:<emissionFactorType>`, e.g. `electricitymaps:DE:lifecycle`. */
   readonly source: string
   // A private field stays out of JSON.stringify and util.inspect, so logging the provider is safe.
@@ -61,6 +65,7 @@ export class ElectricityMapsProvider implements IntensityProvider {
     this.region = o.region
     this.#token = o.token
     this.emissionFactorType = o.emissionFactorType ?? 'lifecycle'
+    this.factorType = this.emissionFactorType
     this.baseUrl = o.baseUrl ?? 'https://api.electricitymap.org'
     this.http = withDefaults(o.http)
     this.now = o.now ?? Date.now
@@ -103,7 +108,7 @@ export class ElectricityMapsProvider implements IntensityProvider {
   }
 
   private series (zone: string, points: IntensityPoint[]): Series {
-    return { zone, signal: this.signal, source: this.source, points }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points }
   }
 
   private async get (zone: string, route: string, params: Record<string, string>, signal: AbortSignal | undefined): Promise<unknown> {

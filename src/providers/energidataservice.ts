@@ -1,4 +1,4 @@
-import { HOUR_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
+import { HOUR_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series } from '../core/types.js'
 import { clipPoints } from './csv.js'
 import { edsPage, ROW_MS, uniqueSorted, type EdsPage } from './energidataservice-parse.js'
 import { DEFAULT_HTTP, readJson, safeUrl, send, type HttpOptions, type HttpRequest, type HttpResponse } from './http.js'
@@ -43,6 +43,9 @@ interface Quota { remaining: number, total: string, at: Instant }
 export class EnergiDataServiceProvider implements IntensityProvider {
   readonly id = ID
   readonly signal = 'average'
+  /** `CO2Emission`, g/kWh: CO2 alone, from combustion at the plants (a direct factor). */
+  readonly gas: Gas = 'co2'
+  readonly factorType: FactorType = 'direct'
   readonly region: 'DK1' | 'DK2'
   readonly source: string
   private readonly baseUrl: string
@@ -73,7 +76,7 @@ export class EnergiDataServiceProvider implements IntensityProvider {
 
   private async read (dataset: Dataset, zone: string, from: Instant, to: Instant, signal: AbortSignal | undefined): Promise<Series> {
     checkRange(ID, zone, from, to)
-    if (to <= from) return { zone, signal: this.signal, source: this.source, points: [] }
+    if (to <= from) return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points: [] }
     // The query window below spans at most (to - from) + 4 h; two areas' rows at most fill it.
     const maxRecords = 2 * Math.ceil((to - from + 2 * DK_OFFSET_MAX_MS) / ROW_MS)
     const points: IntensityPoint[] = []
@@ -88,7 +91,7 @@ export class EnergiDataServiceProvider implements IntensityProvider {
       }
       this.checkQuota(zone, Math.ceil((page.total - offset) / this.pageRows))
     }
-    return { zone, signal: this.signal, source: this.source, points: clipPoints(uniqueSorted(points), from, to) }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points: clipPoints(uniqueSorted(points), from, to) }
   }
 
   private async page (dataset: Dataset, zone: string, from: Instant, to: Instant, offset: number, signal: AbortSignal | undefined): Promise<EdsPage> {

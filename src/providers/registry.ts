@@ -17,12 +17,12 @@ export interface SecretSource {
 
 /** File access, secrets and HTTP for `providersFor`; tests inject them, defaults read the real files. */
 export interface ProviderDeps {
-  /** Reads a csv zone's file; default `fs.readFileSync` as UTF-8. */
-  loadCsv?: (path: string) => string
+  /** Reads a csv zone's file (bytes, or text as UTF-8); default `fs.readFileSync`. */
+  loadCsv?: (path: string) => string | Uint8Array
   /** Directory holding `zones-2022/`; default `dataDir()`. */
   replayDir?: string
-  /** Reads a replay file; default `fs.promises.readFile` as UTF-8. */
-  loadReplay?: (path: string) => Promise<string>
+  /** Reads a replay file (bytes, or text as UTF-8); default `fs.promises.readFile`. */
+  loadReplay?: (path: string) => Promise<string | Uint8Array>
   /** Where chain entries' tokens and passwords come from; default: none. */
   secrets?: SecretSource
   /** undici dispatcher for every HTTP provider (tests pass a MockAgent); default undici's global one. */
@@ -73,9 +73,9 @@ function memberFor (zone: string, entry: ProviderEntry, deps: ProviderDeps): Cha
     case 'energidataservice': return { region, provider: new EnergiDataServiceProvider({ region: entry.region, ...base(entry.baseUrl), ...http }) }
     case 'carbon-aware-sdk': return {
       region,
-      provider: new CarbonAwareSdkProvider({ region: entry.region, baseUrl: entry.baseUrl, ...(entry.signal === undefined ? {} : { signal: entry.signal }), ...http })
+      provider: new CarbonAwareSdkProvider({ region: entry.region, baseUrl: entry.baseUrl, signal: entry.signal, gas: entry.gas, factorType: entry.factorType, ...http })
     }
-    case 'csv': return { region, provider: new CsvProvider({ zone, path: entry.path, signal: entry.signal, load: deps.loadCsv }) }
+    case 'csv': return { region, provider: new CsvProvider({ zone, path: entry.path, signal: entry.signal, gas: entry.gas, factorType: entry.factorType, load: deps.loadCsv }) }
     case 'replay': return {
       region,
       provider: new ReplayProvider({ regions: { [zone]: entry.region }, horizonHours: entry.horizonHours, dir: deps.replayDir, load: deps.loadReplay })

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HOUR_MS, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
+import { HOUR_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
 import { floorHour } from '../core/intervals.js'
 import { parseIntensityCsv } from './csv.js'
-import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
+import { checkRange, contentVersion, ProviderError, type IntensityProvider } from './provider.js'
 
 /** The shipped dataset: Electricity Maps hourly life-cycle intensity for 2022 (data/zones-2022/README.md). */
 export const REPLAY_DATASET = 'zones-2022'
@@ -77,8 +77,14 @@ export interface ReplayProviderOptions {
   horizonHours?: number
   /** Directory holding `zones-2022/`; default `dataDir()`. */
   dir?: string
-  /** Reads a file as UTF-8 text; default `fs.promises.readFile`. Injected for tests. */
-  load?: (path: string) => Promise<string>
+  /** Reads a file (bytes, or text as UTF-8); default `fs.promises.readFile`. Injected for tests. */
+  load?: (path: string) => Promise<string | Uint8Array>
+}
+
+/** A zone's file as loaded: its 8,760 hourly values and its content hash. */
+interface ZoneFile {
+  values: Float64Array
+  version: string
 }
 
 /**
@@ -86,22 +92,26 @@ export interface ReplayProviderOptions {
  * `t - replayOffset(t)`, so weekday and daily patterns line up with the calendar. Points come back
  * in real time, hourly, clipped to the request; forecasts stop `horizonHours` after `from` like a
  * real provider's, actuals cover the whole range. Files are read on first use and cached per zone.
+ * The dataset is Electricity Maps' life-cycle intensity (data/README.md), so every series is
+ * co2e/lifecycle, versioned by the zone file's content hash.
  */
 export class ReplayProvider implements IntensityProvider {
   readonly id = 'replay'
   readonly signal: Signal = 'average'
+  readonly gas: Gas = 'co2e'
+  readonly factorType: FactorType = 'lifecycle'
   readonly source = `replay:${REPLAY_DATASET}`
   readonly horizonHours: number
   private readonly regions: Readonly<Record<string, string>>
   private readonly dir: string | undefined
-  private readonly load: (path: string) => Promise<string>
-  private readonly cache = new Map<string, Promise<Float64Array>>()
+  private readonly load: (path: string) => Promise<string | Uint8Array>
+  private readonly cache = new Map<string, Promise<ZoneFile>>()
 
   constructor (options: ReplayProviderOptions = {}) {
     this.regions = options.regions ?? {}
     this.horizonHours = options.horizonHours ?? DEFAULT_HORIZON_HOURS
     this.dir = options.dir
-    this.load = options.load ?? (path => readFile(path, 'utf8'))
+    this.load = options.load ?? (async path => await readFile(path))
   }
 
   async forecast (zone: string, from: Instant, to: Instant, signal?: AbortSignal): Promise<Series> {
@@ -115,7 +125,7 @@ export class ReplayProvider implements IntensityProvider {
   private async series (zone: string, from: Instant, to: Instant, signal: AbortSignal | undefined): Promise<Series> {
     signal?.throwIfAborted()
     checkRange(this.id, zone, from, to)
-    const values = await this.values(zone)
+    const { values, version } = await this.file(zone)
     signal?.throwIfAborted()
     const points: IntensityPoint[] = []
     // `from < to` keeps an empty range empty instead of one zero-length point.
@@ -124,11 +134,11 @@ export class ReplayProvider implements IntensityProvider {
       const gPerKwh = values[(hour - replayOffset(hour) - YEAR_START) / HOUR_MS] ?? Number.NaN
       points.push({ start: Math.max(hour, from), end: Math.min(hour + HOUR_MS, to), gPerKwh })
     }
-    return { zone, signal: this.signal, source: this.source, points }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, version, points }
   }
 
-  /** The zone's 8,760 hourly values, loaded once; a failed load is retried on the next call. */
-  private values (zone: string): Promise<Float64Array> {
+  /** The zone's file, loaded once; a failed load is retried on the next call. */
+  private file (zone: string): Promise<ZoneFile> {
     const cached = this.cache.get(zone)
     if (cached !== undefined) return cached
     const loading = this.read(zone)
@@ -137,15 +147,15 @@ export class ReplayProvider implements IntensityProvider {
     return loading
   }
 
-  private async read (zone: string): Promise<Float64Array> {
+  private async read (zone: string): Promise<ZoneFile> {
     const region = Object.hasOwn(this.regions, zone) ? this.regions[zone] ?? zone : zone
     const name = `${REPLAY_DATASET}/${region}.csv`
     if (!REGION_NAME.test(region)) {
       throw new ProviderError(this.id, zone, 'unknown-zone', `replay: "${region}" is not a file name in ${REPLAY_DATASET}`)
     }
-    let text: string
+    let bytes: string | Uint8Array
     try {
-      text = await this.load(join(this.dir ?? dataDir(), REPLAY_DATASET, `${region}.csv`))
+      bytes = await this.load(join(this.dir ?? dataDir(), REPLAY_DATASET, `${region}.csv`))
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT'
       const message = missing
@@ -153,7 +163,8 @@ export class ReplayProvider implements IntensityProvider {
         : `replay: cannot read ${name} for zone ${zone} (${err instanceof Error ? err.message : String(err)})`
       throw new ProviderError(this.id, zone, missing ? 'unknown-zone' : 'unavailable', message, { cause: err })
     }
-    return hourlyValues(this.id, zone, name, text)
+    const text = typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes)
+    return { values: hourlyValues(this.id, zone, name, text), version: contentVersion(bytes) }
   }
 }
 

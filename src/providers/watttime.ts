@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
+import { HOUR_MS, MINUTE_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
 import { clipPoints } from './csv.js'
 import { endpoint, readJson, safeUrl, send, withDefaults, type HttpOptions, type HttpRequest, type HttpResponse } from './http.js'
 import { checkRange, ProviderError, type IntensityProvider } from './provider.js'
@@ -8,6 +8,11 @@ const ID = 'watttime'
 export const G_PER_KWH_PER_LBS_PER_MWH = 0.45359237
 /** The CO2 signals WattTime reports in lbs/MWh: marginal (`co2_moer`) and average (`co2_aoer`, historical only). */
 const SIGNALS: Readonly<Record<string, Signal>> = { co2_moer: 'marginal', co2_aoer: 'average' }
+/**
+ * The factor type of each: the MOER is the rate of the marginal plant; the AOER averages the
+ * operating (stack) emissions of the grid's plants, combustion only, so it is a direct factor.
+ */
+const FACTOR_TYPES: Readonly<Record<string, FactorType>> = { co2_moer: 'marginal', co2_aoer: 'direct' }
 const LBS_UNITS = 'lbs_co2_per_mwh'
 /** "Token expires after 30 minutes"; renewed 1 min early so a token never lapses in flight. */
 const TOKEN_LIFE_MS = 30 * MINUTE_MS
@@ -55,6 +60,9 @@ interface Sample { start: Instant, value: number }
 export class WattTimeProvider implements IntensityProvider {
   readonly id = ID
   readonly signal: Signal
+  /** lbs of CO2 per MWh: CO2 alone, not CO2-equivalents. */
+  readonly gas: Gas = 'co2'
+  readonly factorType: FactorType
   readonly region: string
   readonly signalType: string
   /** `watttime:<region>:<signalType>`, e.g. `watttime:CAISO_NORTH:co2_moer`. */
@@ -75,6 +83,7 @@ export class WattTimeProvider implements IntensityProvider {
       throw new ProviderError(ID, o.region, 'bad-data', `${ID}: signalType "${this.signalType}" is not a CO2 intensity (use ${Object.keys(SIGNALS).join(' or ')})`)
     }
     this.signal = signal
+    this.factorType = FACTOR_TYPES[this.signalType] ?? 'marginal'
     this.#username = o.username
     this.#password = o.password
     this.baseUrl = o.baseUrl ?? 'https://api.watttime.org'
@@ -109,7 +118,7 @@ export class WattTimeProvider implements IntensityProvider {
   }
 
   private series (zone: string, points: IntensityPoint[]): Series {
-    return { zone, signal: this.signal, source: this.source, points }
+    return { zone, signal: this.signal, gas: this.gas, factorType: this.factorType, source: this.source, points }
   }
 
   /** A data call with the cached token; on 401 the token is dropped and the call made once more. */

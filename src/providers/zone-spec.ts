@@ -1,7 +1,8 @@
 import { basename, resolve } from 'node:path'
 import { inspect } from 'node:util'
-import type { Signal } from '../core/types.js'
+import type { FactorType, Gas, Signal } from '../core/types.js'
 import type { JsonChecker, JsonObject, NumberRule } from './json-check.js'
+import { configuredLabels } from './provider.js'
 import { REPLAY_DATASET, REPLAY_REGIONS } from './replay.js'
 
 /** Every provider id a zone may name; operators and tests rely on these exact strings. */
@@ -10,8 +11,10 @@ export type ProviderId = typeof PROVIDER_IDS[number]
 
 /** A zone served by the shipped 2022 replay. */
 export interface ReplaySpec { readonly provider: 'replay', readonly dataset: typeof REPLAY_DATASET, readonly region: string, readonly horizonHours: number }
+/** What a source's values count and cover, when the source cannot say: stated in the config, else the defaults of its signal. */
+export interface LabelSpec { readonly gas: Gas, readonly factorType: FactorType }
 /** A zone served by a local `start_utc,g_per_kwh` file (path absolute). */
-export interface CsvSpec { readonly provider: 'csv', readonly path: string, readonly signal: Signal }
+export interface CsvSpec extends LabelSpec { readonly provider: 'csv', readonly path: string, readonly signal: Signal }
 
 /** One provider of a chain, validated, defaults filled. Secrets appear only as variable names. */
 export type ProviderEntry =
@@ -19,7 +22,7 @@ export type ProviderEntry =
   | { readonly provider: 'watttime', readonly region: string, readonly signalType: 'co2_moer' | 'co2_aoer', readonly usernameEnv: string, readonly passwordEnv: string, readonly baseUrl?: string }
   | { readonly provider: 'carbonintensity-uk', readonly region: string, readonly baseUrl?: string }
   | { readonly provider: 'energidataservice', readonly region: 'DK1' | 'DK2', readonly baseUrl?: string }
-  | { readonly provider: 'carbon-aware-sdk', readonly region: string, readonly baseUrl: string, readonly signal?: Signal }
+  | LabelSpec & { readonly provider: 'carbon-aware-sdk', readonly region: string, readonly baseUrl: string, readonly signal: Signal }
   | CsvSpec
   | ReplaySpec
 
@@ -78,8 +81,8 @@ const ENTRY_KEYS: Record<ProviderId, readonly string[]> = {
   watttime: ['provider', 'region', 'baseUrl', 'signalType', 'usernameEnv', 'passwordEnv'],
   'carbonintensity-uk': ['provider', 'region', 'baseUrl'],
   energidataservice: ['provider', 'region', 'baseUrl'],
-  'carbon-aware-sdk': ['provider', 'region', 'baseUrl', 'signal'],
-  csv: ['provider', 'path', 'signal'],
+  'carbon-aware-sdk': ['provider', 'region', 'baseUrl', 'signal', 'gas', 'factorType'],
+  csv: ['provider', 'path', 'signal', 'gas', 'factorType'],
   replay: ['provider', 'dataset', 'region', 'horizonHours']
 }
 
@@ -150,8 +153,8 @@ function parseEntry (c: JsonChecker, value: unknown, path: string, zone: string,
     }
     case 'energidataservice': return { provider, region: c.choice(o, 'region', path, ['DK1', 'DK2'] as const) ?? 'DK1', ...baseUrl }
     case 'carbon-aware-sdk': {
-      const signal = optionalChoice(c, o, 'signal', path, ['average', 'marginal'] as const)
-      return { provider, region: region(), baseUrl: c.url(o, 'baseUrl', path), ...(signal === undefined ? {} : { signal }) }
+      const signal = optionalChoice(c, o, 'signal', path, ['average', 'marginal'] as const) ?? 'average'
+      return { provider, region: region(), baseUrl: c.url(o, 'baseUrl', path), signal, ...parseLabels(c, o, path, signal) }
     }
     case 'csv': return parseCsv(c, o, path, ctx)
     case 'replay': return parseReplay(c, o, path, zone)
@@ -160,7 +163,24 @@ function parseEntry (c: JsonChecker, value: unknown, path: string, zone: string,
 
 function parseCsv (c: JsonChecker, o: JsonObject, path: string, ctx: SpecContext): CsvSpec {
   const file = c.text(o, 'path', path)
-  return { provider: 'csv', path: resolve(ctx.baseDir, file), signal: c.choice(o, 'signal', path, ['average', 'marginal'] as const) ?? 'average' }
+  const signal = c.choice(o, 'signal', path, ['average', 'marginal'] as const) ?? 'average'
+  return { provider: 'csv', path: resolve(ctx.baseDir, file), signal, ...parseLabels(c, o, path, signal) }
+}
+
+/**
+ * `gas` and `factorType` of a source that cannot state them (a csv file, the Carbon Aware SDK),
+ * defaulting by signal (see `labelsOf`). A marginal signal's factor is the marginal plant's, and an
+ * average signal's never is: any other pairing is refused, naming `factorType`.
+ */
+function parseLabels (c: JsonChecker, o: JsonObject, path: string, signal: Signal): LabelSpec {
+  const gas = optionalChoice(c, o, 'gas', path, ['co2', 'co2e'] as const)
+  const factorType = optionalChoice(c, o, 'factorType', path, ['lifecycle', 'direct', 'marginal'] as const)
+  if (factorType !== undefined && (factorType === 'marginal') !== (signal === 'marginal')) {
+    const allowed = signal === 'marginal' ? '"marginal"' : '"lifecycle" or "direct"'
+    c.fail(`${path}.factorType`, `"${factorType}" does not fit the ${signal} signal: use ${allowed}`)
+  }
+  const labels = configuredLabels(signal, gas, factorType)
+  return { gas: labels.gas, factorType: labels.factorType }
 }
 
 /** `dataset` must be 'zones-2022'; `region` defaults to the zone name and must be a shipped file. */

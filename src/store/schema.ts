@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
-import type { ExecutorKind, ExecutorSpec, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, FactorType, Gas, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -45,6 +45,8 @@ export interface TenantsTable {
   created_at: DefaultedTimestamp
   /** This tenant's cap on queued jobs; null: the deployment's default. */
   max_queued_jobs: ColumnType<number | null, number | null | undefined, number | null>
+  /** The pool this tenant's jobs would run on without greenshift (their baseline pool); null: none. */
+  home_pool: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ApiKeysTable {
@@ -108,6 +110,11 @@ export interface IntensityPointsTable {
   signal: Signal
   source: string
   fetched_at: Date
+  /** Null on rows from before labels were stored: read as the defaults of `signal` (see `labelsOf`). */
+  gas: ColumnType<Gas | null, Gas | null | undefined, Gas | null>
+  factor_type: ColumnType<FactorType | null, FactorType | null | undefined, FactorType | null>
+  /** The data's own version (a file's content hash); null when the fetch is the version (`fetched_at`). */
+  version: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface JobsTable {

@@ -56,7 +56,7 @@ describe('CarbonAwareSdkProvider forecast', () => {
     const { pool, provider, calls } = setup()
     pool.intercept({ path: forecasts }).reply(200, fixture('emissions-forecasts-current.docs-example.synthetic.json'), JSON_HEADERS)
     const series = await provider.forecast('IE', F0, F0 + DAY_MS)
-    expect(series).toEqual({ zone: 'IE', signal: 'average', source: 'carbon-aware-sdk:northeurope', points: EXPECTED })
+    expect(series).toEqual({ zone: 'IE', signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'carbon-aware-sdk:northeurope', points: EXPECTED })
     // The whole current forecast is asked for and clipped here: dataStartAt/dataEndAt outside the
     // forecast are a 400, and windowSize would turn points into rolling means.
     expect(calls()[0]?.path).toBe('/emissions/forecasts/current')
@@ -67,7 +67,7 @@ describe('CarbonAwareSdkProvider forecast', () => {
     const { pool, provider } = setup('northeurope', 'marginal')
     pool.intercept({ path: forecasts }).reply(200, fixture('emissions-forecasts-current.optimalDataPoints.synthetic.json'), JSON_HEADERS)
     const series = await provider.forecast('IE', F0, F0 + DAY_MS)
-    expect(series).toEqual({ zone: 'IE', signal: 'marginal', source: 'carbon-aware-sdk:northeurope', points: EXPECTED })
+    expect(series).toEqual({ zone: 'IE', signal: 'marginal', gas: 'co2', factorType: 'marginal', source: 'carbon-aware-sdk:northeurope', points: EXPECTED })
   })
 
   it('clips to [from, to)', async () => {

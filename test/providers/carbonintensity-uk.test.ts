@@ -74,7 +74,7 @@ describe('CarbonIntensityUkProvider forecast', () => {
       .reply(200, fixture('regional-intensity-fw48h-regionid.synthetic.json'), JSON_HEADERS)
     const series = await provider.forecast('GB-NW', utc('2018-01-20T12:00Z'), utc('2018-01-20T13:00Z'))
     expect(series).toEqual({
-      zone: 'GB-NW', signal: 'average', source: 'carbonintensity-uk:3',
+      zone: 'GB-NW', signal: 'average', gas: 'co2', factorType: 'direct', source: 'carbonintensity-uk:3',
       points: [{ start: utc('2018-01-20T12:00Z'), end: utc('2018-01-20T12:30Z'), gPerKwh: 266 }]
     })
   })
@@ -84,7 +84,7 @@ describe('CarbonIntensityUkProvider forecast', () => {
     pool.intercept({ path: '/regional/intensity/2026-09-08T00:00Z/fw48h/postcode/BS16' })
       .reply(200, fixture('regional-fw48h-postcode.empty-200.json'), JSON_HEADERS)
     const series = await provider.forecast('GB-SW', utc('2026-09-08T00:00Z'), utc('2026-09-10T00:00Z'))
-    expect(series).toEqual({ zone: 'GB-SW', signal: 'average', source: 'carbonintensity-uk:BS16', points: [] })
+    expect(series).toEqual({ zone: 'GB-SW', signal: 'average', gas: 'co2', factorType: 'direct', source: 'carbonintensity-uk:BS16', points: [] })
   })
 
   it('rejects the docs\' invalid-JSON regional example as bad-data naming provider and zone', async () => {

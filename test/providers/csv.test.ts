@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -108,7 +109,10 @@ describe('CsvProvider', () => {
     const expected = {
       zone: 'LAB',
       signal: 'marginal',
+      gas: 'co2',
+      factorType: 'marginal',
       source: 'csv:lab.csv',
+      version: `sha256:${createHash('sha256').update(load()).digest('hex').slice(0, 16)}`,
       points: [{ start: T0 + 30 * MINUTE_MS, end: T0 + HOUR_MS, gPerKwh: 100 }, { start: T0 + HOUR_MS, end: T0 + 2 * HOUR_MS, gPerKwh: 50 }]
     }
     expect(await provider.forecast('LAB', T0 + 30 * MINUTE_MS, T0 + 5 * HOUR_MS)).toEqual(expected)
@@ -116,11 +120,25 @@ describe('CsvProvider', () => {
     expect([provider.id, provider.signal, reads]).toEqual(['csv', 'marginal', 1])
   })
 
-  it('reads the real fixture through the default loader', async () => {
+  it('reads the real fixture through the default loader, versioned by the hash of its bytes', async () => {
     const provider = new CsvProvider({ zone: 'LAB', path: FIXTURE, signal: 'average' })
     const series = await provider.actuals('LAB', T0, T0 + 2 * HOUR_MS)
     expect(series.points.map(p => p.gPerKwh)).toEqual([120.5, 80])
     expect(series.source).toBe('csv:lab-intensity.csv')
+    const hash = createHash('sha256').update(readFileSync(FIXTURE)).digest('hex')
+    expect(series).toMatchObject({ gas: 'co2e', factorType: 'lifecycle', version: `sha256:${hash.slice(0, 16)}` })
+  })
+
+  it('gives an edited file another version, and states the configured gas and factor type', async () => {
+    const before = new CsvProvider({ zone: 'LAB', path: 'lab.csv', signal: 'average', load })
+    const edited = new CsvProvider({ zone: 'LAB', path: 'lab.csv', signal: 'average', gas: 'co2', factorType: 'direct', load: () => load().replace(',50', ',51') })
+    const bytes = new CsvProvider({ zone: 'LAB', path: 'lab.csv', signal: 'average', load: () => Buffer.from(load()) })
+    const [a, b, c] = await Promise.all([before, edited, bytes].map(async p => await p.forecast('LAB', T0, T0 + HOUR_MS)))
+    expect(a?.version).toMatch(/^sha256:[0-9a-f]{16}$/)
+    expect(b?.version).not.toBe(a?.version)
+    // The same bytes, read as text or as a Buffer, are the same version.
+    expect(c?.version).toBe(a?.version)
+    expect([b?.gas, b?.factorType, edited.gas, edited.factorType]).toEqual(['co2', 'direct', 'co2', 'direct'])
   })
 
   it('fails at construction with stable codes when the file is missing or bad', () => {

@@ -58,6 +58,8 @@ describe('ElectricityMapsProvider forecast', () => {
     expect(series).toEqual({
       zone: 'DK-east',
       signal: 'average',
+      gas: 'co2e',
+      factorType: 'lifecycle',
       source: 'electricitymaps:DK-DK2:lifecycle',
       points: [
         { start: from, end: from + HOUR_MS, gPerKwh: 326 },
@@ -139,6 +141,16 @@ describe('ElectricityMapsProvider actuals', () => {
     const err = await failure(em.actuals('DE', utc('2024-03-06T00:00:00Z'), NOW))
     expect(err.code).toBe('bad-data')
     expect(err.message).toContain('history[0].emissionFactorType is "lifecycle", asked for direct')
+  })
+
+  it('labels what it returns: CO2-equivalents, with the emission factor type asked for and answered', async () => {
+    const { reply, provider } = server()
+    reply('/v3/carbon-intensity/history', 200, HISTORY.replaceAll('"lifecycle"', '"direct"'))
+    const em = provider({ emissionFactorType: 'direct', now: () => NOW })
+    const series = await em.actuals('DE', utc('2024-03-06T00:00:00Z'), NOW)
+    expect(series).toMatchObject({ signal: 'average', gas: 'co2e', factorType: 'direct' })
+    expect(series.points.length).toBeGreaterThan(0)
+    expect([em.gas, em.factorType, provider({ now: () => NOW }).factorType]).toEqual(['co2e', 'direct', 'lifecycle'])
   })
 
   it('chunks older ranges into past-range calls of at most 10 days, up to now, keeping each point once', async () => {

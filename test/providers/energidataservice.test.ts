@@ -61,7 +61,7 @@ describe('EnergiDataServiceProvider actuals (CO2Emis)', () => {
     const { pool, provider } = setup('DK1')
     pool.intercept({ path: emis }).reply(200, fixture('CO2Emis.json'), { headers: JSON_HEADERS })
     const series = await provider.actuals('DK-DK1', FROM, TO)
-    expect(series).toMatchObject({ zone: 'DK-DK1', signal: 'average', source: 'energidataservice:DK1' })
+    expect(series).toMatchObject({ zone: 'DK-DK1', signal: 'average', gas: 'co2', factorType: 'direct', source: 'energidataservice:DK1' })
     expect(series.points).toEqual(DK1_ASC.map(r => {
       const start = Date.parse(`${r.Minutes5UTC}Z`)
       return { start, end: start + 5 * MINUTE_MS, gPerKwh: r.CO2Emission }

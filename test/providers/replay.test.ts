@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -150,6 +151,22 @@ describe('ReplayProvider', () => {
     expect(reads).toEqual(['/fake/zones-2022/FR.csv', '/fake/zones-2022/FR.csv'])
     expect(x).toEqual(y)
     expect(x.points[0]?.gPerKwh).toBe(shipped('FR').get(t - replayOffset(t)))
+  })
+
+  it('labels the dataset co2e/lifecycle (Electricity Maps LCA) and versions each zone by its file\'s hash', async () => {
+    const t = utc('2026-06-01T00:00:00Z')
+    const hash = (zone: string) => `sha256:${createHash('sha256').update(readFileSync(join(dataDir(), 'zones-2022', `${zone}.csv`))).digest('hex').slice(0, 16)}`
+    const provider = new ReplayProvider()
+    const [de, fr] = await Promise.all([provider.forecast('DE', t, t + HOUR_MS), provider.actuals('FR', t, t + HOUR_MS)])
+    expect(de).toMatchObject({ signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'replay:zones-2022', version: hash('DE') })
+    expect(fr?.version).toBe(hash('FR'))
+    let text = readFileSync(join(dataDir(), 'zones-2022', 'DE.csv'), 'utf8')
+    const edited = new ReplayProvider({ load: async () => text })
+    const first = (await edited.actuals('DE', t, t + HOUR_MS)).version
+    text = text.replace(/\n(2022-01-01T00:00:00Z),([0-9.]+)/, (_, at: string, v: string) => `\n${at},${Number(v) + 1}`)
+    const changed = (await new ReplayProvider({ load: async () => text }).actuals('DE', t, t + HOUR_MS)).version
+    expect(first).toBe(hash('DE'))
+    expect(changed).not.toBe(first)
   })
 
   it('fails with stable codes for unknown zones, bad names, bad files and bad ranges', async () => {

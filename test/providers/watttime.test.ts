@@ -79,7 +79,8 @@ describe('WattTimeProvider data', () => {
       { path: '/login', query: {}, authorization: BASIC },
       { path: '/v3/forecast', query: { region: 'CAISO_NORTH', signal_type: 'co2_moer', horizon_hours: '24' }, authorization: `Bearer ${TOKEN}` }
     ])
-    expect([series.zone, series.signal, series.source]).toEqual(['US-CA-N', 'marginal', 'watttime:CAISO_NORTH:co2_moer'])
+    // lbs of CO2 per MWh: CO2 alone, never labelled CO2e; the MOER is a marginal factor.
+    expect([series.zone, series.signal, series.gas, series.factorType, series.source]).toEqual(['US-CA-N', 'marginal', 'co2', 'marginal', 'watttime:CAISO_NORTH:co2_moer'])
     expect(series.points).toHaveLength(288)
     expect([series.points[0], series.points.at(-1)?.end, G_PER_KWH_PER_LBS_PER_MWH])
       .toEqual([{ start: T0, end: T0 + FIVE_MIN, gPerKwh: 870 * 0.45359237 }, T0 + 24 * HOUR_MS, 0.45359237])
@@ -128,7 +129,8 @@ describe('WattTimeProvider data', () => {
   it('takes co2_aoer as the average signal, and refuses a signal that is not a CO2 intensity', () => {
     const { provider } = server(false)
     const aoer = provider({ signalType: 'co2_aoer' })
-    expect([aoer.signal, aoer.source]).toEqual(['average', 'watttime:CAISO_NORTH:co2_aoer'])
+    // The AOER averages the plants' operating (combustion) emissions: CO2 alone, a direct factor.
+    expect([aoer.signal, aoer.gas, aoer.factorType, aoer.source]).toEqual(['average', 'co2', 'direct', 'watttime:CAISO_NORTH:co2_aoer'])
     expect(() => provider({ signalType: 'health_damage' })).toThrow(/signalType "health_damage" is not a CO2 intensity/)
   })
 

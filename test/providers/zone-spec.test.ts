@@ -43,8 +43,8 @@ describe('provider chains', () => {
         { provider: 'electricitymaps', region: 'GB', emissionFactorType: 'direct', tokenEnv: 'ELECTRICITYMAPS_TOKEN' },
         { provider: 'watttime', region: 'UK', signalType: 'co2_moer', usernameEnv: 'WATTTIME_USERNAME', passwordEnv: 'WATTTIME_PASSWORD' },
         { provider: 'energidataservice', region: 'DK1' },
-        { provider: 'carbon-aware-sdk', region: 'uksouth', baseUrl: 'http://casdk:8080', signal: 'marginal' },
-        { provider: 'csv', path: expect.stringMatching(/lab-intensity\.csv$/), signal: 'average' },
+        { provider: 'carbon-aware-sdk', region: 'uksouth', baseUrl: 'http://casdk:8080', signal: 'marginal', gas: 'co2', factorType: 'marginal' },
+        { provider: 'csv', path: expect.stringMatching(/lab-intensity\.csv$/), signal: 'average', gas: 'co2e', factorType: 'lifecycle' },
         { provider: 'replay', dataset: 'zones-2022', region: 'GB', horizonHours: 48 }
       ]
     })
@@ -104,8 +104,33 @@ describe('provider chains', () => {
     ['bad variable name', gb => { gb.providers[1].tokenEnv = 'EM TOKEN' }, 'zones.GB.providers[1].tokenEnv "EM TOKEN" is not an environment variable name'],
     ['refresh too fast', gb => { gb.refreshMinutes = 2 }, 'zones.GB.refreshMinutes must be an integer from 5 to 1440'],
     ['empty chain', gb => { gb.providers = [] }, 'zones.GB.providers must be an array of 1 to 8 providers'],
-    ['provider beside providers', gb => { gb.provider = 'replay' }, 'zones.GB.provider is not a known key (expected providers, refreshMinutes)']
+    ['provider beside providers', gb => { gb.provider = 'replay' }, 'zones.GB.provider is not a known key (expected providers, refreshMinutes)'],
+    ['bad csv gas', gb => { gb.providers[5].gas = 'ch4' }, 'zones.GB.providers[5].gas must be one of "co2", "co2e"'],
+    ['bad SDK factor type', gb => { gb.providers[4].factorType = 'scope3' }, 'zones.GB.providers[4].factorType must be one of "lifecycle", "direct", "marginal"'],
+    ['a marginal signal with an average factor', gb => { gb.providers[4].factorType = 'lifecycle' }, 'zones.GB.providers[4].factorType "lifecycle" does not fit the marginal signal: use "marginal"'],
+    ['an average signal with a marginal factor', gb => { gb.providers[5].factorType = 'marginal' }, 'zones.GB.providers[5].factorType "marginal" does not fit the average signal: use "lifecycle" or "direct"'],
+    ['gas on a provider that states its own', gb => { gb.providers[1].gas = 'co2' }, 'zones.GB.providers[1].gas is not a known key']
   ]
+
+  it('takes a csv or SDK source\'s gas and factor type from the config, and builds providers that state them', () => {
+    const file = chained()
+    Object.assign(file.zones.GB.providers[4], { gas: 'co2e', factorType: 'marginal' })
+    Object.assign(file.zones.GB.providers[5], { gas: 'co2', factorType: 'direct' })
+    file.zones.LAB = { provider: 'csv', path: './lab.csv', signal: 'marginal' }
+    const config = loadFile(file, SECRETS)
+    const gb = config.zones.GB as { providers: Json[] }
+    expect(gb.providers[4]).toMatchObject({ signal: 'marginal', gas: 'co2e', factorType: 'marginal' })
+    expect(gb.providers[5]).toMatchObject({ signal: 'average', gas: 'co2', factorType: 'direct' })
+    expect(config.zones.LAB).toMatchObject({ signal: 'marginal', gas: 'co2', factorType: 'marginal' })
+    const providers = buildProviders(config, { loadCsv: () => 'start_utc,g_per_kwh\n2026-01-05T00:00Z,100\n2026-01-05T01:00Z,50\n' })
+    const chain = providers.get('GB') as ProviderChain
+    expect(chain.members.map(m => [m.provider.id, m.provider.gas, m.provider.factorType])).toEqual([
+      ['carbonintensity-uk', 'co2', 'direct'], ['electricitymaps', 'co2e', 'direct'], ['watttime', 'co2', 'marginal'], ['energidataservice', 'co2', 'direct'],
+      ['carbon-aware-sdk', 'co2e', 'marginal'], ['csv', 'co2', 'direct'], ['replay', 'co2e', 'lifecycle']
+    ])
+    expect([chain.gas, chain.factorType]).toEqual(['co2', 'direct'])
+    expect([providers.get('LAB')?.gas, providers.get('LAB')?.factorType]).toEqual(['co2', 'marginal'])
+  })
 
   it.each(cases)('rejects %s with a path-named message', (_what, mutate, message) => {
     const file = chained()
