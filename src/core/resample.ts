@@ -41,6 +41,24 @@ export function newestCovering<T extends FetchedPoint> (points: readonly T[]): T
   return out
 }
 
+/** A merged point's version: its data's own (a file's content hash), or null when its fetch is the version. */
+export interface VersionedPoint extends FetchedPoint {
+  version: string | null
+}
+
+/**
+ * The version of a series resting on `points` (merged, e.g. by `newestCovering`): each content hash
+ * once, in order of first appearance, and for points whose fetch is the version (API answers) the
+ * newest such fetch's instant, ISO 8601 UTC, where the first of them appears; joined with `+` like
+ * sources. Undefined without points. Pure.
+ */
+export function versionOf (points: readonly VersionedPoint[]): string | undefined {
+  const newestFetch = points.reduce((t, p) => p.version === null ? Math.max(t, p.fetchedAt) : t, -Infinity)
+  const fetchTime = Number.isFinite(newestFetch) ? new Date(newestFetch).toISOString() : undefined
+  const parts = [...new Set(points.map(p => p.version ?? fetchTime ?? ''))]
+  return parts.length === 0 ? undefined : parts.join('+')
+}
+
 /** The entry of the newest fetch; equal fetch instants: the later in the input. */
 function newest<T extends FetchedPoint> (entries: ReadonlyArray<{ p: T, i: number }>): { p: T, i: number } | undefined {
   let best: { p: T, i: number } | undefined

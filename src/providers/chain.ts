@@ -30,9 +30,11 @@ export interface FetchAttempt {
   error?: string
 }
 
-/** A chain fetch: the series used (undefined when every provider failed) and every call made for it. */
+/** A chain fetch: the series used (undefined when every provider failed), when it came, and every call made for it. */
 export interface ChainAnswer {
   series: Series | undefined
+  /** When the series used was answered, by the chain's clock (an API answer's version). */
+  at?: Instant
   attempts: FetchAttempt[]
 }
 
@@ -216,7 +218,7 @@ export class ProviderChain implements IntensityProvider {
     if (used === undefined) return { series: undefined, attempts }
     const { series, provider, at } = used
     this.answered[kind] = { provider, source: series.source, signal: series.signal, at }
-    return { series, attempts }
+    return { series, at, attempts }
   }
 
   private required (zone: string, answer: ChainAnswer): Series {

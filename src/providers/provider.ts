@@ -77,6 +77,11 @@ export function contentVersion (bytes: string | Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`
 }
 
+/** A provider's labels: its signal, and its gas and factor type as it states them (else the defaults of its signal). */
+export function providerLabels (provider: Pick<IntensityProvider, 'signal' | 'gas' | 'factorType'> | undefined): Labels {
+  return configuredLabels(provider?.signal ?? 'average', provider?.gas, provider?.factorType)
+}
+
 /** A configured provider's labels: what the config states, else the defaults of its signal (`labelsOf`). */
 export function configuredLabels (signal: Signal, gas: Gas | undefined, factorType: FactorType | undefined): Labels {
   const defaults = labelsOf({ signal })

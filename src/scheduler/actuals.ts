@@ -1,7 +1,8 @@
 import { floorHour } from '../core/intervals.js'
+import { labelsOf, sameLabels } from '../core/ledger-price.js'
 import { newestCovering } from '../core/resample.js'
 import { HOUR_MS, type Instant } from '../core/types.js'
-import { insertIntensityPoints, latestPoints } from '../store/intensity.js'
+import { insertIntensityPoints, intensityRows, latestPoints } from '../store/intensity.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, observedFetch, refreshMsOf } from './fetch.js'
 import type { ZoneStatus } from './forecasts.js'
@@ -18,7 +19,7 @@ export const ACTUALS_WINDOW_MS = 48 * HOUR_MS
  * Fetches a zone's actuals over the last 48 h (within the tick's budget) when the zone's refresh
  * interval has passed since the last try, and stores the points that differ from what is stored for
  * their span: a point is unchanged only when the newest stored fetch covering it holds it whole,
- * with the same value, signal and source. So a re-fetch that changes nothing stores nothing, and a
+ * with the same value, labels (signal, gas, factor type), source and version. So a re-fetch that changes nothing stores nothing, and a
  * point fetched again after another source's (or resolution's) rows is stored again, newest.
  * Never throws; returns how many points were stored.
  */
@@ -32,13 +33,13 @@ export async function refreshActuals (deps: Deps, zone: string, status: ZoneStat
   try {
     const merged = newestCovering(await latestPoints(deps.store.db, zone, 'actual', from, now))
     const stored = new Map(merged.map(p => [`${p.start} ${p.end}`, p]))
+    const labels = labelsOf(series)
+    const version = series.version ?? null
     const changed = series.points.filter(p => {
       const old = stored.get(`${p.start} ${p.end}`)
-      return old === undefined || old.gPerKwh !== p.gPerKwh || old.signal !== series.signal || old.source !== series.source
+      return old === undefined || old.gPerKwh !== p.gPerKwh || !sameLabels(old, labels) || old.source !== series.source || old.version !== version
     })
-    await insertIntensityPoints(deps.store.db, changed.map(p => ({
-      zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'actual' as const, signal: series.signal, source: series.source, fetchedAt: now
-    })))
+    await insertIntensityPoints(deps.store.db, intensityRows(zone, 'actual', series, changed, now))
     return changed.length
   } catch (err) {
     deps.log.warn({ zone, err: errorMessage(err) }, 'storing actuals failed')

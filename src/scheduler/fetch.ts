@@ -1,6 +1,8 @@
+import { labelsOf, sameLabels } from '../core/ledger-price.js'
 import { MINUTE_MS, type Instant } from '../core/types.js'
 import { recordFetch } from '../metrics.js'
 import { asChain, DEFAULT_CHAIN_BUDGET, type ChainAnswer, type FetchKind } from '../providers/chain.js'
+import { providerLabels } from '../providers/provider.js'
 import { isChain } from '../providers/zone-spec.js'
 import type { Deps } from './deps.js'
 
@@ -69,6 +71,8 @@ export async function observedFetch (deps: Deps, zone: string, kind: FetchKind, 
   const series = answer.series
   if (series !== undefined && series.signal !== provider.signal) {
     deps.log.warn({ zone, kind, signal: series.signal, primarySignal: provider.signal, source: series.source }, 'fallback provider answered with another signal')
+  } else if (series !== undefined && !sameLabels(labelsOf(series), providerLabels(provider))) {
+    deps.log.warn({ zone, kind, ...labelsOf(series), source: series.source }, 'fallback provider answered with another gas or factor type')
   }
   return answer
 }

@@ -1,8 +1,10 @@
 import { floorHour } from '../core/intervals.js'
 import { coveredMs } from '../core/ledger.js'
+import { labelsOf, type Labels } from '../core/ledger-price.js'
 import { HOUR_MS, MINUTE_MS, type Instant, type Series, type Signal } from '../core/types.js'
 import { untilAborted } from '../providers/abort.js'
-import { insertIntensityPoints, newestFetch, pruneIntensityBefore, storedIntensity, type FetchSummary, type StoredIntensity } from '../store/intensity.js'
+import { insertIntensityPoints, intensityRows, newestFetch, pruneIntensityBefore, storedIntensity, type FetchSummary, type StoredIntensity } from '../store/intensity.js'
+import { providerLabels } from '../providers/provider.js'
 import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, failureOf, observedFetch, refreshMsOf } from './fetch.js'
@@ -36,8 +38,8 @@ function statusOf (deps: Deps, zone: string): ZoneStatus {
 
 /**
  * Fetches a zone's forecast from its provider (chain) within the tick's budget and stores every
- * point with `fetched_at = now` and the answering provider's own signal and source, so greenshift
- * can later say what it knew when it planned. Never throws: an outage is recorded in `zoneStatus`
+ * point with `fetched_at = now` and the answering provider's own signal, gas, factor type, source
+ * and version (`intensityRows`), so greenshift can later say what it knew when it planned. Never throws: an outage is recorded in `zoneStatus`
  * and planning continues on what is stored. Returns the number of points fetched.
  */
 export async function refreshForecast (deps: Deps, zone: string, now: Instant): Promise<number> {
@@ -71,9 +73,7 @@ async function fetchAndStore (deps: Deps, zone: string, status: ZoneStatus, now:
     return 0
   }
   try {
-    await insertIntensityPoints(deps.store.db, series.points.map(p => ({
-      zone, start: p.start, end: p.end, gPerKwh: p.gPerKwh, kind: 'forecast' as const, signal: series.signal, source: series.source, fetchedAt: now
-    })))
+    await insertIntensityPoints(deps.store.db, intensityRows(zone, 'forecast', series, series.points, now))
     status.lastSuccessAt = now
     status.lastError = null
     // Other replicas see the zone's version move; this one need not read it to know.
@@ -114,9 +114,15 @@ export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
   return fetched.filter(n => n > 0).length
 }
 
-/** Stored intensity as a series, its source the sources of the points kept (`fallbackSource` when none). */
-export function toSeries (zone: string, stored: StoredIntensity, signal: Signal, fallbackSource: string): Series {
-  return { zone, signal, source: stored.sources.length > 0 ? stored.sources.join('+') : fallbackSource, points: stored.points }
+/**
+ * Stored intensity as a series: its source the sources of the points kept (`fallbackSource` when
+ * none), its labels those read (`labels`, a bare signal taking its defaults, when nothing was read)
+ * and its version that of the points kept (see `versionOf`).
+ */
+export function toSeries (zone: string, stored: StoredIntensity, labels: Signal | Labels, fallbackSource: string): Series {
+  const { signal, gas, factorType } = stored.labels ?? labelsOf(typeof labels === 'string' ? { signal: labels } : labels)
+  const version = stored.version === undefined ? {} : { version: stored.version }
+  return { zone, signal, gas, factorType, source: stored.sources.length > 0 ? stored.sources.join('+') : fallbackSource, ...version, points: stored.points }
 }
 
 /**
@@ -174,31 +180,36 @@ export async function buildForecast (deps: Deps, zone: string, from: Instant, to
   }
   if (newest === undefined) {
     const provider = deps.providers.get(zone)
-    const series = { zone, signal: provider?.signal ?? 'average', source: provider?.id ?? 'none', points: [] }
-    return { series, newest, stored: { points: [], sources: [], rows: [], merged: [] }, profiled: false, lastDay: undefined }
+    const series = { zone, ...providerLabels(provider), source: provider?.id ?? 'none', points: [] }
+    return { series, newest, stored: { points: [], sources: [], labels: undefined, version: undefined, rows: [], merged: [] }, profiled: false, lastDay: undefined }
   }
-  const stored = await storedIntensity(db, zone, 'forecast', from, to, newest.signal)
-  const plain = toSeries(zone, stored, newest.signal, newest.source)
+  const labels = labelsOf(newest)
+  const stored = await storedIntensity(db, zone, 'forecast', from, to, labels)
+  const plain = { ...toSeries(zone, stored, labels, newest.source), ...(stored.version === undefined ? { version: newest.version } : {}) }
   const series = await withWeekProfile(db, zone, plain, from, to, newest.horizonEnd)
   const profiled = series !== plain
   const thin = !profiled && Math.max(from, stored.points.at(-1)?.end ?? from) < to
   const lastDay = thin && (withLastDay || series.points.length === 0)
-    ? toSeries(zone, await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, newest.signal), newest.signal, newest.source)
+    ? toSeries(zone, await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, labels), labels, newest.source)
     : undefined
   return { series: series.points.length > 0 || lastDay === undefined ? series : lastDay, newest, stored, profiled, lastDay }
 }
 
 /**
- * Actual intensity for a zone over [from, to): the stored actuals of the newest stored signal, on
- * one grid, when they cover it; else what the provider chain answers within `requestMs` (5 s);
- * when every provider fails, the stored ones. Reading never writes: actuals are stored by the tick.
+ * Actual intensity for a zone over [from, to): the stored actuals of the newest stored labels
+ * (signal, gas, factor type), on one grid, when they cover it; else what the provider chain answers
+ * within `requestMs` (5 s), its fetch time the version of an API's answer; when every provider
+ * fails, the stored ones. Reading never writes: actuals are stored by the tick.
  */
 export async function actualSeries (deps: Deps, zone: string, from: Instant, to: Instant): Promise<Series> {
   const db = deps.store.db
   const provider = deps.providers.get(zone)
-  const signal = (await newestFetch(db, zone, 'actual'))?.signal ?? provider?.signal ?? 'average'
-  const stored = toSeries(zone, await storedIntensity(db, zone, 'actual', from, to, signal), signal, provider?.id ?? 'none')
+  const newest = await newestFetch(db, zone, 'actual')
+  const labels = newest === undefined ? providerLabels(provider) : labelsOf(newest)
+  const stored = toSeries(zone, await storedIntensity(db, zone, 'actual', from, to, labels), labels, provider?.id ?? 'none')
   if (coveredMs(stored.points, { start: from, end: to }, to) >= to - from) return stored
   const answer = await observedFetch(deps, zone, 'actuals', from, to, budgetsOf(deps).requestMs)
-  return answer?.series ?? stored
+  if (answer?.series === undefined) return stored
+  const fetched = answer.series
+  return { ...fetched, ...labelsOf(fetched), version: fetched.version ?? new Date(answer.at ?? to).toISOString() }
 }

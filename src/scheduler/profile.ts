@@ -1,3 +1,4 @@
+import { labelsOf } from '../core/ledger-price.js'
 import { HOUR_MS, type Instant, type IntensityPoint, type Series } from '../core/types.js'
 import type { Db } from '../store/schema.js'
 import { storedIntensity } from '../store/intensity.js'
@@ -59,7 +60,7 @@ export function profilePoints (bins: ReadonlyArray<number | undefined>, anchor: 
 
 /**
  * Extends a zone's stored forecast over [from, to) past its end with the same-hour-last-week
- * profile, built from the stored actuals and forecasts (of the series' own signal) of the 7 days
+ * profile, built from the stored actuals and forecasts (of the series' own signal, gas and factor type) of the 7 days
  * before the data ends: `dataEnd` when the series is empty, else the series' end. The result is
  * labelled: `source` gains `profile:same-hour-last-week` and `fallbackFrom` marks where the profile
  * starts, so a plan reaching it says `usesFallback`. Unchanged when the series reaches `to` or the
@@ -71,7 +72,7 @@ export async function withWeekProfile (db: Db, zone: string, series: Series, fro
   if (coverEnd >= to) return series
   const anchor = last === undefined ? dataEnd : last.end
   // Each kind merged and on one grid, so a week spanning a fall to another resolution counts every hour once.
-  const read = async (kind: 'actual' | 'forecast') => (await storedIntensity(db, zone, kind, anchor - WEEK_MS, anchor, series.signal)).points
+  const read = async (kind: 'actual' | 'forecast') => (await storedIntensity(db, zone, kind, anchor - WEEK_MS, anchor, labelsOf(series))).points
   const actuals = await read('actual')
   const forecasts = await read('forecast')
   const bins = weekBins(actuals, forecasts, anchor)

@@ -1,4 +1,4 @@
-import { newestCovering } from '../core/resample.js'
+import { newestCovering, versionOf } from '../core/resample.js'
 import { HOUR_MS, type Instant, type Interval, type Series } from '../core/types.js'
 import type { FetchSummary, StoredPoint } from '../store/intensity.js'
 import type { ForecastBuild } from './forecasts.js'
@@ -31,6 +31,8 @@ export interface ZoneWindow {
   older: Interval[]
   /** The source of the newest fetch read, which wins every span outside `older`. */
   newestSource: string
+  /** The rows of the newest fetch read: their version is that of every span outside `older`. */
+  newestRows: StoredPoint[]
 }
 
 /** The window of a build over [from, to); undefined when it has no points (a first forecast is still awaited). */
@@ -57,7 +59,8 @@ export function zoneWindow (build: ForecastBuild, from: Instant, to: Instant): Z
     lastDay: build.lastDay,
     gaps,
     older: merged.filter(p => p.fetchedAt !== newestAt).map(p => ({ start: p.start, end: p.end })),
-    newestSource: stored.rows.find(r => r.fetchedAt === newestAt)?.source ?? newest.source
+    newestSource: stored.rows.find(r => r.fetchedAt === newestAt)?.source ?? newest.source,
+    newestRows: stored.rows.filter(r => r.fetchedAt === newestAt).slice(0, 1)
   }
 }
 
@@ -66,15 +69,16 @@ const overlaps = (spans: readonly Interval[], from: Instant, to: Instant): boole
 /**
  * The zone's forecast over [from, to) inside the window, as `forecastSeries(zone, from, to)` would
  * return it: the window's own points array (so the planner's prepared-series cache hits), with the
- * narrower range's `source` label and `fallbackFrom`. Undefined when the narrower read could differ
+ * window's labels (every row read has them) and the narrower range's `source`, `version` and `fallbackFrom`. Undefined when the narrower read could differ
  * (a gap or an older fetch's span in the range, a too-thin week with less than a day of forecast
  * before the range): the caller reads that range itself.
  */
 export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | undefined {
   if (from < w.from || to > w.to || from >= to) return undefined
-  const { zone, signal } = w.series
+  const { zone, signal, gas, factorType } = w.series
+  const base = { zone, signal, gas, factorType, ...(w.series.version === undefined ? {} : { version: w.series.version }) }
   const end = w.storedEnd
-  if (end === undefined) return w.profiled ? { zone, signal, source: PROFILE_SOURCE, points: w.series.points, fallbackFrom: from } : w.series
+  if (end === undefined) return w.profiled ? { ...base, source: PROFILE_SOURCE, points: w.series.points, fallbackFrom: from } : w.series
   if (overlaps(w.gaps, from, Math.min(to, end)) || overlaps(w.older, from, to)) return undefined
   const nothingStored = from >= end
   // With nothing stored in the range, `forecastSeries` anchors the profile at the newest fetch's end.
@@ -83,36 +87,42 @@ export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | u
   if (to > end && !w.profiled) {
     if (nothingStored) return w.lastDay
     // The planner repeats the series' last day; a narrower read holds less of it when it starts later.
-    return Math.min(from, ...before.map(r => r.start)) > end - DAY_MS ? undefined : { zone, signal, source: label(w, from, to, before), points: w.series.points }
+    return Math.min(from, ...before.map(r => r.start)) > end - DAY_MS ? undefined : { ...base, ...label(w, from, to, before), points: w.series.points }
   }
-  if (to <= end) return { zone, signal, source: label(w, from, to, before), points: w.series.points }
-  const source = nothingStored ? PROFILE_SOURCE : `${label(w, from, to, before)}+${PROFILE_SOURCE}`
-  return { zone, signal, source, points: w.series.points, fallbackFrom: Math.max(from, end) }
+  if (to <= end) return { ...base, ...label(w, from, to, before), points: w.series.points }
+  if (nothingStored) return { ...base, source: PROFILE_SOURCE, version: w.newest.version, points: w.series.points, fallbackFrom: Math.max(from, end) }
+  const read = label(w, from, to, before)
+  return { ...base, source: `${read.source}+${PROFILE_SOURCE}`, version: read.version, points: w.series.points, fallbackFrom: Math.max(from, end) }
 }
 
+/** What a read of a range names: its sources, and the version of the rows it rests on. */
+interface ReadLabel { source: string, version: string }
+
 /**
- * The sources a read of [from, to) names, in order of first appearance: the rows read overlap the
+ * The sources a read of [from, to) names, in order of first appearance, and its version (`versionOf`
+ * of the same rows): the rows read overlap the
  * range, and those straddling `from` or `to` also win stretches outside it, which a read counts.
  * Remembered per window by where `from` and `to` fall among the rows' ends (`slot`): the label
  * changes only where a row starts or ends, so requests within the same stretch share it.
  */
-function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly StoredPoint[]): string {
+function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly StoredPoint[]): ReadLabel {
   const memo = memoOf(w)
   const key = `${slot(memo.bounds, from)}|${slot(memo.bounds, to)}`
-  let text = memo.labels.get(key)
-  if (text === undefined) {
-    const head = newestCovering(before).filter(p => p.start < from).map(p => p.source)
-    const inside = from < (w.storedEnd ?? from) ? [w.newestSource] : []
-    const tail = newestCovering(containing(w, to)).filter(p => p.end > to).map(p => p.source)
-    const sources = [...new Set([...head, ...inside, ...tail])]
-    text = sources.length > 0 ? sources.join('+') : w.newest.source
+  let read = memo.labels.get(key)
+  if (read === undefined) {
+    const head = newestCovering(before).filter(p => p.start < from)
+    const inside = from < (w.storedEnd ?? from) ? w.newestRows : []
+    const tail = newestCovering(containing(w, to)).filter(p => p.end > to)
+    const rows = [...head, ...inside, ...tail]
+    const sources = [...new Set(rows.map(p => p.source))]
+    read = { source: sources.length > 0 ? sources.join('+') : w.newest.source, version: versionOf(rows) ?? w.newest.version }
     if (memo.labels.size >= 10_000) memo.labels.clear()
-    memo.labels.set(key, text)
+    memo.labels.set(key, read)
   }
-  return text
+  return read
 }
 
-interface LabelMemo { bounds: Float64Array, labels: Map<string, string> }
+interface LabelMemo { bounds: Float64Array, labels: Map<string, ReadLabel> }
 const memos = new WeakMap<ZoneWindow, LabelMemo>()
 
 function memoOf (w: ZoneWindow): LabelMemo {

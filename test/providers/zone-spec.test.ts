@@ -118,7 +118,7 @@ describe('provider chains', () => {
     Object.assign(file.zones.GB.providers[5], { gas: 'co2', factorType: 'direct' })
     file.zones.LAB = { provider: 'csv', path: './lab.csv', signal: 'marginal' }
     const config = loadFile(file, SECRETS)
-    const gb = config.zones.GB as { providers: Json[] }
+    const gb = config.zones.GB as unknown as { providers: Json[] }
     expect(gb.providers[4]).toMatchObject({ signal: 'marginal', gas: 'co2e', factorType: 'marginal' })
     expect(gb.providers[5]).toMatchObject({ signal: 'average', gas: 'co2', factorType: 'direct' })
     expect(config.zones.LAB).toMatchObject({ signal: 'marginal', gas: 'co2', factorType: 'marginal' })

@@ -97,8 +97,9 @@ test('actuals stored at 30 minutes and then hourly price a ledger on the newest 
   // 2 GPUs × 400 W for 2 h = 1.6 kWh: at 120 g/kWh (the newer hourly fetch) 192 g; at once, at 300 on average, 480 g.
   expect(await getLedger(deps.store.db, res.json().id)).toMatchObject({
     provisional: false,
-    actual: { grams: expect.closeTo(192, 6), source: 'actual:replay:zones-2022' },
-    baseline: { grams: expect.closeTo(480, 6), source: 'actual:carbonintensity-uk:national' }
+    // Each source names its version: for rows fetched from an API, the newest fetch they rest on.
+    actual: { grams: expect.closeTo(192, 6), source: `actual:replay:zones-2022@${new Date(NOW + 12 * HOUR).toISOString()}` },
+    baseline: { grams: expect.closeTo(480, 6), source: expect.stringMatching(/^actual:carbonintensity-uk:national@\d{4}-\d\d-\d\dT[\d:.]+Z$/) }
   })
   const { points, sources } = await storedIntensity(deps.store.db, 'NORTH', 'actual', NOW, NOW + 12 * HOUR)
   expect(sources).toEqual(['carbonintensity-uk:national', 'replay:zones-2022'])

@@ -74,7 +74,10 @@ describe(`pools, zones, intensity, leases (${backendName()})`, () => {
       [0, 100, 0], [HOUR, 201, 1_800_000], [2 * HOUR, 202, 1_800_000]
     ])
     expect(got[0]).toMatchObject({ end: T0 + HOUR, signal: 'average', source: 'replay' })
-    expect(await newestFetch(store().db, 'NORTH', 'forecast')).toEqual({ fetchedAt: T0 + 1_800_000, horizonEnd: T0 + 3 * HOUR, signal: 'average', source: 'replay' })
+    // Rows stored without labels read as their signal's defaults; without a version of their own, the fetch is the version.
+    expect(await newestFetch(store().db, 'NORTH', 'forecast')).toEqual({
+      fetchedAt: T0 + 1_800_000, horizonEnd: T0 + 3 * HOUR, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'replay', version: new Date(T0 + 1_800_000).toISOString()
+    })
     expect(await newestFetch(store().db, 'WEST', 'forecast')).toBeUndefined()
   })
 
