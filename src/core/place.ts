@@ -4,6 +4,7 @@ import { bestSlicesBelow } from './interruptible.js'
 import { isCheaper } from './intervals.js'
 import { effectiveDeadline, windowFailure, type PlannerOptions } from './plan-request.js'
 import { eligiblePools, integralFloor, noCapacity, PoolCatalog, usesFallback, type PoolContext, type PoolView } from './planner-pools.js'
+import { labelsOf, versioned } from './ledger-price.js'
 import { covers, integral } from './series.js'
 import { HOUR_MS, poolModel, type Instant, type Interval, type Placement, type PlanOutcome, type PlanRequest } from './types.js'
 import { bestContiguousStart } from './window.js'
@@ -125,8 +126,8 @@ function placement (o: Option): Placement {
     segments: o.segments,
     energyKwh: o.kw * o.runMs / HOUR_MS,
     grams: o.grams,
-    signal: o.ctx.series.signal,
-    source: o.ctx.series.source,
+    ...labelsOf(o.ctx.series),
+    source: versioned(o.ctx.series),
     usesFallback: usesFallback(o.ctx, o.segments)
   }
 }

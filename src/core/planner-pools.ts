@@ -1,4 +1,5 @@
 import { overlaps, upperBound } from './intervals.js'
+import { labelsOf, sameLabels } from './ledger-price.js'
 import { iso } from './plan-request.js'
 import { coveredUntil, fillGaps, normalize, prepare, withFallback, type PreparedSeries } from './series.js'
 import type { Instant, IntensityPoint, Interval, PlanOutcome, PlanRequest, Pool, Reservation, Series } from './types.js'
@@ -136,7 +137,7 @@ export function eligiblePools (req: PlanRequest, catalog: PoolCatalog): Eligibil
   if (baseline === undefined) {
     return { ok: false, reason: 'no-intensity-data', detail: `no intensity data for the zones of pools ${fitting.map(p => `${p.name} (${p.zone})`).join(', ')}` }
   }
-  const competing = priced.filter(c => c.series.signal === baseline.series.signal)
+  const competing = priced.filter(c => sameLabels(labelsOf(c.series), labelsOf(baseline.series)))
   return { ok: true, baseline, competing }
 }
 

@@ -149,9 +149,12 @@ export interface Placement {
   zone: string
   segments: Interval[]
   energyKwh: number
-  /** Expected emissions in grams CO2e over the segments, on the series of the pool's zone. */
+  /** Expected emissions in grams (of `gas`) over the segments, on the series of the pool's zone. */
   grams: number
   signal: Signal
+  gas: Gas
+  factorType: FactorType
+  /** The series' source with its version, `<source>@<version>` (see `versioned`). */
   source: string
   /** True when any segment lies beyond the forecast horizon (priced on the fallback profile). */
   usesFallback: boolean

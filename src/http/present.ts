@@ -1,3 +1,4 @@
+import { labelsOf } from '../core/ledger-price.js'
 import type { Instant, Job, JobPlan, JobRun } from '../core/types.js'
 import type { Segment } from '../store/segments.js'
 import type { QuoteOption } from '../scheduler/quote.js'
@@ -18,22 +19,25 @@ function withoutModel<T extends { model?: unknown }> (b: T): Omit<T, 'model'> {
   return rest
 }
 
-/** A stored plan as the API shows it. */
+/** A stored plan as the API shows it; a plan stored before figures were labelled states the defaults of its signal (`labelsOf`). */
 export function presentPlan (plan: JobPlan) {
   const avoidedPercent = plan.baseline.grams > 0 ? 100 * plan.expectedAvoidedGrams / plan.baseline.grams : 0
+  const expected = { ...plan.expected, ...labelsOf(plan.expected) }
   return {
     pool: plan.pool,
     zone: plan.zone,
     segments: plan.segments.map(s => ({ start: iso(s.start), end: iso(s.end) })),
     latestSafeStart: iso(plan.latestSafeStart),
     energyKwh: Math.round(plan.energyKwh * 1000) / 1000,
-    expected: { ...plan.expected, grams: grams(plan.expected.grams) },
-    baseline: { ...withoutModel(plan.baseline), grams: grams(plan.baseline.grams), start: iso(plan.baseline.start), rule: plan.baseline.rule ?? 'config-order' },
+    expected: { ...expected, grams: grams(plan.expected.grams) },
+    baseline: { ...withoutModel(plan.baseline), ...labelsOf(plan.baseline), grams: grams(plan.baseline.grams), start: iso(plan.baseline.start), rule: plan.baseline.rule ?? 'config-order' },
     expectedAvoided: {
       grams: grams(plan.expectedAvoidedGrams),
       percent: Math.round(avoidedPercent * 100) / 100,
-      signal: plan.expected.signal,
-      source: plan.expected.source
+      signal: expected.signal,
+      gas: expected.gas,
+      factorType: expected.factorType,
+      source: expected.source
     },
     plannedAt: iso(plan.plannedAt)
   }

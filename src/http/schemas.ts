@@ -40,10 +40,16 @@ export const JobInput = Type.Object({
 export type JobInput = Static<typeof JobInput>
 
 const Segment = Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) })
+const Gas = Type.Union([Type.Literal('co2'), Type.Literal('co2e')], { description: 'what the grams count: CO2 alone, or CO2-equivalents' })
+const FactorType = Type.Union([Type.Literal('lifecycle'), Type.Literal('direct'), Type.Literal('marginal')], {
+  description: 'which emissions the intensity covers: life cycle (construction, fuel supply, combustion), direct (combustion) or the marginal plant\'s'
+})
 const Figure = {
-  grams: Type.Number({ description: 'grams CO2e' }),
+  grams: Type.Number({ description: 'grams of `gas`' }),
   signal: Type.Union([Type.Literal('average'), Type.Literal('marginal')]),
-  source: Type.String(),
+  gas: Gas,
+  factorType: FactorType,
+  source: Type.String({ description: 'where the intensity came from, with its version after @ (a file\'s content hash, an API\'s fetch time)' }),
   method: Type.Union([Type.Literal('expected'), Type.Literal('measured'), Type.Literal('estimated')]),
   usesFallback: Type.Boolean({ description: 'priced partly on the fallback profile beyond the forecast horizon' })
 }
@@ -67,6 +73,8 @@ export const Plan = Type.Object({
     grams: Type.Number(),
     percent: Type.Number({ description: '100 × avoided / baseline' }),
     signal: Figure.signal,
+    gas: Gas,
+    factorType: FactorType,
     source: Type.String()
   }),
   plannedAt: Type.String({ format: 'date-time' })
@@ -248,6 +256,8 @@ export const Zone = Type.Object({
   name: Type.String(),
   provider: Type.String({ description: 'the first (primary) provider' }),
   signal: Figure.signal,
+  gas: Type.Union([Type.Literal('co2'), Type.Literal('co2e')], { description: 'what the primary provider\'s intensity counts' }),
+  factorType: Type.Union([Type.Literal('lifecycle'), Type.Literal('direct'), Type.Literal('marginal')], { description: 'which emissions the primary provider\'s factors cover' }),
   pools: Type.Array(Type.String()),
   refreshMinutes: Type.Integer({ description: 'how often the forecast and recent actuals are fetched' }),
   chain: Type.Array(ChainMember, { description: 'the providers tried in order, with what each last did (since this process started)' }),
@@ -258,7 +268,10 @@ export const Zone = Type.Object({
     lastError: Nullable(Type.String()),
     answeredBy: Nullable(Type.String({ description: 'the provider whose answer is the newest stored forecast' })),
     source: Nullable(Type.String({ description: 'source label of the newest stored forecast, e.g. watttime:CAISO_NORTH:co2_moer' })),
-    signal: Nullable(Figure.signal)
+    signal: Nullable(Figure.signal),
+    gas: Nullable(Gas),
+    factorType: Nullable(FactorType),
+    version: Nullable(Type.String({ description: 'the version of the newest stored forecast: a file\'s content hash, or the fetch time of an API\'s answer' }))
   })
 })
 
@@ -272,8 +285,11 @@ export const IntensityPoint = Type.Object({
 export const IntensityResponse = Type.Object({
   zone: Type.String(),
   signal: Figure.signal,
+  gas: Gas,
+  factorType: FactorType,
   source: Type.String(),
-  unit: Type.Literal('gCO2e/kWh'),
+  version: Nullable(Type.String({ description: 'the version of the forecast (or, for a range in the past, the actuals): a file\'s content hash, or an API\'s fetch time' })),
+  unit: Type.Union([Type.Literal('gCO2e/kWh'), Type.Literal('gCO2/kWh')]),
   points: Type.Array(IntensityPoint)
 })
 

@@ -85,10 +85,20 @@ export function toJobPlan (outcome: Extract<PlanOutcome, { ok: true }>, now: Ins
     segments: placement.segments,
     latestSafeStart: outcome.latestSafeStart,
     energyKwh: placement.energyKwh,
-    expected: { grams: placement.grams, signal: placement.signal, source: placement.source, method: 'expected', usesFallback: placement.usesFallback },
+    expected: {
+      grams: placement.grams,
+      signal: placement.signal,
+      gas: placement.gas,
+      factorType: placement.factorType,
+      source: placement.source,
+      method: 'expected',
+      usesFallback: placement.usesFallback
+    },
     baseline: {
       grams: baseline.grams,
       signal: baseline.signal,
+      gas: baseline.gas,
+      factorType: baseline.factorType,
       source: baseline.source,
       method: 'expected',
       usesFallback: baseline.usesFallback,

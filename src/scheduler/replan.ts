@@ -88,7 +88,7 @@ function movedFields (baselineGrams: number, to: Placement, now: Instant): PlanP
     zone: to.zone,
     segments: to.segments,
     energyKwh: to.energyKwh,
-    expected: { grams: to.grams, signal: to.signal, source: to.source, method: 'expected', usesFallback: to.usesFallback },
+    expected: { grams: to.grams, signal: to.signal, gas: to.gas, factorType: to.factorType, source: to.source, method: 'expected', usesFallback: to.usesFallback },
     expectedAvoidedGrams: baselineGrams - to.grams,
     plannedAt: now
   }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { labelsOf } from '../core/ledger-price.js'
 import type { EmissionsFigure, Instant, Interval, Job, JobState, Placement } from '../core/types.js'
 import { toJob } from './job-rows.js'
 import type { Db } from './schema.js'
@@ -45,11 +46,13 @@ function toWaitingJob (r: WaitingRow): WaitingJob {
   const [id, state, gpus, durationMinutes, deadline, notBefore, interruptible, minSegmentMinutes, wattsPerGpu, energyKwh,
     pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool] = r
   const { grams, signal, source, usesFallback } = expected
+  // Plans from before labels were kept state none: the defaults of their signal.
+  const { gas, factorType } = labelsOf(expected)
   return {
     id, state, gpus, durationMinutes, deadline: Math.round(deadline), notBefore: notBefore === null ? null : Math.round(notBefore),
     interruptible, minSegmentMinutes, wattsPerGpu, energyKwh, pools, zones, preferredPool, refusedPools,
     submittedAt: Math.round(submittedAt), attempt,
-    placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, source, usesFallback },
+    placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, gas, factorType, source, usesFallback },
     baselineGrams,
     baselinePool
   }

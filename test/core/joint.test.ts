@@ -77,8 +77,8 @@ describe('planJointly', () => {
 
   it('starts from a feasible current plan and never ends dearer than it', () => {
     const current = new Map<string, Placement>([
-      ['x', { pool: 'a', zone: 'zone-a', segments: [{ start: at(1), end: at(2) }], energyKwh: 2, grams: 20, signal: 'average', source: 'test', usesFallback: false }],
-      ['y', { pool: 'a', zone: 'zone-a', segments: [{ start: at(2), end: at(3) }], energyKwh: 0.5, grams: 200, signal: 'average', source: 'test', usesFallback: false }]
+      ['x', { pool: 'a', zone: 'zone-a', segments: [{ start: at(1), end: at(2) }], energyKwh: 2, grams: 20, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'test', usesFallback: false }],
+      ['y', { pool: 'a', zone: 'zone-a', segments: [{ start: at(2), end: at(3) }], energyKwh: 0.5, grams: 200, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'test', usesFallback: false }]
     ])
     expect(total(planJointly([x, y], one, T0, { ...exact, current }))).toBeCloseTo(220, 9)
     // an infeasible current plan (both jobs on the one GPU at once) is ignored, not trusted

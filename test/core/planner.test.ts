@@ -23,7 +23,7 @@ describe('planJob', () => {
     const out = ok(planJob(request({ pools: ['a', 'b'] }), views, T0))
     expect(out.placement).toEqual({
       pool: 'a', zone: 'zone-a', segments: [{ start: T0 + 2 * HOUR, end: T0 + 3 * HOUR }], energyKwh: 0.5,
-      grams: 50, signal: 'average', source: 'test', usesFallback: false
+      grams: 50, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'test', usesFallback: false
     })
     expect(out.baseline).toMatchObject({ pool: 'a', segments: [{ start: T0, end: T0 + HOUR }], grams: 200, energyKwh: 0.5, usesFallback: false })
     // 6-h window, 10-min margin, 1-h job

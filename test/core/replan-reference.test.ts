@@ -87,7 +87,7 @@ describe('replanMoves (against the one-at-a-time reference)', () => {
           return {
             id: `j${i}`,
             req: request({ gpus: j.gpus, durationMs, earliestStart: T0, deadline: start + durationMs + j.slackHours * HOUR, pools: j.pools, interruptible: j.interruptible, minSegmentMs: 15 * MIN }),
-            placement: { pool: p.name, zone: p.zone, segments: [{ start, end: start + durationMs }], energyKwh: 1, grams: 0, signal: 'average', source: 'old', usesFallback: false },
+            placement: { pool: p.name, zone: p.zone, segments: [{ start, end: start + durationMs }], energyKwh: 1, grams: 0, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'old', usesFallback: false },
             started: j.started
           }
         })

@@ -10,7 +10,7 @@ const at = (h: number) => T0 + h * HOUR
 const a = pool('a', { gpuCount: 1 })
 const view = (p: Pool, values: number[], reservations: Reservation[] = []): PoolView => ({ pool: p, series: { ...steps(values), zone: p.zone }, reservations })
 const placed = (start: number, end: number, p = 'a'): Placement =>
-  ({ pool: p, zone: `zone-${p}`, segments: [{ start, end }], energyKwh: 0.5, grams: 0, signal: 'average', source: 'old', usesFallback: false })
+  ({ pool: p, zone: `zone-${p}`, segments: [{ start, end }], energyKwh: 0.5, grams: 0, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'old', usesFallback: false })
 const job = (id: string, start: number, over: Partial<PlannedJob> = {}): PlannedJob =>
   ({ id, req: request({ pools: ['a', 'b'] }), placement: placed(start, start + HOUR), started: false, ...over })
 const any = { grams: 0, percent: 0 }

@@ -28,7 +28,7 @@ describe('POST /v1/jobs', () => {
     expect(job.plan.segments).toEqual([{ start: iso(NOW + 8 * HOUR), end: iso(NOW + 10 * HOUR) }])
     // 2 GPUs × 400 W × pue 1 = 0.8 kW; 2 h at 100 g/kWh = 160 g; at once, 2 h at 300 g/kWh = 480 g.
     expect(job.plan.energyKwh).toBeCloseTo(1.6, 6)
-    expect(job.plan.expected).toMatchObject({ grams: 160, signal: 'average', source: 'csv:north.csv', method: 'expected', usesFallback: false })
+    expect(job.plan.expected).toMatchObject({ grams: 160, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: expect.stringMatching(/^csv:north\.csv@sha256:[0-9a-f]{16}$/), method: 'expected', usesFallback: false })
     expect(job.plan.baseline).toMatchObject({ grams: 480, pool: 'gpu-north', start: iso(NOW) })
     expect(job.plan.expectedAvoided).toMatchObject({ grams: 320, percent: 66.67, signal: 'average' })
     expect(Date.parse(job.plan.latestSafeStart)).toBe(NOW + 28 * HOUR - 10 * 60_000)

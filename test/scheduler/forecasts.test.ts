@@ -86,7 +86,7 @@ describe('request-path budgets', () => {
     await uk.called(2)
     const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth(keys.a), payload: body })
     expect(res.statusCode).toBe(201)
-    expect(res.json()).toMatchObject({ state: 'planned', plan: { expected: { source: 'csv:north.csv' } } })
+    expect(res.json()).toMatchObject({ state: 'planned', plan: { expected: { source: expect.stringMatching(/^csv:north\.csv@sha256:[0-9a-f]{16}$/) } } })
     expect([tickDone, uk.calls]).toEqual([false, 2])
     timers.fireAll()
     expect(await ticking).toMatchObject({ leader: true, refreshedZones: 1, errors: [] })
@@ -102,7 +102,7 @@ describe('request-path budgets', () => {
     timers.fire()
     const res = await quote
     expect(res.statusCode).toBe(200)
-    expect(res.json().plan.expected.source).toBe('csv:north.csv')
+    expect(res.json().plan.expected.source).toMatch(/^csv:north\.csv@sha256:/)
     const zones = (await app.inject({ method: 'GET', url: '/v1/zones', headers: auth(keys.a) })).json()
     expect(zones.find((z: { name: string }) => z.name === 'NORTH').chain[0].lastError).toMatch(/^forecast: timeout: no answer within 2500 ms/)
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
@@ -129,7 +129,7 @@ describe('request-path budgets', () => {
     timers.fire(1)
     await ticking
     const again = await app.inject({ method: 'POST', url: '/v1/quotes', headers: auth(keys.a), payload: body })
-    expect(again.json().plan.expected.source).toBe('csv:north.csv')
+    expect(again.json().plan.expected.source).toMatch(/^csv:north\.csv@sha256:/)
     expect(uk.calls).toBe(2)
   })
 })

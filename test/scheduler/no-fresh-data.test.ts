@@ -44,7 +44,8 @@ test('without fresh data, planning uses the last good stored forecast', async ()
   expect(t().deps.zoneStatus.get('NORTH')?.lastError).toContain('grid: HTTP 500 (test)')
   expect(job.state).toBe('planned')
   expect(job.plan.segments).toEqual([{ start: iso(NOW + 5 * HOUR), end: iso(NOW + 7 * HOUR) }])
-  expect(job.plan.expected).toMatchObject({ signal: 'average', source: 'grid:NORTH', usesFallback: false })
+  // A plan's source names its version: the newest fetch it rests on, the last good one.
+  expect(job.plan.expected).toMatchObject({ signal: 'average', source: `grid:NORTH@${iso(NOW)}`, usesFallback: false })
 })
 
 test('beyond the stored forecast, a labelled same-hour-last-week profile; the deadline is met', async () => {
@@ -56,7 +57,7 @@ test('beyond the stored forecast, a labelled same-hour-last-week profile; the de
 
   const job = await submit(NOW + 30 * HOUR, NOW + 46 * HOUR)
   expect(job.plan.segments).toEqual([{ start: iso(GREEN), end: iso(GREEN + 2 * HOUR) }])
-  expect(job.plan.expected).toMatchObject({ source: PROFILE_SOURCE, usesFallback: true })
+  expect(job.plan.expected).toMatchObject({ source: `${PROFILE_SOURCE}@${iso(NOW)}`, usesFallback: true })
   expect(Date.parse(job.plan.segments[0].end)).toBeLessThanOrEqual(NOW + 46 * HOUR)
   // The scheduler's pass during the outage gets nothing from NORTH's provider and keeps the plan.
   expect(await tick(t().deps, 'test', NOW + 31 * HOUR, 180_000)).toMatchObject({ leader: true, failed: 0 })
@@ -72,7 +73,7 @@ test('a forecast ending inside the window is extended by the profile, and the pl
   expect(series).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}`, fallbackFrom: NOW + 24 * HOUR })
   const job = await submit(NOW + 20 * HOUR, NOW + 40 * HOUR)
   expect(job.plan.segments[0].start).toBe(iso(GREEN))
-  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}`, usesFallback: true })
+  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}@${iso(NOW)}`, usesFallback: true })
 })
 
 test('with less than a week stored, the planner\'s own fallback repeats the last known day', async () => {
@@ -82,7 +83,7 @@ test('with less than a week stored, the planner\'s own fallback repeats the last
   expect(series.source).toBe('grid:NORTH')
   expect(series.points[0]?.start).toBe(NOW)
   const job = await submit(NOW + 30 * HOUR, NOW + 46 * HOUR)
-  expect(job.plan.expected).toMatchObject({ source: 'grid:NORTH', usesFallback: true })
+  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH@${iso(NOW)}`, usesFallback: true })
   // The dip of NOW + 5 h, repeated a day later, starts before the window: only its last hour is left.
   expect(job.plan.segments[0].start).toBe(iso(NOW + 30 * HOUR))
 })
@@ -99,7 +100,7 @@ test('a fall from a marginal to an average provider is planned on the average se
   expect(series).toMatchObject({ signal: 'average', source: 'electricitymaps:NORTH' })
   expect(series.points.every(p => p.gPerKwh !== 900)).toBe(true)
   const job = await submit(NOW, NOW + 12 * HOUR)
-  expect(job.plan.expected).toMatchObject({ signal: 'average', source: 'electricitymaps:NORTH' })
+  expect(job.plan.expected).toMatchObject({ signal: 'average', source: `electricitymaps:NORTH@${iso(NOW)}` })
   moer.down = false
   await refreshStale(deps, NOW + HOUR)
   expect(await forecastSeries(deps, 'NORTH', NOW + HOUR, NOW + 2 * HOUR, NOW + HOUR)).toMatchObject({ signal: 'marginal', source: 'watttime:NORTH' })

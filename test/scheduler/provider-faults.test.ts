@@ -52,7 +52,7 @@ for (const [fault, outcome] of [['hang', 'timeout'], ['500', 'error'], ['garbage
     await api.asked
     if (fault === 'hang') timers.fire(0)
     const { plan } = await quoting
-    expect(plan.expected.source).toBe('csv:north.csv')
+    expect(plan.expected.source).toMatch(/^csv:north\.csv@sha256:/)
     const members = (deps.providers.get('NORTH') as ProviderChain).status().members
     expect(members[0]?.lastError).toMatch(outcome === 'timeout' ? /^forecast: timeout: no answer within 2500 ms/ : /^forecast: carbonintensity-uk .*(HTTP 500|unexpected body)/)
     expect(members[1]?.lastSuccessAt).not.toBeNull()

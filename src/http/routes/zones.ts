@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
+import { labelsOf } from '../../core/ledger-price.js'
 import { HOUR_MS, type IntensityPoint } from '../../core/types.js'
 import { floorHour } from '../../core/intervals.js'
 import { invalidField, notFound } from '../../errors.js'
 import { asChain } from '../../providers/chain.js'
-import type { IntensityProvider } from '../../providers/provider.js'
+import { providerLabels, type IntensityProvider } from '../../providers/provider.js'
 import { isChain, regionOf } from '../../providers/zone-spec.js'
 import { refreshMsOf } from '../../scheduler/fetch.js'
 import { actualSeries, forecastSeries } from '../../scheduler/forecasts.js'
@@ -30,7 +31,10 @@ function parseInstant (field: string, value: string | undefined, fallback: numbe
   return t
 }
 
-/** One zone as `GET /v1/zones` shows it: its chain with each provider's last outcome, and its newest stored forecast. */
+/**
+ * One zone as `GET /v1/zones` shows it: its chain with each provider's last outcome, what its primary
+ * provider's intensity counts (signal, gas, factor type), and its newest stored forecast with its labels and version.
+ */
 async function zoneView (deps: AppDeps, name: string, provider: IntensityProvider, pools: string[], now: number): Promise<Static<typeof Zone>> {
   const newest = await newestFetch(deps.store.db, name, 'forecast')
   const isoOrNull = (t: number | null) => t === null ? null : iso(t)
@@ -38,7 +42,7 @@ async function zoneView (deps: AppDeps, name: string, provider: IntensityProvide
   return {
     name,
     provider: provider.id,
-    signal: provider.signal,
+    ...providerLabels(provider),
     pools,
     refreshMinutes: Math.round(refreshMsOf(deps, name) / 60_000),
     chain: asChain(provider).status().members.map(m => ({
@@ -56,7 +60,10 @@ async function zoneView (deps: AppDeps, name: string, provider: IntensityProvide
       // Every source label starts with its provider's id: 'watttime:CAISO_NORTH:co2_moer', 'replay:zones-2022'.
       answeredBy: newest?.source.split(':')[0] ?? null,
       source: newest?.source ?? null,
-      signal: newest?.signal ?? null
+      signal: newest?.signal ?? null,
+      gas: newest?.gas ?? null,
+      factorType: newest?.factorType ?? null,
+      version: newest?.version ?? null
     }
   }
 }
@@ -109,7 +116,9 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const fallbackFrom = future?.fallbackFrom ?? Infinity
       const tail = (future?.points ?? []).filter(p => p.end > now).map(p => clip(p.start >= fallbackFrom ? 'fallback' : 'forecast', Math.max(from, now), to)(p))
       const any = future ?? past
-      return { zone, signal: any?.signal ?? 'average', source: any?.source ?? 'none', unit: 'gCO2e/kWh' as const, points: [...head, ...tail] }
+      const labels = any === undefined ? providerLabels(deps.providers.get(zone)) : labelsOf(any)
+      const unit = labels.gas === 'co2' ? 'gCO2/kWh' as const : 'gCO2e/kWh' as const
+      return { zone, ...labels, source: any?.source ?? 'none', version: any?.version ?? null, unit, points: [...head, ...tail] }
     })
   }
 }
