@@ -52,6 +52,20 @@ describe('planJob', () => {
     expect(ok(planJob(request({ pools: ['b', 'a'] }), [average, marginal], T0)).placement).toMatchObject({ pool: 'b', signal: 'marginal' })
   })
 
+  it('only compares pools whose series counts the same gas and factor type as the baseline pool’s', () => {
+    // Same average signal, but b's values are CO2 alone (a direct factor): 100 gCO2 is not "less" than 300 gCO2e.
+    const co2e = view(a, { ...steps([300, 300, 300]), gas: 'co2e', factorType: 'lifecycle', version: 'sha256:00000000000000aa' })
+    const co2 = view(b, { ...steps([100, 100, 100]), gas: 'co2', factorType: 'direct', version: '2026-11-23T10:00:00.000Z' })
+    const direct = view(pool('c'), { ...steps([100, 100, 100]), gas: 'co2e', factorType: 'direct' })
+    const out = ok(planJob(request({ pools: ['a', 'b', 'c'] }), [co2e, co2, direct], T0))
+    expect(out.placement).toMatchObject({ pool: 'a', grams: 150, gas: 'co2e', factorType: 'lifecycle', source: 'test@sha256:00000000000000aa' })
+    expect(out.baseline).toMatchObject({ pool: 'a', gas: 'co2e', factorType: 'lifecycle' })
+    expect(ok(planJob(request({ pools: ['b', 'a', 'c'] }), [co2e, co2, direct], T0)).placement)
+      .toMatchObject({ pool: 'b', gas: 'co2', factorType: 'direct', source: 'test@2026-11-23T10:00:00.000Z' })
+    // A series that states no labels is read as the defaults of its signal (co2e/lifecycle): it competes with a.
+    expect(ok(planJob(request({ pools: ['a', 'd'] }), [co2e, view(pool('d'), steps([100, 100, 100]))], T0)).placement).toMatchObject({ pool: 'd' })
+  })
+
   it('keeps a safety margin before the deadline, shrinking it for tight jobs', () => {
     // cheapest at the very end: the job starts at the latest safe start, not later
     const views = [view(a, steps([300, 300, 300, 10]))]
