@@ -14,10 +14,12 @@ const USAGE = `usage: greenshift <command>
 
   serve                         run the API and the scheduler (PORT, HOST, DATABASE_URL, GREENSHIFT_CONFIG)
   migrate                       apply database migrations and exit
-  keys create --tenant NAME [--scopes submit,read] [--name LABEL]
+  keys create --tenant NAME [--scopes submit,read] [--name LABEL] [--home-pool POOL]
                                 create an API key (printed once) for a tenant, creating the tenant if new;
                                 scopes: submit, read, admin (the tenant's keys), operator (pools, agent
-                                tokens, tenants, every tenant's keys)
+                                tokens, tenants, every tenant's keys); --home-pool sets the tenant's home
+                                pool, where its jobs would run without greenshift (their baseline pool
+                                when they name no preferredPool)
   openapi [--out FILE | --check FILE]
                                 print, write, or check for drift the OpenAPI document
   simulate --intensity ZONE=FILE --jobs FILE [...]
@@ -51,21 +53,31 @@ function onlyHelp (command: string, args: string[]): boolean {
 class UsageError extends Error {}
 
 async function keysCreate (args: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, scopes: { type: 'string', default: 'submit,read' }, name: { type: 'string', default: 'cli' } } })
+  const { values } = parseArgs({
+    args, options: { tenant: { type: 'string' }, scopes: { type: 'string', default: 'submit,read' }, name: { type: 'string', default: 'cli' }, 'home-pool': { type: 'string' } }
+  })
   if (values.tenant === undefined || values.tenant === '') throw new Error('keys create: --tenant NAME is required')
+  const homePool = values['home-pool']
+  if (homePool === '') throw new Error('keys create: --home-pool needs a pool name')
   const scopes = values.scopes.split(',').map(s => s.trim()).filter(s => s !== '')
   const bad = scopes.find(s => !SCOPES.has(s))
   if (bad !== undefined || scopes.length === 0) throw new Error(`keys create: --scopes must be a comma list of submit, read, admin, operator (got "${values.scopes}")`)
   const config = loadConfig(env)
   const { prepareStore } = await service()
   const { createApiKey } = await import('../store/api-keys.js')
-  const { createTenant, findTenantByName } = await import('../store/tenants.js')
+  const { createTenant, findTenantByName, updateTenant } = await import('../store/tenants.js')
+  const { listPools } = await import('../store/pools.js')
   const store = await prepareStore(config, pino({ level: 'warn' }), new Date(), 'keys create').catch((err: unknown) => {
     if (!(err instanceof DataDirLockedError)) throw err
     throw new Error(`keys create: ${err.message}. A key made on a copy of the data beside a running server would never work: stop the server, create the key, start it again (with DATABASE_URL, keys create works beside running servers)`)
   })
   try {
+    if (homePool !== undefined) {
+      const pools = (await listPools(store.db)).map(p => p.name)
+      if (!pools.includes(homePool)) throw new Error(`keys create: --home-pool "${homePool}" is not a pool (pools: ${pools.join(', ') || 'none'})`)
+    }
     const tenant = await findTenantByName(store.db, values.tenant) ?? await createTenant(store.db, values.tenant)
+    if (homePool !== undefined) await updateTenant(store.db, values.tenant, { homePool })
     const key = await createApiKey(store.db, { tenantId: tenant.id, name: values.name, scopes: scopes as ApiScope[] })
     out(`${key.key}\n`)
     return 0

@@ -17,6 +17,11 @@ export const TenantRef = Type.String({ minLength: 1, maxLength: 200, description
 /** A cap on queued (pending and planned) jobs; 10 million is far above any real queue. */
 const QueueCap = Type.Integer({ minimum: 1, maximum: 10_000_000 })
 
+/** A tenant's home pool: a pool's name, or null for none. */
+const HomePool = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+  description: 'the pool this tenant\'s jobs would run on without greenshift: the baseline pool of its jobs that name no preferredPool; null: none'
+})
+
 const KeyFields = {
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -41,14 +46,17 @@ export const ApiKeyInput = Type.Object({
 export const Tenant = Type.Object({
   name: Type.String(),
   maxQueuedJobs: Type.Union([Type.Integer(), Type.Null()], { description: 'this tenant\'s cap on queued jobs; null: the deployment default (GREENSHIFT_MAX_QUEUED_JOBS)' }),
+  homePool: HomePool,
   createdAt: Instant
 })
 
 export const TenantInput = Type.Object({
   name: NewTenantName,
-  maxQueuedJobs: Type.Optional(Type.Union([QueueCap, Type.Null()]))
+  maxQueuedJobs: Type.Optional(Type.Union([QueueCap, Type.Null()])),
+  homePool: Type.Optional(HomePool)
 }, { additionalProperties: false })
 
 export const TenantPatch = Type.Object({
-  maxQueuedJobs: Type.Union([QueueCap, Type.Null()], { description: 'null: back to the deployment default' })
-}, { additionalProperties: false })
+  maxQueuedJobs: Type.Optional(Type.Union([QueueCap, Type.Null()], { description: 'null: back to the deployment default' })),
+  homePool: Type.Optional(HomePool)
+}, { additionalProperties: false, minProperties: 1 })

@@ -25,6 +25,8 @@ export interface Principal {
   keyId: string
   tenantId: string
   scopes: Scope[]
+  /** The tenant's home pool, read with the key (and kept with it, see `lookUpKey`); null: none set. */
+  homePool: string | null
 }
 
 declare module 'fastify' {
@@ -45,8 +47,16 @@ export function authenticate (store: Store) {
     if (match?.[1] === undefined) throw unauthorized('Authorization must be "Bearer <key>"')
     const key = await lookUpKey(store, match[1])
     if (key === undefined) throw unauthorized('unknown or revoked API key')
-    request.principal = { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes as Scope[] }
+    request.principal = { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes as Scope[], homePool: key.homePool }
   }
+}
+
+/**
+ * The home pool of the caller's tenant (null: none set, or not authenticated): the baseline pool of
+ * its jobs that name no preferred pool. Known from authentication, without another query.
+ */
+export function homePoolOf (request: FastifyRequest): string | null {
+  return request.principal?.homePool ?? null
 }
 
 /** Whether a principal may act with `scope` (see `Scope` for what implies what). */

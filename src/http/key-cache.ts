@@ -4,8 +4,9 @@ import type { Store } from '../store/db.js'
 import { perStore } from '../store/per-store.js'
 
 /**
- * How long a process trusts a key it has looked up: a key revoked through another replica stops
- * working here within this; through this one, at once (`forgetKeys`).
+ * How long a process trusts a key it has looked up, and the tenant's home pool read with it: a key
+ * revoked (or a home pool changed) through another replica is seen here within this; through this
+ * one, at once (`forgetKeys`).
  */
 export const KEY_CACHE_MS = 5_000
 /** Past this many remembered keys the memory starts over: bounded whatever callers send. */
@@ -35,7 +36,7 @@ export async function lookUpKey (store: Store, plaintext: string, clock: () => n
   return principal
 }
 
-/** Forgets every key remembered for a store: after a revocation through this process. */
+/** Forgets every key remembered for a store: after a revocation, or a change of a tenant's home pool, through this process. */
 export function forgetKeys (store: Store): void {
   caches.forget(store)
 }

@@ -23,11 +23,12 @@ export interface CreatedApiKey {
   prefix: string
 }
 
-/** The caller a key stands for. */
+/** The caller a key stands for, with its tenant's home pool (null: none), read with the key so a request needs no other query. */
 export interface ApiKeyPrincipal {
   id: string
   tenantId: string
   scopes: ApiScope[]
+  homePool: string | null
 }
 
 const KEY_PREFIX = 'gs_'
@@ -60,11 +61,12 @@ export async function createApiKey (db: Db, input: NewApiKey): Promise<CreatedAp
 /** The principal of a plaintext key, by hash; unknown and revoked keys are `undefined`. */
 export async function findApiKey (db: Db, plaintext: string): Promise<ApiKeyPrincipal | undefined> {
   const row = await db.selectFrom('api_keys')
-    .select(['id', 'tenant_id', 'scopes'])
-    .where('key_hash', '=', hashApiKey(plaintext))
-    .where('revoked_at', 'is', null)
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.scopes', 'tenants.home_pool'])
+    .where('api_keys.key_hash', '=', hashApiKey(plaintext))
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst()
-  return row === undefined ? undefined : { id: row.id, tenantId: row.tenant_id, scopes: row.scopes }
+  return row === undefined ? undefined : { id: row.id, tenantId: row.tenant_id, scopes: row.scopes, homePool: row.home_pool }
 }
 
 /** A key as listed and shown: never its hash, never its plaintext. */

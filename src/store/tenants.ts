@@ -8,10 +8,20 @@ export interface Tenant {
   name: string
 }
 
-/** A tenant as the operator sees it: with its own cap on queued jobs (null: the deployment default). */
+/**
+ * A tenant as the operator sees it: with its own cap on queued jobs (null: the deployment default)
+ * and its home pool, where its jobs would run without greenshift (null: none set).
+ */
 export interface TenantInfo extends Tenant {
   maxQueuedJobs: number | null
+  homePool: string | null
   createdAt: Date
+}
+
+/** What an operator may change on a tenant; an absent field stays as it is. */
+export interface TenantPatch {
+  maxQueuedJobs?: number | null
+  homePool?: string | null
 }
 
 /** Creates a tenant with a new UUID; a taken name throws the unique violation (23505). */
@@ -35,15 +45,18 @@ export async function ensureTenant (db: Db, name: string): Promise<Tenant> {
   return await db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirstOrThrow()
 }
 
-const INFO_COLUMNS = ['id', 'name', 'max_queued_jobs', 'created_at'] as const
+const INFO_COLUMNS = ['id', 'name', 'max_queued_jobs', 'home_pool', 'created_at'] as const
 
-function toInfo (row: { id: string, name: string, max_queued_jobs: number | null, created_at: Date }): TenantInfo {
-  return { id: row.id, name: row.name, maxQueuedJobs: row.max_queued_jobs, createdAt: row.created_at }
+function toInfo (row: { id: string, name: string, max_queued_jobs: number | null, home_pool: string | null, created_at: Date }): TenantInfo {
+  return { id: row.id, name: row.name, maxQueuedJobs: row.max_queued_jobs, homePool: row.home_pool, createdAt: row.created_at }
 }
 
-/** A new tenant with its cap; undefined if the name is taken (nothing is written then). */
-export async function insertTenant (db: Db, name: string, maxQueuedJobs: number | null): Promise<TenantInfo | undefined> {
-  const row = await db.insertInto('tenants').values({ id: randomUUID(), name, max_queued_jobs: maxQueuedJobs })
+/**
+ * A new tenant with its cap and home pool; undefined if the name is taken (nothing is written then).
+ * A home pool that is not a pool throws the foreign-key violation (23503): callers check it first.
+ */
+export async function insertTenant (db: Db, name: string, maxQueuedJobs: number | null, homePool: string | null = null): Promise<TenantInfo | undefined> {
+  const row = await db.insertInto('tenants').values({ id: randomUUID(), name, max_queued_jobs: maxQueuedJobs, home_pool: homePool })
     .onConflict(oc => oc.column('name').doNothing()).returning(INFO_COLUMNS).executeTakeFirst()
   return row === undefined ? undefined : toInfo(row)
 }
@@ -53,9 +66,19 @@ export async function listTenants (db: Db): Promise<TenantInfo[]> {
   return (await db.selectFrom('tenants').select(INFO_COLUMNS).orderBy('name').execute()).map(toInfo)
 }
 
-/** Sets a tenant's cap on queued jobs (null: back to the default); undefined if there is no such tenant. */
-export async function setTenantQueueCap (db: Db, name: string, maxQueuedJobs: number | null): Promise<TenantInfo | undefined> {
-  const row = await db.updateTable('tenants').set({ max_queued_jobs: maxQueuedJobs }).where('name', '=', name).returning(INFO_COLUMNS).executeTakeFirst()
+/**
+ * Sets a tenant's cap on queued jobs (null: back to the default) and home pool (null: none), each
+ * only when given; undefined if there is no such tenant. An unknown home pool throws 23503.
+ */
+export async function updateTenant (db: Db, name: string, patch: TenantPatch): Promise<TenantInfo | undefined> {
+  const set = {
+    ...(patch.maxQueuedJobs === undefined ? {} : { max_queued_jobs: patch.maxQueuedJobs }),
+    ...(patch.homePool === undefined ? {} : { home_pool: patch.homePool })
+  }
+  const query = Object.keys(set).length === 0
+    ? db.selectFrom('tenants').select(INFO_COLUMNS).where('name', '=', name)
+    : db.updateTable('tenants').set(set).where('name', '=', name).returning(INFO_COLUMNS)
+  const row = await query.executeTakeFirst()
   return row === undefined ? undefined : toInfo(row)
 }
 

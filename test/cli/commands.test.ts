@@ -34,6 +34,7 @@ describe('greenshift CLI', () => {
     const reader = created.out.trim()
     expect(reader).toMatch(/^gs_[A-Za-z0-9_-]{32}$/)
     const ops = (await run('keys', 'create', '--tenant', 'ops', '--scopes', 'operator')).out.trim()
+    expect((await run('keys', 'create', '--tenant', 'acme', '--name', 'home', '--home-pool', 'h100-de')).code).toBe(0)
 
     const service = await serve(env)
     try {
@@ -47,13 +48,14 @@ describe('greenshift CLI', () => {
       const { plan } = await accepted.json() as { plan: { expected: { grams: number }, baseline: { grams: number, pool: string } } }
       // The replayed grids differ several-fold, so the plan beats "now in DE" by a wide margin.
       expect(plan.expected.grams).toBeLessThan(plan.baseline.grams)
-      expect(plan.baseline).toMatchObject({ pool: 'h100-de', source: 'replay:zones-2022', signal: 'average' })
+      expect(plan.baseline).toMatchObject({ pool: 'h100-de', source: expect.stringMatching(/^replay:zones-2022@sha256:[0-9a-f]{16}$/), signal: 'average', gas: 'co2e', factorType: 'lifecycle' })
       const list = await fetch(`${service.url}/v1/jobs`, { headers: { authorization: `Bearer ${reader}` } })
       expect((await list.json() as { jobs: unknown[] }).jobs).toEqual([]) // acme sees none of default's jobs
       // The first key runs the deployment; a CLI-made operator key too, without a tenant's submit or read.
       const tenants = async (key: string) => await fetch(`${service.url}/v1/tenants`, { headers: { authorization: `Bearer ${key}` } })
       expect((await tenants(admin!)).status).toBe(200)
-      expect(((await (await tenants(ops)).json()) as Array<{ name: string }>).map(x => x.name)).toEqual(['acme', 'default', 'ops'])
+      expect(((await (await tenants(ops)).json()) as Array<{ name: string, homePool: string | null }>).map(x => [x.name, x.homePool]))
+        .toEqual([['acme', 'h100-de'], ['default', null], ['ops', null]])
       expect((await post(ops)).status).toBe(403)
     } finally {
       await service.close()
@@ -69,5 +71,7 @@ describe('greenshift CLI', () => {
     expect((await run('nonsense')).code).toBe(2)
     await expect(run('keys', 'create')).rejects.toThrow('--tenant NAME is required')
     await expect(run('keys', 'create', '--tenant', 'x', '--scopes', 'root')).rejects.toThrow('--scopes must be')
+    await expect(run('keys', 'create', '--tenant', 'x', '--home-pool', 'nowhere')).rejects.toThrow('--home-pool "nowhere" is not a pool (pools: ')
+    expect((await run('help')).out).toContain('--home-pool POOL')
   })
 })

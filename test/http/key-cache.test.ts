@@ -1,4 +1,6 @@
+import Fastify from 'fastify'
 import { expect, test } from 'vitest'
+import { authenticate, homePoolOf } from '../../src/http/auth.js'
 import { KEY_CACHE_MS, lookUpKey } from '../../src/http/key-cache.js'
 import { createApiKey } from '../../src/store/api-keys.js'
 import { createTenant } from '../../src/store/tenants.js'
@@ -29,4 +31,36 @@ test('a key revoked by another replica works here for at most KEY_CACHE_MS, then
   clock.now += 1
   expect(await lookUpKey(store, key, () => clock.now)).toBeUndefined()
   expect(await lookUpKey(store, 'gs_unknown_key_0123456789', () => clock.now)).toBeUndefined()
+})
+
+test('authentication knows the tenant\'s home pool without another query; a change through this process is seen at once', async () => {
+  const { store } = t().deps
+  const key = t().keys.a
+  // A route that shows what authentication put on the request, as submit and quote read it.
+  const app = Fastify()
+  app.addHook('onRequest', authenticate(store))
+  app.get('/who', async request => ({ homePool: homePoolOf(request) }))
+  const who = async () => (await app.inject({ method: 'GET', url: '/who', headers: t().auth(key) })).json()
+  expect(await who()).toEqual({ homePool: null })
+  const patch = async (homePool: string | null) =>
+    (await t().app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { homePool } })).statusCode
+  expect(await patch('gpu-north')).toBe(200)
+  // The key was remembered with no home pool a moment ago: the PATCH made this process forget it.
+  expect(await who()).toEqual({ homePool: 'gpu-north' })
+  expect(await patch(null)).toBe(200)
+  expect(await who()).toEqual({ homePool: null })
+  await app.close()
+})
+
+test('a home pool changed by another replica is seen here within KEY_CACHE_MS', async () => {
+  const store = t().deps.store
+  const tenant = await createTenant(store.db, 'c')
+  const { key } = await createApiKey(store.db, { tenantId: tenant.id, name: 'k', scopes: ['read'] })
+  const clock = { now: 1_000 }
+  expect((await lookUpKey(store, key, () => clock.now))?.homePool).toBeNull()
+  await store.db.updateTable('tenants').set({ home_pool: 'gpu-south' }).where('id', '=', tenant.id).execute()
+  clock.now += KEY_CACHE_MS - 1
+  expect((await lookUpKey(store, key, () => clock.now))?.homePool).toBeNull()
+  clock.now += 1
+  expect((await lookUpKey(store, key, () => clock.now))?.homePool).toBe('gpu-south')
 })

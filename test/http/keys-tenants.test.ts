@@ -106,7 +106,7 @@ describe('tenants', () => {
 
     const created = await call('POST', '/v1/tenants', t().keys.operator, { name: 'c', maxQueuedJobs: 3 })
     expect(created.statusCode).toBe(201)
-    expect(created.json()).toEqual({ name: 'c', maxQueuedJobs: 3, createdAt: expect.any(String) })
+    expect(created.json()).toEqual({ name: 'c', maxQueuedJobs: 3, homePool: null, createdAt: expect.any(String) })
     problem(await call('POST', '/v1/tenants', t().keys.operator, { name: 'c' }), 409, 'name')
     problem(await call('POST', '/v1/tenants', t().keys.operator, { name: 'd', maxQueuedJobs: 0 }), 400, 'maxQueuedJobs')
     problem(await call('PATCH', '/v1/tenants/c', t().keys.operator, { maxQueuedJobs: 1.5 }), 400, 'maxQueuedJobs')
@@ -119,5 +119,25 @@ describe('tenants', () => {
 
     const key = await call('POST', '/v1/keys', t().keys.operator, { name: 'c-admin', scopes: ['admin'], tenant: 'c' })
     expect(key.json()).toMatchObject({ tenant: 'c', scopes: ['admin'] })
+  })
+
+  test('the operator sets a tenant\'s home pool: a pool\'s name or null; an unknown pool is a 422 naming homePool', async () => {
+    const op = t().keys.operator
+    const created = await call('POST', '/v1/tenants', op, { name: 'c', homePool: 'gpu-south' })
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ name: 'c', maxQueuedJobs: null, homePool: 'gpu-south' })
+    problem(await call('POST', '/v1/tenants', op, { name: 'd', homePool: 'gpu-nowhere' }), 422, 'homePool')
+    expect(await t().deps.store.db.selectFrom('tenants').select('name').where('name', '=', 'd').executeTakeFirst()).toBeUndefined()
+
+    problem(await call('PATCH', '/v1/tenants/c', op, { homePool: 'gpu-nowhere' }), 422, 'homePool')
+    problem(await call('PATCH', '/v1/tenants/c', op, {}), 400)
+    problem(await call('PATCH', '/v1/tenants/zz', op, { homePool: 'gpu-north' }), 404)
+    // Each field changes alone: a home pool leaves the cap as it was, and the other way round.
+    await call('PATCH', '/v1/tenants/c', op, { maxQueuedJobs: 7 })
+    expect((await call('PATCH', '/v1/tenants/c', op, { homePool: 'gpu-north' })).json()).toMatchObject({ maxQueuedJobs: 7, homePool: 'gpu-north' })
+    expect((await call('PATCH', '/v1/tenants/c', op, { maxQueuedJobs: null })).json()).toMatchObject({ maxQueuedJobs: null, homePool: 'gpu-north' })
+    const list = await call('GET', '/v1/tenants', op)
+    expect(list.json().map((x: { name: string, homePool: string | null }) => [x.name, x.homePool])).toEqual([['a', null], ['b', null], ['c', 'gpu-north']])
+    expect((await call('PATCH', '/v1/tenants/c', op, { homePool: null })).json()).toMatchObject({ homePool: null })
   })
 })
