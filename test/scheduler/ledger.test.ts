@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 import type { Instant } from '../../src/core/types.js'
 import { ProviderError, type IntensityProvider } from '../../src/providers/provider.js'
@@ -11,6 +13,8 @@ import { runPlannedJob } from '../support/ledger.js'
 
 const t = useTestApp()
 const MINUTE = 60_000
+/** The fixture zone's csv source with its version, the content hash of the file: `csv:north.csv@sha256:<16 hex>`. */
+const NORTH_CSV = `csv:north.csv@sha256:${createHash('sha256').update(readFileSync(new URL('../fixtures/api/north.csv', import.meta.url))).digest('hex').slice(0, 16)}`
 
 /** The fixture providers with actuals not published yet: forecasts as before, actuals an outage. */
 function withoutActuals (deps: Deps): Deps {
@@ -56,8 +60,8 @@ test('a finished job\'s ledger is provisional on the forecast until actual point
     energyKwh: expect.closeTo(1.6, 9),
     energyMethod: 'estimated',
     provisional: true,
-    actual: { grams: expect.closeTo(160, 6), source: 'forecast:csv:north.csv', provisional: true, pool: 'gpu-north', start: NOW + 8 * HOUR, end: NOW + 10 * HOUR },
-    baseline: { grams: expect.closeTo(480, 6), source: 'forecast:csv:north.csv', provisional: true, pool: 'gpu-north', start: NOW },
+    actual: { grams: expect.closeTo(160, 6), source: `forecast:${NORTH_CSV}`, provisional: true, pool: 'gpu-north', start: NOW + 8 * HOUR, end: NOW + 10 * HOUR },
+    baseline: { grams: expect.closeTo(480, 6), source: `forecast:${NORTH_CSV}`, provisional: true, pool: 'gpu-north', start: NOW },
     avoidedGrams: expect.closeTo(320, 6)
   })
 
@@ -65,12 +69,13 @@ test('a finished job\'s ledger is provisional on the forecast until actual point
   expect(await refreshLedgers(deps, now + 10 * MINUTE)).toMatchObject({ computed: 0 })
 
   // The baseline hours and the run's first hour are published: the second hour is still forecast.
-  await actuals([[NOW, 330], [NOW + HOUR, 290], [NOW + 8 * HOUR, 110]], now + 20 * MINUTE)
+  const published = now + 20 * MINUTE
+  await actuals([[NOW, 330], [NOW + HOUR, 290], [NOW + 8 * HOUR, 110]], published)
   now += 31 * MINUTE
   expect(await refreshLedgers(deps, now)).toEqual({ computed: 1, final: 0, skipped: 0, failed: 0 })
   ledger = await getLedger(deps.store.db, id)
-  expect(ledger?.actual).toMatchObject({ grams: expect.closeTo(0.8 * (110 + 100), 6), source: 'actual:replay:test + forecast:csv:north.csv', provisional: true })
-  expect(ledger?.baseline).toMatchObject({ grams: expect.closeTo(0.8 * (330 + 290), 6), source: 'actual:replay:test', provisional: false })
+  expect(ledger?.actual).toMatchObject({ grams: expect.closeTo(0.8 * (110 + 100), 6), source: `actual:replay:test@${iso(published)} + forecast:${NORTH_CSV}`, provisional: true })
+  expect(ledger?.baseline).toMatchObject({ grams: expect.closeTo(0.8 * (330 + 290), 6), source: `actual:replay:test@${iso(published)}`, provisional: false })
 
   // The last hour arrives: final. 0.8 kW × (110 + 130) = 192 g; at once 496 g; avoided 304 g.
   await actuals([[NOW + 9 * HOUR, 130]], now + 5 * MINUTE)
@@ -93,7 +98,7 @@ test('measured energy prices both sides; the provider is asked when stored actua
   expect(await refreshLedgers(t().deps, NOW + 11 * HOUR)).toEqual({ computed: 1, final: 1, skipped: 0, failed: 0 })
   expect(await getLedger(t().deps.store.db, id)).toMatchObject({
     energyMethod: 'measured',
-    actual: { grams: expect.closeTo(300, 6), method: 'measured', source: 'actual:csv:north.csv' },
+    actual: { grams: expect.closeTo(300, 6), method: 'measured', source: `actual:${NORTH_CSV}` },
     baseline: { grams: expect.closeTo(900, 6), method: 'measured' },
     avoidedGrams: expect.closeTo(600, 6)
   })
