@@ -123,7 +123,8 @@ test('boots with all five providers configured and plans against each through th
   for (const [zone, z] of Object.entries(ZONES)) {
     const job = plans.get(zone)
     expect(job?.state, zone).toBe('planned')
-    expect(job?.plan.expected, zone).toMatchObject({ source: z.source, signal: z.signal })
+    // The plan's source names its version: the fetch time of the API's answer.
+    expect(job?.plan.expected, zone).toMatchObject({ source: expect.stringMatching(new RegExp(`^${z.source}@\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`)), signal: z.signal })
     expect(Date.parse(job?.plan.segments.at(-1)?.end ?? '')).toBeLessThanOrEqual(Date.now() + 20 * HOUR)
     const view = zones.find(v => v.name === zone)
     expect(view?.chain.map((m: { provider: string, region: string }) => [m.provider, m.region]), zone).toEqual([[z.provider, z.region], ['replay', z.replay]])
@@ -138,7 +139,7 @@ test('when the providers return 500s, jobs are still planned, labelled with the 
   const { plans, zones, metrics } = await bootAndPlan()
   for (const [zone, z] of Object.entries(ZONES)) {
     expect(plans.get(zone)?.state, zone).toBe('planned')
-    expect(plans.get(zone)?.plan.expected, zone).toMatchObject({ source: 'replay:zones-2022', signal: 'average' })
+    expect(plans.get(zone)?.plan.expected, zone).toMatchObject({ source: expect.stringMatching(/^replay:zones-2022@sha256:[0-9a-f]{16}$/), signal: 'average' })
     const view = zones.find(v => v.name === zone)
     expect(view?.signal, zone).toBe(z.signal)
     expect(view?.forecast, zone).toMatchObject({ answeredBy: 'replay', signal: 'average', lastError: null })

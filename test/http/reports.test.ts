@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { refreshLedgers } from '../../src/scheduler/ledger.js'
 import { getLedger } from '../../src/store/ledger.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
 import { runPlannedJob } from '../support/ledger.js'
+
+/** The fixture zone's csv source with its version (the file's content hash), as figures name it. */
+const NORTH_CSV = `csv:north.csv@sha256:${createHash('sha256').update(readFileSync(new URL('../fixtures/api/north.csv', import.meta.url))).digest('hex').slice(0, 16)}`
 
 const t = useTestApp()
 const DAY = 24 * HOUR
@@ -73,7 +78,7 @@ describe('GET /v1/reports/emissions', () => {
       provisionalJobs: 0,
       measuredJobs: 1,
       estimatedJobs: 1,
-      sources: ['actual:csv:north.csv', 'csv:north.csv']
+      sources: [`actual:${NORTH_CSV}`, NORTH_CSV]
     }
     expect(res.json()).toEqual({
       from: iso(NOW + 11 * HOUR - 30 * DAY),
@@ -124,8 +129,8 @@ describe('GET /v1/reports/emissions', () => {
     expect(res.body.split('\r\n')).toEqual([
       'period_start,period_end,group,signal,factor_type,gas,energy_kwh,gpu_energy_kwh,host_energy_kwh,location_g,market_g,baseline_g,avoided_g,embodied_g,jobs,provisional_jobs,sources,' +
         'expected_g,expected_jobs,avoided_jobs,measured_jobs,estimated_jobs',
-      `,,"'=HYPERLINK(""x""),1",average,lifecycle,co2e,3,3,0,300,300,${hyperlink.baselineGrams},${hyperlink.avoidedGrams},,1,0,actual:csv:north.csv; csv:north.csv,160,1,1,1,0`,
-      `,,nlp,average,lifecycle,co2e,1.6,1.6,0,160,160,${nlp.baselineGrams},${nlp.avoidedGrams},,1,0,actual:csv:north.csv; csv:north.csv,160,1,1,0,1`,
+      `,,"'=HYPERLINK(""x""),1",average,lifecycle,co2e,3,3,0,300,300,${hyperlink.baselineGrams},${hyperlink.avoidedGrams},,1,0,actual:${NORTH_CSV}; ${NORTH_CSV},160,1,1,1,0`,
+      `,,nlp,average,lifecycle,co2e,1.6,1.6,0,160,160,${nlp.baselineGrams},${nlp.avoidedGrams},,1,0,actual:${NORTH_CSV}; ${NORTH_CSV},160,1,1,0,1`,
       ''
     ])
   })
