@@ -113,9 +113,9 @@ export type Eligibility =
 /**
  * Pools named in `req.pools` (every known pool when the list is empty), in that order, that are
  * known, enabled, hold ≥ req.gpus GPUs and have intensity data. The first of them is the baseline
- * pool: where the job would have run at once. Only pools whose series has the baseline's signal
- * compete, since an average and a marginal figure are not comparable (a marginal 700 g/kWh
- * is not "worse" than an average 300 g/kWh).
+ * pool: where the job would have run at once (`planRequest` puts it first by the baseline rule).
+ * Only pools whose series counts what the baseline's does (signal, gas and factor type) compete:
+ * a marginal 700 g/kWh is not "worse" than an average 300 g/kWh, nor CO2 than CO2e.
  */
 export function eligiblePools (req: PlanRequest, catalog: PoolCatalog): Eligibility {
   const names = [...new Set(req.pools.length > 0 ? req.pools : catalog.names())]

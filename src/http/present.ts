@@ -71,7 +71,7 @@ export function presentJob (job: Job) {
 }
 
 export function presentOption (o: QuoteOption) {
-  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: grams(o.grams), usesFallback: o.usesFallback }
+  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: grams(o.grams), gas: o.gas, factorType: o.factorType, usesFallback: o.usesFallback }
 }
 
 /** A run (one hand-over to an executor) as the API shows it. */

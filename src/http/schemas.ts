@@ -158,7 +158,9 @@ export const QuoteOption = Type.Object({
   pool: Type.String(),
   zone: Type.String(),
   start: Type.String({ format: 'date-time' }),
-  grams: Type.Number(),
+  grams: Figure.grams,
+  gas: Gas,
+  factorType: FactorType,
   usesFallback: Type.Boolean()
 })
 

@@ -1,4 +1,3 @@
-import { tenantHomePools } from '../store/home-pools.js'
 import { planJointly } from '../core/joint.js'
 import { planJobs } from '../core/planner.js'
 import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest } from '../core/types.js'
@@ -6,6 +5,7 @@ import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { listPools, lockPools } from '../store/pools.js'
 import { writeNewPlans, type NewPlan } from '../store/moves.js'
+import { tenantHomePools } from '../store/tenants.js'
 import type { Deps } from './deps.js'
 import { poolViews, toJobPlan, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'

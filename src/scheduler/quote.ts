@@ -1,5 +1,6 @@
 import { planJob } from '../core/planner.js'
-import type { Instant, JobPlan } from '../core/types.js'
+import { labelsOf, sameLabels } from '../core/ledger-price.js'
+import type { FactorType, Gas, Instant, JobPlan } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import type { Deps } from './deps.js'
 import { intakeState, RELEASES_MS } from './intake-state.js'
@@ -13,6 +14,8 @@ export interface QuoteOption {
   zone: string
   start: Instant
   grams: number
+  gas: Gas
+  factorType: FactorType
   usesFallback: boolean
 }
 
@@ -30,12 +33,15 @@ export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant, homePoo
   const { plan } = planFor(req, views, now, deps, intake.ledger)
   if (plan === undefined) throw new ApiError(503, 'no-intensity-data', 'no intensity data is available yet for the allowed pools; try again shortly')
   const options: QuoteOption[] = []
+  // Only pools that count what the baseline pool counts: the plan never compares the others.
+  const baseline = views.find(v => v.pool.name === plan.baseline.pool)?.series
   for (const view of views) {
-    if (view.series.signal !== views[0]?.series.signal) continue
+    if (baseline === undefined || !sameLabels(labelsOf(view.series), labelsOf(baseline))) continue
     const outcome = planJob({ ...req, pools: [view.pool.name] }, [view], now, undefined, intake.ledger)
     if (!outcome.ok) continue
     const p = outcome.placement
-    options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: p.grams, usesFallback: p.usesFallback })
+    const { gas, factorType } = labelsOf(view.series)
+    options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: p.grams, gas, factorType, usesFallback: p.usesFallback })
   }
   options.sort((a, b) => a.grams - b.grams)
   return { plan, options }

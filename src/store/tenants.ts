@@ -125,3 +125,8 @@ export async function lockTenantQueue (trx: Transaction<Database>, tenantId: str
   await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().executeTakeFirstOrThrow()
   return await tenantQueue(trx, tenantId)
 }
+/** Every tenant's home pool, by tenant id, for those that set one: the baseline pool of their jobs without a preferredPool. */
+export async function tenantHomePools (db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('tenants').select(['id', 'home_pool']).where('home_pool', 'is not', null).execute()
+  return new Map(rows.flatMap(r => r.home_pool === null ? [] : [[r.id, r.home_pool]]))
+}

@@ -98,3 +98,19 @@ test('every baseline states its rule: preferred, else config-order (the first po
   const big = await submit({ name: 'b', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), pools: ['gpu-south', 'gpu-north'] })
   expect(big.json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
 })
+
+test('a tenant\'s homePool is the baseline of its jobs without a preferredPool (rule home), when it can hold them; quotes say the same', async () => {
+  const patch = await t().app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { homePool: 'gpu-south' } })
+  expect(patch.statusCode).toBe(200)
+  const job = { name: 'h', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR) }
+  expect((await submit(job)).json().plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'home' })
+  const quote = await t().app.inject({ method: 'POST', url: '/v1/quotes', headers: t().auth(t().keys.a), payload: job })
+  expect(quote.json().plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'home' })
+  // The job's own preferredPool comes first; a home pool too small for the job, or not allowed, is passed over.
+  expect((await submit({ ...job, preferredPool: 'gpu-north' })).json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'preferred' })
+  expect((await submit({ ...job, gpus: 6 })).json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
+  expect((await submit({ ...job, pools: ['gpu-north'] })).json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
+  // Tenant b has no home pool.
+  const other = await t().app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.b), payload: job })
+  expect(other.json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
+})

@@ -7,7 +7,7 @@ import { submitJob } from '../../scheduler/submit.js'
 import { listEvents } from '../../store/events.js'
 import { getJob, listJobs } from '../../store/jobs.js'
 import type { AppDeps } from '../app.js'
-import { requireScope } from '../auth.js'
+import { homePoolOf, requireScope } from '../auth.js'
 import { presentJob, presentRun, presentSegment } from '../present.js'
 import { Ledger, presentLedger } from '../present-ledger.js'
 import { getLedger } from '../../store/ledger.js'
@@ -31,7 +31,7 @@ export function jobRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const principal = requireScope(request, 'submit')
       const key = request.headers['idempotency-key'] ?? null
-      const { job, replayed } = await submitJob(deps, principal.tenantId, request.body, key, deps.now())
+      const { job, replayed } = await submitJob(deps, principal.tenantId, request.body, key, deps.now(), homePoolOf(request))
       if (replayed) void reply.header('idempotent-replayed', 'true')
       void reply.header('location', `/v1/jobs/${job.id}`)
       return reply.status(replayed ? 200 : 201).send(presentJob(job))

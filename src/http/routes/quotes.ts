@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { quoteJob } from '../../scheduler/quote.js'
 import type { AppDeps } from '../app.js'
-import { requireScope } from '../auth.js'
+import { homePoolOf, requireScope } from '../auth.js'
 import { presentOption, presentPlan } from '../present.js'
 import { errorResponses, JobInput, Problem, Quote } from '../schemas.js'
 
@@ -17,7 +17,7 @@ export function quoteRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       }
     }, async request => {
       requireScope(request, 'read')
-      const { plan, options } = await quoteJob(deps, request.body, deps.now())
+      const { plan, options } = await quoteJob(deps, request.body, deps.now(), homePoolOf(request))
       return { plan: presentPlan(plan), options: options.map(presentOption) }
     })
   }
