@@ -92,12 +92,12 @@ describe('dispatch end to end', () => {
     // 25 g per GPU-hour, reported apart (a few seconds of 2 GPUs rounds to 0.0 g).
     expect(done.ledger.embodiedGrams).not.toBeNull()
     const report = await api('GET', '/v1/reports/emissions?groupBy=pool')
-    const row = report.rows.find((r: { key: string }) => r.key === 'agent-se')
+    const row = report.rows.find((r: { group: { pool: string } }) => r.group.pool === 'agent-se')
     expect(row).toMatchObject({ signal: 'average', jobs: 1, measuredJobs: 1 })
     for (const figure of ['expectedGrams', 'baselineGrams', 'actualGrams', 'avoidedGrams']) expect(typeof row[figure]).toBe('number')
     const csv: string = await api('GET', '/v1/reports/emissions?groupBy=label:team&format=csv')
-    expect(csv.split('\r\n')[0]).toContain('actual_gco2e')
-    expect(csv).toContain('e2e,average,')
+    expect(csv.split('\r\n')[0]).toContain('location_g')
+    expect(csv).toContain(',e2e,average,lifecycle,co2e,')
   })
 
   test.runIf(SLURM !== undefined)('a job in a Slurm pool is submitted to the real Slurm in its window, runs there, and its estimated CO2e reaches the report', { timeout: 200_000 }, async () => {
@@ -108,6 +108,6 @@ describe('dispatch end to end', () => {
     // The test cluster accounts no energy: the pool's power model over the real run time, labelled estimated.
     expect(done.ledger).toMatchObject({ energyMethod: 'estimated', actual: { method: 'estimated', pool: 'slurm-de', zone: 'DE' } })
     const report = await api('GET', '/v1/reports/emissions?groupBy=pool')
-    expect(report.rows.find((r: { key: string }) => r.key === 'slurm-de')).toMatchObject({ jobs: 1, estimatedJobs: 1 })
+    expect(report.rows.find((r: { group: { pool: string } }) => r.group.pool === 'slurm-de')).toMatchObject({ jobs: 1, estimatedJobs: 1 })
   })
 })

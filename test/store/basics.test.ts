@@ -37,7 +37,7 @@ describe(`store basics (${backendName()})`, () => {
     expect(JSON.stringify(rows)).not.toContain(created.key)
     expect(rows[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/)
 
-    expect(await findApiKey(store().db, created.key)).toEqual({ id: created.id, tenantId: t.id, scopes: ['submit', 'read'] })
+    expect(await findApiKey(store().db, created.key)).toEqual({ id: created.id, tenantId: t.id, scopes: ['submit', 'read'], homePool: null })
     expect(await findApiKey(store().db, created.key + 'x')).toBeUndefined()
     expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe('revoked')
     expect(await revokeApiKey(store().db, created.id, new Date(T0))).toBe('not-found')
