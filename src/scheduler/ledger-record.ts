@@ -7,11 +7,15 @@ import type { Deps } from './deps.js'
 export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now: Instant): Promise<void> {
   const first = w.ledger === null
   const becameFinal = !ledger.provisional && (w.ledger?.provisional ?? true)
+  const event = first || becameFinal ? { type: 'ledger', reason: summary(ledger), data: eventData(ledger) } : undefined
+  await storeLedger(deps, w.job.id, ledger, now, event)
+}
+
+/** Stores a job's ledger and, in the same transaction, the event that says why it changed. */
+export async function storeLedger (deps: Deps, jobId: string, ledger: JobLedger, now: Instant, event?: { type: string, reason: string, data: unknown }): Promise<void> {
   await deps.store.db.transaction().execute(async trx => {
-    await setLedger(trx, w.job.id, ledger)
-    if (first || becameFinal) {
-      await appendEvent(trx, { jobId: w.job.id, at: new Date(now), type: 'ledger', reason: summary(ledger), data: eventData(ledger) })
-    }
+    await setLedger(trx, jobId, ledger)
+    if (event !== undefined) await appendEvent(trx, { jobId, at: new Date(now), ...event })
   })
 }
 
@@ -49,15 +53,10 @@ export async function settleExpired (deps: Deps, retainedFrom: Instant, limit: n
   const expired = await expiredProvisionalLedgers(deps.store.db, retainedFrom, limit)
   for (const { jobId, ledger } of expired) {
     const settled: JobLedger = { ...ledger, provisional: false, verified: false, computedAt: now }
-    await deps.store.db.transaction().execute(async trx => {
-      await setLedger(trx, jobId, settled)
-      await appendEvent(trx, {
-        jobId,
-        at: new Date(now),
-        type: 'ledger',
-        reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
-        data: eventData(settled)
-      })
+    await storeLedger(deps, jobId, settled, now, {
+      type: 'ledger',
+      reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
+      data: eventData(settled)
     })
   }
   return expired.length

@@ -1,11 +1,10 @@
 import type { Instant, JobLedger, Pool } from '../core/types.js'
 import { ApiError, notFound } from '../errors.js'
-import { appendEvent } from '../store/events.js'
-import { ledgerWork, setLedger } from '../store/ledger.js'
+import { ledgerWork } from '../store/ledger.js'
 import { listPools } from '../store/pools.js'
 import type { Deps } from './deps.js'
 import { ledgerFor } from './ledger.js'
-import { eventData, summary } from './ledger-record.js'
+import { eventData, storeLedger, summary } from './ledger-record.js'
 
 /**
  * An operator's correction of a job's ledger: computed again from the stored runs and intensity,
@@ -21,15 +20,10 @@ export async function restateLedger (deps: Deps, jobId: string, reason: string, 
   const outcome = await ledgerFor(deps, work, pools, { answers: new Map(), short: new Set() }, now, true)
   if (!outcome.ok) throw new ApiError(409, 'ledger-not-computable', outcome.detail)
   const restated: JobLedger = { ...outcome.ledger, restated: { at: now, reason } }
-  await deps.store.db.transaction().execute(async trx => {
-    await setLedger(trx, jobId, restated)
-    await appendEvent(trx, {
-      jobId,
-      at: new Date(now),
-      type: 'ledger-restated',
-      reason: `restated by an operator (${reason}): ${work.ledger === null ? 'no ledger before' : `was ${summary(work.ledger)}`}; now ${summary(restated)}`,
-      data: { reason, old: work.ledger === null ? null : eventData(work.ledger), new: eventData(restated) }
-    })
+  await storeLedger(deps, jobId, restated, now, {
+    type: 'ledger-restated',
+    reason: `restated by an operator (${reason}): ${work.ledger === null ? 'no ledger before' : `was ${summary(work.ledger)}`}; now ${summary(restated)}`,
+    data: { reason, old: work.ledger === null ? null : eventData(work.ledger), new: eventData(restated) }
   })
   return restated
 }

@@ -1,11 +1,9 @@
 import { expect, test } from 'vitest'
-import { ProviderError, type IntensityProvider } from '../../src/providers/provider.js'
-import type { Deps } from '../../src/scheduler/deps.js'
 import { refreshLedgers } from '../../src/scheduler/ledger.js'
 import { listEvents } from '../../src/store/events.js'
 import { getLedger } from '../../src/store/ledger.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
-import { runPlannedJob } from '../support/ledger.js'
+import { runPlannedJob, withoutActuals } from '../support/ledger.js'
 
 // A ledger never changes by itself once its job ran: a pool edited afterwards changes nothing, a
 // provisional ledger whose actuals never came is settled as it stands, and a correction is an
@@ -14,17 +12,6 @@ import { runPlannedJob } from '../support/ledger.js'
 const t = useTestApp()
 const MINUTE = 60_000
 const DAY = 24 * HOUR
-
-/** The fixture providers with actuals not published: every ledger stays provisional. */
-function withoutActuals (deps: Deps): Deps {
-  const providers = new Map([...deps.providers].map(([zone, p]): [string, IntensityProvider] => [zone, {
-    id: p.id,
-    signal: p.signal,
-    forecast: p.forecast.bind(p),
-    actuals: async (z: string) => { throw new ProviderError(p.id, z, 'unavailable', 'actuals not published yet (test)') }
-  }]))
-  return { ...deps, providers }
-}
 
 /** The 2-GPU, 2-hour NORTH job, run 18:00–20:00 with estimated energy: 2 × 400 W × 2 h = 1.6 kWh. */
 async function ranJob (): Promise<string> {

@@ -2,30 +2,17 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 import type { Instant } from '../../src/core/types.js'
-import { ProviderError, type IntensityProvider } from '../../src/providers/provider.js'
-import type { Deps } from '../../src/scheduler/deps.js'
 import { refreshLedgers } from '../../src/scheduler/ledger.js'
 import { listEvents } from '../../src/store/events.js'
 import { insertIntensityPoints } from '../../src/store/intensity.js'
 import { getLedger } from '../../src/store/ledger.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
-import { runPlannedJob } from '../support/ledger.js'
+import { runPlannedJob, withoutActuals } from '../support/ledger.js'
 
 const t = useTestApp()
 const MINUTE = 60_000
 /** The fixture zone's csv source with its version, the content hash of the file: `csv:north.csv@sha256:<16 hex>`. */
 const NORTH_CSV = `csv:north.csv@sha256:${createHash('sha256').update(readFileSync(new URL('../fixtures/api/north.csv', import.meta.url))).digest('hex').slice(0, 16)}`
-
-/** The fixture providers with actuals not published yet: forecasts as before, actuals an outage. */
-function withoutActuals (deps: Deps): Deps {
-  const providers = new Map([...deps.providers].map(([zone, p]): [string, IntensityProvider] => [zone, {
-    id: p.id,
-    signal: p.signal,
-    forecast: p.forecast.bind(p),
-    actuals: async (z: string) => { throw new ProviderError(p.id, z, 'unavailable', 'actuals not published yet (test)') }
-  }]))
-  return { ...deps, providers }
-}
 
 /** Submits the 2-GPU, 2-hour NORTH job (planned 18:00–20:00 at 100 g/kWh; baseline 10:00 at 300). */
 async function submit (name = 'finetune'): Promise<string> {

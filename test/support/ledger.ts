@@ -1,4 +1,5 @@
 import type { Instant } from '../../src/core/types.js'
+import { ProviderError, type IntensityProvider } from '../../src/providers/provider.js'
 import type { Deps } from '../../src/scheduler/deps.js'
 import { finishRun, startRun } from '../../src/scheduler/runs.js'
 import { getJobById, transitionJob } from '../../src/store/jobs.js'
@@ -26,4 +27,17 @@ export async function runPlannedJob (deps: Deps, jobId: string, run: TestRun): P
   await insertRun(db, { jobId, attempt: 1, pool: job.plan.pool, ...(model === undefined ? {} : { model }), executor: 'agent', at: run.start })
   await startRun(deps, jobId, 1, run.start, run.start)
   await finishRun(deps, jobId, 1, { exitCode: run.exitCode ?? 0, startedAt: null, finishedAt: run.end, energyKwh: run.energyKwh ?? null }, run.end)
+}
+
+/** The providers of `deps` with actuals not published yet: forecasts as before, actuals an outage. */
+export function withoutActuals (deps: Deps): Deps {
+  const providers = new Map([...deps.providers].map(([zone, p]): [string, IntensityProvider] => [zone, {
+    id: p.id,
+    signal: p.signal,
+    ...(p.gas === undefined ? {} : { gas: p.gas }),
+    ...(p.factorType === undefined ? {} : { factorType: p.factorType }),
+    forecast: p.forecast.bind(p),
+    actuals: async (z: string) => { throw new ProviderError(p.id, z, 'unavailable', 'actuals not published yet (test)') }
+  }]))
+  return { ...deps, providers }
 }
