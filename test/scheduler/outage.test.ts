@@ -77,3 +77,17 @@ test('with no data at all, a pending job is still planned by its latest safe sta
   expect(job.plan.segments[0].start).toBe(iso(latestSafe))
   expect(job.plan.expected).toMatchObject({ source: 'unavailable', usesFallback: true })
 })
+
+test('a job the tick plans (after an outage) keeps the baseline rule intake would have used: its tenant\'s home pool', async () => {
+  const { deps, app } = t()
+  const patch = await app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { homePool: 'gpu-south' } })
+  expect(patch.statusCode).toBe(200)
+  const real = new Map(deps.providers)
+  for (const [zone, p] of real) deps.providers.set(zone, down(p))
+  const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a), payload: { name: 'waits', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR) } })
+  expect(res.json()).toMatchObject({ state: 'pending', plan: null })
+  for (const [zone, p] of real) deps.providers.set(zone, p)
+  expect(await tick(deps, 'test', NOW + 120_000, 180_000)).toMatchObject({ planned: 1 })
+  const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id as string}`, headers: t().auth(t().keys.a) })).json()
+  expect(job.plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'home' })
+})
