@@ -71,7 +71,7 @@ export function computeLedger (input: LedgerInput): LedgerOutcome {
   const useful = metered[metered.length - 1] as Metered
   const baselineStart = Math.max(job.submittedAt, job.notBefore ?? job.submittedAt)
   // Planned at once on the baseline pool, and run there: the counterfactual is what happened.
-  const startedAtOnce = plan.pool === input.baseline.pool.name && last.pool.name === plan.pool && (plan.segments[0]?.start ?? Infinity) <= baselineStart
+  const startedAtOnce = plan.pool === input.baseline.pool.name && last.pool.name === plan.pool && (plan.segments[0]?.start ?? Infinity) <= plan.baseline.start
   const runMs = last.end - last.start
   const span = startedAtOnce ? { start: last.start, end: last.end } : { start: baselineStart, end: baselineStart + runMs }
   const baselineKwh = startedAtOnce ? useful.kwh : useful.kwh * totalKw(powerSplit(job, input.baseline.pool)) / totalKw(powerSplit(job, last.pool))

@@ -210,6 +210,8 @@ export interface Job {
   updatedAt: Instant
   /** The current plan's figures, or null while pending. */
   plan: JobPlan | null
+  /** The plan the job had before it went back to planning, if it did: its next plan keeps its baseline. */
+  priorPlan?: JobPlan
   /** Pools whose executor refused the job for good; it is not planned there again. */
   refusedPools: string[]
 }

@@ -109,7 +109,8 @@ export type Outcome = LedgerOutcome | { ok: false, reason: 'no-plan' | 'unknown-
  */
 export async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, Pool>, asked: Asked, now: Instant, asNow = false): Promise<Outcome> {
   const { job, run } = w
-  const plan = job.plan
+  // A job that ended while waiting to be planned again is booked against the plan its attempts ran under.
+  const plan = job.plan ?? job.priorPlan ?? null
   if (plan === null) return { ok: false, reason: 'no-plan', detail: `job ${job.id} has no plan to take its expected figure and baseline from` }
   const baselineModel = (asNow ? undefined : plan.baseline.model) ?? pools.get(plan.baseline.pool)
   if (baselineModel === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${plan.baseline.pool} is not known` }

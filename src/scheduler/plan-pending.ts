@@ -1,6 +1,6 @@
 import { planJointly } from '../core/joint.js'
 import { planJobs } from '../core/planner.js'
-import { MINUTE_MS, type Instant, type Job, type PlanOutcome, type PlanRequest } from '../core/types.js'
+import { MINUTE_MS, type Instant, type Job, type JobPlan, type PlanOutcome, type PlanRequest } from '../core/types.js'
 import { activeReservations, jobsInState, transitionJob } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { listPools, lockPools } from '../store/pools.js'
@@ -74,7 +74,10 @@ export async function planPending (deps: Deps, now: Instant, errors: string[]): 
       }
     }
     const homes = plannable.length === 0 ? new Map<string, string>() : await tenantHomePools(trx)
-    const reqs = plannable.map(job => ({ id: job.id, ...planRequest(job, allowedPools(job, pools), now, { home: homes.get(job.tenantId) ?? null }) }))
+    const reqs = plannable.map(job => ({
+      id: job.id,
+      ...planRequest(job, allowedPools(job, pools), now, { home: homes.get(job.tenantId) ?? null, ...(job.priorPlan === undefined ? {} : { pinned: job.priorPlan.baseline.pool }) })
+    }))
     const outcomes = planEach(deps, reqs, reserved, now, marginMs, errors)
     const urgent = plannable.filter(j => outcomes.get(j.id)?.ok !== true && now >= j.deadline - j.durationMinutes * MINUTE_MS - marginMs)
     const urgentIds = new Set(urgent.map(j => j.id))
@@ -90,6 +93,16 @@ export async function planPending (deps: Deps, now: Instant, errors: string[]): 
 /** The plan a job is moved to `planned` with, and its event's reason; undefined when it stays pending. */
 function newPlan (job: Job, outcome: PlanOutcome | undefined, now: Instant): NewPlan | undefined {
   if (outcome === undefined || !outcome.ok) return undefined
-  const plan = toJobPlan(outcome, now)
+  const plan = keepingBaseline(toJobPlan(outcome, now), job.priorPlan?.baseline)
   return { id: job.id, plan, reason: `planned by the scheduler on ${plan.pool}${plan.expected.usesFallback ? ' (fallback intensity)' : ''}` }
+}
+
+/**
+ * A job planned again after it went back to planning keeps the counterfactual of its first plan
+ * (the baseline pool, its start at max(submittedAt, notBefore), its figure), as a re-plan does:
+ * a new baseline at the re-plan would count the time lost as avoided.
+ */
+function keepingBaseline (plan: JobPlan, prior: JobPlan['baseline'] | undefined): JobPlan {
+  if (prior === undefined) return plan
+  return { ...plan, baseline: prior, expectedAvoidedGrams: prior.grams - plan.expected.grams }
 }

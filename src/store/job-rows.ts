@@ -34,6 +34,7 @@ export function toJob (row: JobRow): Job {
     submittedAt: toInstant(row.submitted_at),
     updatedAt: toInstant(row.updated_at),
     plan: row.plan,
+    ...(row.prior_plan === null || row.prior_plan === undefined ? {} : { priorPlan: row.prior_plan }),
     refusedPools: row.refused_pools
   }
 }

@@ -107,6 +107,8 @@ export async function transitionJob (db: Db, t: Transition): Promise<Job | undef
     state: t.to,
     updated_at: t.at,
     ...(t.plan === undefined ? {} : planColumns(t.plan)),
+    // Back to planning: the counterfactual of the plan it had stays the job's (see `priorPlan`).
+    ...(t.plan === null ? { prior_plan: sql<string>`coalesce(jobs.plan, jobs.prior_plan)` } : {}),
     ...(t.attempt === undefined ? {} : { attempt: t.attempt }),
     ...(t.refusedPool === undefined ? {} : { refused_pools: sql<string>`jobs.refused_pools || jsonb_build_array(${t.refusedPool}::text)` })
   }

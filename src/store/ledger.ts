@@ -1,9 +1,9 @@
-import { sql } from 'kysely'
+import { sql, type ExpressionBuilder } from 'kysely'
 import type { Instant, Job, JobLedger, JobRun } from '../core/types.js'
 import { toDate, toJson } from './convert.js'
 import { toJob } from './job-rows.js'
 import { getRun } from './runs.js'
-import type { Db } from './schema.js'
+import type { Db, JobRunsTable, JobsTable } from './schema.js'
 
 /** Stores a job's ledger, replacing the one before, and clears any back-off of failed attempts. */
 export async function setLedger (db: Db, jobId: string, ledger: JobLedger): Promise<void> {
@@ -46,14 +46,21 @@ export interface LedgerDue {
  * Jobs whose current run closed after it started (succeeded, failed or cancelled with both
  * instants) and whose ledger is missing or provisional: missing first (newest run first, so a job
  * whose intensity is still unknown never holds up later ones), then the longest unrefreshed.
- * A lost run is not a job's last word (it is planned again), so it never gets a ledger.
+ * A lost run is not a job's last word while the job is planned again; once the job failed or was
+ * cancelled after it, the lost run is its last, and the ledger counts what it and the others drew.
  */
+/** The current run `r` of job `j` is its last: closed, and not lost while the job is planned again. */
+const closedForGood = (eb: ExpressionBuilder<{ j: JobsTable, r: JobRunsTable }, 'j' | 'r'>) => eb.or([
+  eb('r.outcome', 'in', ['succeeded', 'failed', 'cancelled']),
+  eb.and([eb('r.outcome', '=', 'lost'), eb('j.state', 'in', ['failed', 'cancelled'])])
+])
+
 export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue = {}): Promise<LedgerWork[]> {
   const computedAt = sql<number>`(j.ledger->>'computedAt')::double precision`
   const rows = await db.selectFrom('jobs as j')
     .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
     .selectAll('j')
-    .where('r.outcome', 'in', ['succeeded', 'failed', 'cancelled'])
+    .where(closedForGood)
     .where('r.started_at', 'is not', null)
     .where('r.finished_at', 'is not', null)
     .whereRef('r.finished_at', '>', 'r.started_at')
@@ -104,7 +111,7 @@ export async function ledgerWork (db: Db, jobId: string): Promise<LedgerWork | n
   const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
   if (row === undefined) return undefined
   const run = await getRun(db, row.id, row.attempt)
-  const closed = run !== undefined && run.outcome !== null && run.outcome !== 'lost' && run.outcome !== 'refused' &&
-    run.startedAt !== null && run.finishedAt !== null && run.finishedAt > run.startedAt
+  const last = run?.outcome === 'lost' ? row.state === 'failed' || row.state === 'cancelled' : run?.outcome !== null && run?.outcome !== 'refused'
+  const closed = run !== undefined && last && run.startedAt !== null && run.finishedAt !== null && run.finishedAt > run.startedAt
   return closed ? { job: toJob(row), run, ledger: row.ledger, tries: row.ledger_tries } : null
 }

@@ -134,6 +134,8 @@ export interface JobsTable {
   watts_per_gpu: number | null
   energy_kwh: number | null
   sci_unit: ColumnType<SciUnit, SciUnit | undefined, SciUnit>
+  /** The plan a job had before it went back to planning; its next plan keeps its baseline. */
+  prior_plan: ColumnType<JobPlan | null, string | null | undefined, string | RawBuilder<string> | null>
   command: NullableJson<string[]>
   payload: NullableJson<unknown>
   labels: Json<Record<string, string>>

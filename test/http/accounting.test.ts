@@ -114,3 +114,33 @@ test('a tenant\'s homePool is the baseline of its jobs without a preferredPool (
   const other = await t().app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.b), payload: job })
   expect(other.json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
 })
+
+test('a job cancelled after a lost attempt, before it ran again, still books what that attempt drew', async () => {
+  const res = await submit({ name: 'gave-up', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 80 * MIN), pools: ['gpu-north'], command: ['train'] })
+  const id: string = res.json().id
+  await tick(t().deps, 'test', NOW, MIN)
+  expect(await runAttempt(await token('gpu-north'), id, 1, { start: NOW, end: NOW + 12 * MIN, energyKwh: 0.05, requeue: true })).toBe('pending')
+  const cancelled = await t().app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: t().auth(t().keys.a) })
+  expect(cancelled.json()).toMatchObject({ state: 'cancelled' })
+  await refreshLedgers(t().deps, NOW + 13 * MIN)
+  const ledger = await ledgerOf(id)
+  expect(ledger).toMatchObject({ energyKwh: 0.05, actual: { grams: 15 }, attempts: [{ attempt: 1, outcome: 'lost', energyKwh: 0.05 }] })
+})
+
+test('a job planned again after a lost attempt keeps its first plan\'s baseline: the time lost is not avoided', async () => {
+  // notBefore 17:00: planned 18:00–19:00 at 100 g/kWh; its baseline is 17:00 at 300 g/kWh.
+  const res = await submit({ name: 'again', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'], command: ['train'], notBefore: iso(NOW + 7 * HOUR) })
+  const id: string = res.json().id
+  const first = res.json().plan.baseline
+  expect(first).toMatchObject({ pool: 'gpu-north', start: iso(NOW + 7 * HOUR) })
+  expect(res.json().plan.segments[0].start).toBe(iso(NOW + 8 * HOUR))
+  t().clock.now = NOW + 8 * HOUR
+  await tick(t().deps, 'test', t().clock.now, MIN)
+  expect(await runAttempt(await token('gpu-north'), id, 1, { start: NOW + 8 * HOUR, end: NOW + 8 * HOUR + 10 * MIN, energyKwh: 0.1, requeue: true })).toBe('pending')
+  await tick(t().deps, 'test', t().clock.now, MIN)
+  const job = (await t().app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t().auth(t().keys.a) })).json()
+  expect(job.state).not.toBe('pending')
+  // Planned again from 18:10, still at 100 g/kWh: the baseline stays 17:00 at 300 g/kWh, as first planned.
+  expect(job.plan.baseline).toEqual(first)
+  expect(job.plan.expectedAvoided.grams).toBeCloseTo(first.grams - job.plan.expected.grams, 1)
+})
