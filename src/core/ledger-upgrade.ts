@@ -21,6 +21,7 @@ export function upgrade (l: JobLedger): JobLedger {
     actual: { ...labels, ...old.actual },
     marketBased: labels.signal === 'average' ? { grams: old.actual.grams, gPerKwh: old.energyKwh > 0 ? old.actual.grams / old.energyKwh : 0, instrument: null, basis: 'location' } : null,
     sci: { grams: old.actual.grams + (old.embodiedGrams ?? 0), unit: 'job', units: 1 },
-    verified: old.provisional !== true
+    // A ledger settled past retention by this release keeps its `verified: false`.
+    verified: old.verified ?? old.provisional !== true
   }
 }

@@ -151,22 +151,25 @@ function attemptOf (m: Metered, priced: Priced): LedgerAttempt {
 
 const labelsOfPriced = (p: Labels): Labels => ({ signal: p.signal, gas: p.gas, factorType: p.factorType })
 
-/** The attempts summed into one figure, when they count the same thing; labelled by the last otherwise (and avoided is null). */
+/**
+ * The attempts summed into one figure, labelled as the last. Attempts priced on other labels (a
+ * fallback provider of another gas, say) are never summed in: they stay apart in `attempts`, and
+ * avoided is null with a note.
+ */
 function sumAttempts (attempts: LedgerAttempt[]): Priced {
-  const all = attempts
-  const last = all[all.length - 1] as LedgerAttempt
-  const sources = [...new Set(all.map(a => a.source))]
+  const last = attempts[attempts.length - 1] as LedgerAttempt
+  const same = attempts.filter(a => sameLabels(a, last))
   return {
-    grams: all.reduce((t, a) => t + a.grams, 0),
+    grams: same.reduce((t, a) => t + a.grams, 0),
     ...labelsOfPriced(last),
-    source: sources.join(' + '),
-    provisional: all.some(a => a.provisional)
+    source: [...new Set(same.map(a => a.source))].join(' + '),
+    provisional: same.some(a => a.provisional)
   }
 }
 
 function avoidedNote (baseline: Priced, actual: Priced, attempts: LedgerAttempt[]): string | null {
   const differing = attempts.find(a => !sameLabels(a, actual))
-  if (differing !== undefined) return `attempts were priced on ${describe(differing)} and ${describe(actual)} intensity: figures that count different things are never summed`
+  if (differing !== undefined) return `attempt ${differing.attempt} was priced on ${describe(differing)} intensity and the last on ${describe(actual)}: it is listed in attempts and not summed into actual`
   if (sameLabels(baseline, actual)) return null
   return `baseline is on ${describe(baseline)} intensity (${baseline.source}) and actual on ${describe(actual)} (${actual.source}): figures that count different things are never compared`
 }

@@ -1,6 +1,7 @@
 import type { Instant, JobLedger } from '../core/types.js'
 import { appendEvent } from '../store/events.js'
 import { expiredProvisionalLedgers, setLedger, type LedgerWork } from '../store/ledger.js'
+import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
 
 /** Stores the ledger; the first one and the first final one are also events in the job's history. */
@@ -8,12 +9,17 @@ export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now:
   const first = w.ledger === null
   const becameFinal = !ledger.provisional && (w.ledger?.provisional ?? true)
   const event = first || becameFinal ? { type: 'ledger', reason: summary(ledger), data: eventData(ledger) } : undefined
-  await storeLedger(deps, w.job.id, ledger, now, event)
+  // A restated ledger recomputed as actuals arrive is still the restated one.
+  const kept = w.ledger?.restated === undefined ? ledger : { ...ledger, restated: w.ledger.restated }
+  await storeLedger(deps, w.job.id, kept, now, undefined, event)
 }
 
-/** Stores a job's ledger and, in the same transaction, the event that says why it changed. */
-export async function storeLedger (deps: Deps, jobId: string, ledger: JobLedger, now: Instant, event?: { type: string, reason: string, data: unknown }): Promise<void> {
+/** Stores a job's ledger after `before` (in the same transaction) and with the event that says why it changed. */
+export async function storeLedger (
+  deps: Deps, jobId: string, ledger: JobLedger, now: Instant, before?: (trx: Db) => Promise<void>, event?: { type: string, reason: string, data: unknown }
+): Promise<void> {
   await deps.store.db.transaction().execute(async trx => {
+    await before?.(trx)
     await setLedger(trx, jobId, ledger)
     if (event !== undefined) await appendEvent(trx, { jobId, at: new Date(now), ...event })
   })
@@ -53,7 +59,7 @@ export async function settleExpired (deps: Deps, retainedFrom: Instant, limit: n
   const expired = await expiredProvisionalLedgers(deps.store.db, retainedFrom, limit)
   for (const { jobId, ledger } of expired) {
     const settled: JobLedger = { ...ledger, provisional: false, verified: false, computedAt: now }
-    await storeLedger(deps, jobId, settled, now, {
+    await storeLedger(deps, jobId, settled, now, undefined, {
       type: 'ledger',
       reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
       data: eventData(settled)

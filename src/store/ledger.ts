@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely'
-import type { Instant, Job, JobLedger, JobRun } from '../core/types.js'
+import { poolModel, type Instant, type Job, type JobLedger, type JobRun, type Pool } from '../core/types.js'
 import { toDate, toJson } from './convert.js'
 import { toJob } from './job-rows.js'
 import { getRun } from './runs.js'
@@ -8,6 +8,19 @@ import type { Db, JobRunsTable, JobsTable } from './schema.js'
 /** Stores a job's ledger, replacing the one before, and clears any back-off of failed attempts. */
 export async function setLedger (db: Db, jobId: string, ledger: JobLedger): Promise<void> {
   await db.updateTable('jobs').set({ ledger: toJson(ledger), ledger_tries: 0, ledger_retry_at: null }).where('id', '=', jobId).execute()
+}
+
+/**
+ * A job's runs and its plan's baseline adopt `pools`' power models as they are now (a restatement):
+ * later recomputes of its ledger price with them.
+ */
+export async function adoptPoolModels (db: Db, jobId: string, pools: readonly Pool[]): Promise<void> {
+  for (const pool of pools) {
+    const model = toJson(poolModel(pool))
+    await db.updateTable('job_runs').set({ pool_model: model }).where('job_id', '=', jobId).where('pool', '=', pool.name).execute()
+    await db.updateTable('jobs').set({ plan: sql<string>`jsonb_set(plan, '{baseline,model}', ${model}::jsonb)` })
+      .where('id', '=', jobId).where(sql<string>`plan -> 'baseline' ->> 'pool'`, '=', pool.name).execute()
+  }
 }
 
 /** A job's ledger could not be computed: counted, and not tried again before `retryAt`. Returns the tries so far. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { computeLedger, type AttemptInput, type LedgerInput, type ZoneIntensity } from '../../src/core/ledger.js'
+import { upgrade } from '../../src/core/ledger-upgrade.js'
 import { poolModel, type JobLedger, type JobPlan, type Series, type Signal } from '../../src/core/types.js'
 import { HOUR, MIN, pool, T0 } from './helpers.js'
 
@@ -235,4 +236,23 @@ describe('computeLedger', () => {
     expect(out).toMatchObject({ ok: false, reason: 'no-intensity-data' })
     expect(computeLedger(input({ attempts: [attempt({ end: RUN.start, energyKwh: 1 })] }))).toMatchObject({ ok: false, reason: 'empty-run' })
   })
+
+  test('a ledger stored by an earlier release reads as one attempt; one settled unverified by this release stays unverified', () => {
+    const old: Partial<JobLedger> = { ...ledgerOf(input()) }
+    for (const key of ['attempts', 'gpuEnergyKwh', 'hostEnergyKwh', 'marketBased', 'sci', 'verified'] as const) delete old[key]
+    const read = upgrade({ ...old, provisional: false } as unknown as JobLedger)
+    expect(read.attempts).toHaveLength(1)
+    expect(read).toMatchObject({ verified: true, gpuEnergyKwh: old.energyKwh, hostEnergyKwh: 0 })
+    expect(upgrade({ ...old, provisional: false, verified: false } as unknown as JobLedger).verified).toBe(false)
+  })
+
+  test('attempts priced on other labels are listed, never summed into actual, and avoided is null', () => {
+    const co2 = { actual: flat(250, T0, NOW, 'carbonintensity-uk', 'average', { gas: 'co2' as const }), forecast: none() }
+    const l = ledgerOf(input({ attempts: [attempt({ attempt: 1, outcome: 'lost', start: T0, end: T0 + HOUR, energyKwh: 1, zone: co2 }), attempt({ attempt: 2, energyKwh: 5 })] }))
+    expect(l.attempts.map(a => a.gas)).toEqual(['co2', 'co2e'])
+    expect(l.actual).toMatchObject({ grams: expect.closeTo(1250, 9), gas: 'co2e' })
+    expect(l.avoidedGrams).toBeNull()
+    expect(l.avoidedNote).toContain('attempt 1')
+  })
 })
+

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
 import { refreshLedgers } from '../../src/scheduler/ledger.js'
+import { restateLedger } from '../../src/scheduler/ledger-restate.js'
 import { listEvents } from '../../src/store/events.js'
 import { getLedger } from '../../src/store/ledger.js'
 import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
@@ -94,4 +95,15 @@ test('a job with no finished run has nothing to restate: 409', async () => {
   const restate = await t().app.inject({ method: 'POST', url: `/v1/jobs/${res.json().id as string}/ledger/restate`, headers: t().auth(t().keys.operator), payload: { reason: 'check' } })
   expect(restate.statusCode).toBe(409)
   expect(restate.json()).toMatchObject({ type: expect.stringContaining('no-ledger') })
+})
+
+test('a restated provisional ledger stays restated as actuals arrive: later recomputes keep the pools it adopted and its mark', async () => {
+  const id = await ranJob()
+  const deps = withoutActuals(t().deps)
+  const end = NOW + 10 * HOUR
+  await refreshLedgers(deps, end + 5 * MINUTE)
+  await patchPool(800)
+  expect(await restateLedger(deps, id, 'the cards draw 800 W', end + 10 * MINUTE)).toMatchObject({ provisional: true, energyKwh: expect.closeTo(3.2, 9) })
+  expect(await refreshLedgers(deps, end + 50 * MINUTE)).toMatchObject({ computed: 1 })
+  expect(await getLedger(deps.store.db, id)).toMatchObject({ energyKwh: expect.closeTo(3.2, 9), computedAt: end + 50 * MINUTE, restated: { reason: 'the cards draw 800 W' } })
 })

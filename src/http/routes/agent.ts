@@ -8,6 +8,7 @@ import { finishRun, heartbeatRun, loseRun, type ReportResult } from '../../sched
 import { getJobById } from '../../store/jobs.js'
 import { findPoolToken } from '../../store/pool-tokens.js'
 import { getPool } from '../../store/pools.js'
+import { getRun } from '../../store/runs.js'
 import { claimMatches, runClaim } from '../../store/run-claims.js'
 import type { AppDeps } from '../app.js'
 import { ClaimedJob, ClaimInput, CompleteInput, CompleteReply, HeartbeatInput, HeartbeatReply } from '../agent-schemas.js'
@@ -118,9 +119,10 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       await ownRun(deps, poolName, request.params.id, attempt, claim)
       const reported = { startedAt: Date.parse(request.body.startedAt), finishedAt: Date.parse(request.body.finishedAt), energyKwh, metered: 'gpus' as const }
       const { startedAt, finishedAt } = await plausibleEnd(deps, request.params.id, attempt, reported, deps.now())
-      const pool = await getPool(deps.store.db, poolName)
-      // The agent meters its GPUs; the site's overhead (cooling, power conversion) is the pool's PUE.
-      const wallKwh = energyKwh === null ? null : energyKwh * (pool?.pue ?? 1)
+      // The agent meters its GPUs; the site's overhead (cooling, power conversion) is the pool's PUE,
+      // as it was when the run was handed over (the ledger prices the run with that model).
+      const pue = (await getRun(deps.store.db, request.params.id, attempt))?.poolModel?.pue ?? (await getPool(deps.store.db, poolName))?.pue ?? 1
+      const wallKwh = energyKwh === null ? null : energyKwh * pue
       if (requeue === true) {
         const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
         // What this attempt ran and drew is kept: the job's ledger counts every attempt.
