@@ -151,7 +151,8 @@ async function cancelOrGiveUp (deps: Deps, { job, run, pool, executor }: Watched
  * after `agentTimeoutSeconds` without a heartbeat; a webhook receiver, which may report only
  * `started` and `finished`, once twice the job's duration (and the timeout) passed without a word.
  * Silence is measured by the database's clock (`OpenRun.silentMs`), which also stamped the last
- * sign of life, so no instance's clock can make a live run look silent.
+ * sign of life, so no instance's clock can make a live run look silent. The run is closed at its
+ * last sign of life, not when the silence was noticed.
  */
 async function expireSilent (deps: Deps, { job, run, executor, silentMs }: Pick<Watched, 'job' | 'run' | 'executor' | 'silentMs'>, now: Instant): Promise<boolean> {
   if (silentMs === null) return false
@@ -160,5 +161,7 @@ async function expireSilent (deps: Deps, { job, run, executor, silentMs }: Pick<
   if (silentMs <= limit) return false
   const who = executor.kind === 'agent' ? `agent ${run.ref ?? '(unknown)'}` : `the ${executor.kind} receiver`
   const reason = `${who} of ${run.pool} sent no report for ${Math.round(silentMs / 1000)} s; released back to planning`
-  return await loseRun(deps, run.jobId, run.attempt, reason, now)
+  // It ran until its last sign of life, as far as anyone knows: the ledger prices that much.
+  const lastSign = Math.max(run.startedAt ?? now, now - silentMs)
+  return await loseRun(deps, run.jobId, run.attempt, reason, now, { startedAt: null, finishedAt: Math.min(now, lastSign), energyKwh: null })
 }

@@ -105,7 +105,10 @@ describe('agent API', () => {
     expect(stale.statusCode).toBe(409)
     const claimed = await t().app.inject({ method: 'POST', url: '/v1/agent/claim', headers: agent(token), payload: { agent: 'h2' } })
     expect(claimed.json().job).toMatchObject({ id, attempt: 2 })
-    expect((await listRuns(t().deps.store.db, id)).map(r => r.outcome)).toEqual(['lost', null])
+    const runs = await listRuns(t().deps.store.db, id)
+    expect(runs.map(r => r.outcome)).toEqual(['lost', null])
+    // Closed at its last sign of life (the claim), not when the silence was noticed: the ledger prices only that.
+    expect(runs[0]?.finishedAt).toBeLessThan(NOW + 1000)
   })
 
   test('an agent that is stopped hands its job back: it is planned again instead of failed', async () => {
