@@ -11,6 +11,10 @@ export interface Allocation extends Interval {
 /** A zone's stored actual intensity over a span: points sorted and without overlaps, gCO2e/kWh. */
 export interface ZoneActuals {
   signal: Signal
+  /** What the points count, as stored; the defaults of the signal when absent. */
+  labels?: Labels | undefined
+  /** The version of the points (a file's hash, a fetch time), when there are any. */
+  version?: string | undefined
   points: readonly IntensityPoint[]
   /** The sources of the points, e.g. `csv:north.csv`. */
   sources: readonly string[]
@@ -58,12 +62,12 @@ export function idleRow (
     pool: pool.name,
     zone: pool.zone,
     span,
-    ...labelsOf({ signal: actuals.signal }),
+    ...(actuals.labels ?? labelsOf({ signal: actuals.signal })),
     unallocatedGpuHours,
     energyKwh,
     gPerKwh,
     grams: gPerKwh === null ? null : energyKwh * gPerKwh,
-    source: actuals.sources.length > 0 ? `actual:${actuals.sources.join('+')}` : null,
+    source: actuals.sources.length > 0 ? `actual:${actuals.sources.join('+')}${actuals.version === undefined ? '' : `@${actuals.version}`}` : null,
     provisional: coveredMs < span.end - span.start
   }
 }

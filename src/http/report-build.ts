@@ -78,7 +78,7 @@ async function idleRows (deps: Deps, q: ReportRequest): Promise<IdleLine[]> {
   for (const pool of pools) {
     const signal = deps.providers.get(pool.zone)?.signal ?? 'average'
     const stored = await storedIntensity(deps.store.db, pool.zone, 'actual', q.from, until, signal)
-    const actuals = { signal, points: stored.points, sources: stored.sources }
+    const actuals = { signal, points: stored.points, sources: stored.sources, labels: stored.labels, version: stored.version }
     for (const b of buckets(q.grouping.time, q.from, q.to)) {
       const span = { start: b.start, end: Math.min(b.end, until) }
       if (span.end > span.start) rows.push({ ...idleRow(pool, span, held, actuals), period: q.grouping.time === null ? null : b })

@@ -50,4 +50,12 @@ describe('idle row', () => {
     expect(free.energyKwh).toBeCloseTo(0.192, 12)
     expect(free.grams).toBeCloseTo(48, 9)
   })
+
+  it('says what its intensity counts and which data it is, as stored (a co2/direct zone is not co2e/lifecycle)', () => {
+    const pool = { name: 'p', zone: 'GB', gpuCount: 2, idleWattsPerGpu: 40, pue: 1 }
+    const row = idleRow(pool, { start: 0, end: HOUR_MS }, [], {
+      signal: 'average', labels: { signal: 'average', gas: 'co2', factorType: 'direct' }, version: '2026-11-23T10:00:00.000Z', points: [{ start: 0, end: HOUR_MS, gPerKwh: 150 }], sources: ['carbonintensity-uk']
+    })
+    expect(row).toMatchObject({ gas: 'co2', factorType: 'direct', source: 'actual:carbonintensity-uk@2026-11-23T10:00:00.000Z' })
+  })
 })
