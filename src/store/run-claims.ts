@@ -23,10 +23,10 @@ export async function setClaimHash (trx: Transaction<Database>, jobId: string, a
 }
 
 /** Who may report on run (`jobId`, `attempt`): its pool, its executor and its claim hash, in one read. */
-export async function runClaim (db: Db, jobId: string, attempt: number): Promise<{ pool: string, executor: string, claimHash: string | null } | undefined> {
-  const row = await db.selectFrom('job_runs').select(['pool', 'executor', 'claim_hash'])
+export async function runClaim (db: Db, jobId: string, attempt: number): Promise<{ pool: string, executor: string, claimHash: string | null, pue: number | null } | undefined> {
+  const row = await db.selectFrom('job_runs').select(['pool', 'executor', 'claim_hash', 'pool_model'])
     .where('job_id', '=', jobId).where('attempt', '=', attempt).executeTakeFirst()
-  return row === undefined ? undefined : { pool: row.pool, executor: row.executor, claimHash: row.claim_hash }
+  return row === undefined ? undefined : { pool: row.pool, executor: row.executor, claimHash: row.claim_hash, pue: row.pool_model?.pue ?? null }
 }
 
 /**

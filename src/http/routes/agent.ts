@@ -8,7 +8,6 @@ import { finishRun, heartbeatRun, loseRun, type ReportResult } from '../../sched
 import { getJobById } from '../../store/jobs.js'
 import { findPoolToken } from '../../store/pool-tokens.js'
 import { getPool } from '../../store/pools.js'
-import { getRun } from '../../store/runs.js'
 import { claimMatches, runClaim } from '../../store/run-claims.js'
 import type { AppDeps } from '../app.js'
 import { ClaimedJob, ClaimInput, CompleteInput, CompleteReply, HeartbeatInput, HeartbeatReply } from '../agent-schemas.js'
@@ -116,12 +115,12 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async request => {
       const { attempt, claim, exitCode, energyKwh, detail, requeue } = request.body
       const poolName = poolOf(request)
-      await ownRun(deps, poolName, request.params.id, attempt, claim)
+      const dispatchedPue = await ownRun(deps, poolName, request.params.id, attempt, claim)
       const reported = { startedAt: Date.parse(request.body.startedAt), finishedAt: Date.parse(request.body.finishedAt), energyKwh, metered: 'gpus' as const }
       const { startedAt, finishedAt } = await plausibleEnd(deps, request.params.id, attempt, reported, deps.now())
       // The agent meters its GPUs; the site's overhead (cooling, power conversion) is the pool's PUE,
       // as it was when the run was handed over (the ledger prices the run with that model).
-      const pue = (await getRun(deps.store.db, request.params.id, attempt))?.poolModel?.pue ?? (await getPool(deps.store.db, poolName))?.pue ?? 1
+      const pue = dispatchedPue ?? (await getPool(deps.store.db, poolName))?.pue ?? 1
       const wallKwh = energyKwh === null ? null : energyKwh * pue
       if (requeue === true) {
         const reason = `agent stopped before the job ended (${detail ?? `exit code ${exitCode ?? 'unknown'}`}); released back to planning`
@@ -139,15 +138,17 @@ export function agentRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
 /**
  * 404 unless the job's run `attempt` is on the token's pool: a token never learns of other pools'
  * jobs. 403 naming `claim` unless the report carries the secret that run's claim returned: a pool
- * token that leaked (to a job, say) cannot report on a run another agent holds.
+ * token that leaked (to a job, say) cannot report on a run another agent holds. Returns the PUE the
+ * run was dispatched with (null for runs from before it was kept), read with the rest.
  */
-async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number, claim: string | undefined): Promise<void> {
+async function ownRun (deps: AppDeps, pool: string, jobId: string, attempt: number, claim: string | undefined): Promise<number | null> {
   const run = await runClaim(deps.store.db, jobId, attempt)
   if (run === undefined || run.pool !== pool || run.executor !== 'agent') throw notFound(`job ${jobId}`)
   if (!claimMatches(run.claimHash, claim)) {
     const message = claim === undefined ? 'is required: the secret the claim returned' : 'is not the secret this run\'s claim returned'
     throw new ApiError(403, 'forbidden', `claim ${message}`, [{ field: 'claim', message }])
   }
+  return run.pue
 }
 
 /** A report on a superseded attempt or a closed run is a 409: the agent must stop that run. */
