@@ -5,7 +5,6 @@ import { storedIntensity } from '../store/intensity.js'
 import { jobsNeedingLedger, postponeLedger, type LedgerWork } from '../store/ledger.js'
 import { record, settleExpired } from './ledger-record.js'
 import { listPools } from '../store/pools.js'
-import { listRuns } from '../store/runs.js'
 import type { Deps } from './deps.js'
 import { actualSeries, forecastSeries, toSeries } from './forecasts.js'
 import { endsPass } from './step.js'
@@ -115,7 +114,7 @@ export async function ledgerFor (deps: Deps, w: LedgerWork, pools: Map<string, P
   const baselineModel = (asNow ? undefined : plan.baseline.model) ?? pools.get(plan.baseline.pool)
   if (baselineModel === undefined) return { ok: false, reason: 'unknown-pool', detail: `pool ${plan.baseline.pool} is not known` }
   if (run.startedAt === null || run.finishedAt === null) return { ok: false, reason: 'empty-run', detail: `run ${run.attempt} of job ${job.id} has not both started and finished` }
-  const ran = (await listRuns(deps.store.db, job.id)).filter(r => r.attempt <= run.attempt && r.outcome !== null && r.outcome !== 'refused' &&
+  const ran = w.runs.filter(r => r.attempt <= run.attempt && r.outcome !== null && r.outcome !== 'refused' &&
     r.startedAt !== null && r.finishedAt !== null && r.finishedAt > r.startedAt)
   const priced: Array<{ run: JobRun, model: PoolModel, span: Interval }> = []
   for (const r of ran) {

@@ -1,9 +1,9 @@
-import { sql, type ExpressionBuilder } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import { poolModel, type Instant, type Job, type JobLedger, type JobRun, type Pool } from '../core/types.js'
 import { toDate, toJson } from './convert.js'
 import { toJob } from './job-rows.js'
-import { getRun } from './runs.js'
-import type { Db, JobRunsTable, JobsTable } from './schema.js'
+import { listRuns } from './runs.js'
+import type { Db, JobsTable } from './schema.js'
 
 /** Stores a job's ledger, replacing the one before, and clears any back-off of failed attempts. */
 export async function setLedger (db: Db, jobId: string, ledger: JobLedger): Promise<void> {
@@ -36,10 +36,13 @@ export async function getLedger (db: Db, jobId: string): Promise<JobLedger | nul
   return row?.ledger ?? null
 }
 
-/** A job whose ledger is due, with its closed run and the ledger it has so far. */
+/** A job whose ledger is due, with its closed run, every run it had, and the ledger it has so far. */
 export interface LedgerWork {
   job: Job
+  /** The job's current run, its last. */
   run: JobRun
+  /** Every run of the job, first attempt first (`run` among them): the ledger counts each that ran. */
+  runs: JobRun[]
   ledger: JobLedger | null
   /** Failed attempts at computing it so far. */
   tries: number
@@ -56,27 +59,43 @@ export interface LedgerDue {
 }
 
 /**
- * Jobs whose current run closed after it started (succeeded, failed or cancelled with both
- * instants) and whose ledger is missing or provisional: missing first (newest run first, so a job
- * whose intensity is still unknown never holds up later ones), then the longest unrefreshed.
- * A lost run is not a job's last word while the job is planned again; once the job failed or was
- * cancelled after it, the lost run is its last, and the ledger counts what it and the others drew.
+ * Jobs `j` whose current run `r` is their last and ran: closed after it started, and not lost
+ * while the job is planned again. A lost run is not a job's last word while the job is planned
+ * again; once the job failed or was cancelled after it, it is, and the ledger counts what it and
+ * the other runs drew.
  */
-/** The current run `r` of job `j` is its last: closed, and not lost while the job is planned again. */
-const closedForGood = (eb: ExpressionBuilder<{ j: JobsTable, r: JobRunsTable }, 'j' | 'r'>) => eb.or([
-  eb('r.outcome', 'in', ['succeeded', 'failed', 'cancelled']),
-  eb.and([eb('r.outcome', '=', 'lost'), eb('j.state', 'in', ['failed', 'cancelled'])])
-])
-
-export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue = {}): Promise<LedgerWork[]> {
-  const computedAt = sql<number>`(j.ledger->>'computedAt')::double precision`
-  const rows = await db.selectFrom('jobs as j')
+function closedJobs (db: Db) {
+  return db.selectFrom('jobs as j')
     .innerJoin('job_runs as r', join => join.onRef('r.job_id', '=', 'j.id').onRef('r.attempt', '=', 'j.attempt'))
     .selectAll('j')
-    .where(closedForGood)
+    .where(eb => eb.or([
+      eb('r.outcome', 'in', ['succeeded', 'failed', 'cancelled']),
+      eb.and([eb('r.outcome', '=', 'lost'), eb('j.state', 'in', ['failed', 'cancelled'])])
+    ]))
     .where('r.started_at', 'is not', null)
     .where('r.finished_at', 'is not', null)
     .whereRef('r.finished_at', '>', 'r.started_at')
+}
+
+/** Each row's work: its runs read once, the current one among them. */
+async function workOf (db: Db, rows: ReadonlyArray<Selectable<JobsTable>>): Promise<LedgerWork[]> {
+  const work: LedgerWork[] = []
+  for (const row of rows) {
+    const runs = await listRuns(db, row.id)
+    const run = runs.find(r => r.attempt === row.attempt)
+    if (run !== undefined) work.push({ job: toJob(row), run, runs, ledger: row.ledger, tries: row.ledger_tries })
+  }
+  return work
+}
+
+/**
+ * Jobs whose last run ran (`closedJobs`) and whose ledger is missing or provisional: missing first
+ * (newest run first, so a job whose intensity is still unknown never holds up later ones), then the
+ * longest unrefreshed.
+ */
+export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue = {}): Promise<LedgerWork[]> {
+  const computedAt = sql<number>`(j.ledger->>'computedAt')::double precision`
+  const rows = await closedJobs(db)
     .$if(due.now !== undefined, q => q.where(eb => eb.or([eb('j.ledger_retry_at', 'is', null), eb('j.ledger_retry_at', '<=', toDate(due.now ?? 0))])))
     .where(eb => eb.or([
       eb('j.ledger', 'is', null),
@@ -92,12 +111,7 @@ export async function jobsNeedingLedger (db: Db, limit: number, due: LedgerDue =
     .orderBy('j.id')
     .limit(limit)
     .execute()
-  const work: LedgerWork[] = []
-  for (const row of rows) {
-    const run = await getRun(db, row.id, row.attempt)
-    if (run !== undefined) work.push({ job: toJob(row), run, ledger: row.ledger, tries: row.ledger_tries })
-  }
-  return work
+  return await workOf(db, rows)
 }
 
 /**
@@ -118,13 +132,11 @@ export async function expiredProvisionalLedgers (db: Db, finishedBefore: Instant
 
 /**
  * One job's ledger work, as `jobsNeedingLedger` hands it out but whatever its ledger: undefined
- * when there is no such job, null when its current run has not closed after starting.
+ * when there is no such job, null when its last run has not run (`closedJobs`).
  */
 export async function ledgerWork (db: Db, jobId: string): Promise<LedgerWork | null | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
-  if (row === undefined) return undefined
-  const run = await getRun(db, row.id, row.attempt)
-  const last = run?.outcome === 'lost' ? row.state === 'failed' || row.state === 'cancelled' : run?.outcome !== null && run?.outcome !== 'refused'
-  const closed = run !== undefined && last && run.startedAt !== null && run.finishedAt !== null && run.finishedAt > run.startedAt
-  return closed ? { job: toJob(row), run, ledger: row.ledger, tries: row.ledger_tries } : null
+  const rows = await closedJobs(db).where('j.id', '=', jobId).execute()
+  if (rows.length > 0) return (await workOf(db, rows))[0] ?? null
+  const exists = await db.selectFrom('jobs').select('id').where('id', '=', jobId).executeTakeFirst()
+  return exists === undefined ? undefined : null
 }
