@@ -1,11 +1,11 @@
 import { Type } from 'typebox'
+import { Nullable } from './schema-parts.js'
 import { labelsOf } from '../core/ledger-price.js'
 import { upgrade } from '../core/ledger-upgrade.js'
 import type { JobLedger, LedgerAttempt, LedgerFigure as Figure } from '../core/types.js'
 import { grams, iso, kwh } from './present.js'
 const gramsOrNull = (g: number | null): number | null => g === null ? null : grams(g)
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 export const Signal = Type.Union([Type.Literal('average'), Type.Literal('marginal')], { description: 'never compared or summed across' })
 export const Gas = Type.Union([Type.Literal('co2'), Type.Literal('co2e')], { description: 'co2: carbon dioxide only (WattTime, UK Carbon Intensity, Energinet); co2e: CO2-equivalents of all greenhouse gases' })

@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
+import { Nullable } from './schema-parts.js'
 import { GROUP_BY_HELP } from '../core/report-periods.js'
 import { FactorType, Gas, Signal } from './present-ledger.js'
 
 // The emissions report's query and response, as the OpenAPI document shows them.
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const Grams = (description: string) => Nullable(Type.Number({ description: `grams of the row's gas; ${description}` }))
 const When = (description: string) => Type.String({ maxLength: 64, description: `${description}: a date (2026-11-01, UTC midnight) or an RFC 3339 date-time with an offset` })
 

@@ -11,7 +11,8 @@ import { CreatedToken, PoolToken, PoolTokenParams, TokenInput } from '../agent-s
 import { iso } from '../present.js'
 import type { AppDeps } from '../app.js'
 import { requireScope } from '../auth.js'
-import { errorResponses, Pool, PoolInput, PoolName, PoolPatch, Problem, type MarketInput } from '../schemas.js'
+import { Pool, PoolInput, PoolPatch, type MarketInput } from '../pool-schemas.js'
+import { errorResponses, PoolName, Problem } from '../schemas.js'
 
 export function poolRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
   return async app => {
