@@ -59,7 +59,9 @@ async function dispatchOne (deps: Deps, job: Job & { attempt: number }, pools: M
   }
   const executor = executorOf(deps, pool)
   if (now < start - executor.leadMs) return
-  if (await markDispatched(deps, job, job.attempt + 1, pool, executor.kind, now, pass)) result.dispatched++
+  if (!await markDispatched(deps, job, job.attempt + 1, pool, executor.kind, now, pass)) return
+  result.dispatched++
+  deps.metrics?.dispatchLag.observe({ pool: pool.name }, Math.max(0, now - start) / 1000)
 }
 
 async function handOverOne (deps: Deps, { job, run }: OpenRun, pools: Map<string, Pool>, now: Instant, pass: Pass, result: DispatchResult): Promise<void> {

@@ -3,6 +3,7 @@ import { agentExecutor } from '../executors/agent.js'
 import type { Executor } from '../executors/executor.js'
 import { createSlurmExecutor } from '../executors/slurm.js'
 import { createWebhookExecutor } from '../executors/webhook.js'
+import { meteredExecutor } from '../metrics-record.js'
 import { secretFor, type Deps } from './deps.js'
 
 /** Real executors, one per pool and spec, kept so that HTTP clients and tokens are reused. */
@@ -12,10 +13,15 @@ const cache = new WeakMap<Deps, Map<string, Executor>>()
  * The executor of a pool: the injected one (tests), else the real one its spec names, with its
  * secret read from the environment variable the spec names. A pool whose secret is missing gets an
  * executor that fails every call with that message, so its jobs wait (and fail at their deadline
- * with the cause) instead of the scheduler stopping.
+ * with the cause) instead of the scheduler stopping. With metrics, every failed call is counted
+ * (see `meteredExecutor`).
  */
 export function executorOf (deps: Deps, pool: Pool): Executor {
-  if (deps.executorFor !== undefined) return deps.executorFor(pool)
+  const executor = deps.executorFor?.(pool) ?? cached(deps, pool)
+  return deps.metrics === undefined ? executor : meteredExecutor(deps.metrics, pool.name, executor)
+}
+
+function cached (deps: Deps, pool: Pool): Executor {
   const spec = pool.executor
   if (spec.kind === 'agent') return agentExecutor
   let byPool = cache.get(deps)

@@ -1,4 +1,5 @@
 import type { Instant, JobLedger } from '../core/types.js'
+import { recordFinalLedger } from '../metrics-record.js'
 import { appendEvent } from '../store/events.js'
 import { expiredProvisionalLedgers, setLedger, type LedgerWork } from '../store/ledger.js'
 import type { Db } from '../store/schema.js'
@@ -12,6 +13,7 @@ export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now:
   // A restated ledger recomputed as actuals arrive is still the restated one.
   const kept = w.ledger?.restated === undefined ? ledger : { ...ledger, restated: w.ledger.restated }
   await storeLedger(deps, w.job.id, kept, now, undefined, event)
+  if (becameFinal && deps.metrics !== undefined) recordFinalLedger(deps.metrics, kept)
 }
 
 /** Stores a job's ledger after `before` (in the same transaction) and with the event that says why it changed. */
@@ -64,6 +66,7 @@ export async function settleExpired (deps: Deps, retainedFrom: Instant, limit: n
       reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
       data: eventData(settled)
     })
+    if (deps.metrics !== undefined) recordFinalLedger(deps.metrics, settled)
   }
   return expired.length
 }

@@ -44,7 +44,11 @@ export function startLoop (deps: Deps, holder: string, intervalMs: number, lease
   }
   const pass = () => {
     if (running !== undefined) return
-    running = tick(deps, holder, clock(), leaseMs, clock).then(done, failed).finally(() => { running = undefined })
+    const timer = deps.metrics?.tickSeconds.startTimer()
+    running = tick(deps, holder, clock(), leaseMs, clock).then(done, failed).finally(() => {
+      running = undefined
+      timer?.()
+    })
   }
   const timer = setInterval(pass, intervalMs)
   timer.unref()

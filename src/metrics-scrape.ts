@@ -1,0 +1,42 @@
+import { HOUR_MS, type Instant, type JobState } from './core/types.js'
+import type { Metrics } from './metrics.js'
+import { EMISSION_KINDS } from './metrics-record.js'
+import { providerLabels } from './providers/provider.js'
+import type { Deps } from './scheduler/deps.js'
+import { jobCounts } from './store/job-counts.js'
+import { latestPoints, newestFetch } from './store/intensity.js'
+import { listPools } from './store/pools.js'
+
+const STATES: readonly JobState[] = ['pending', 'planned', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled']
+
+/** The newest actual counts as "now" for two hours: providers publish actuals up to an hour late. */
+const ACTUAL_STALE_MS = 2 * HOUR_MS
+
+/**
+ * Sets the gauges read from the store at scrape time (forecast ages, jobs by state and pool, each
+ * zone's intensity now and in an hour), and gives every configured pool its zero series, so that a
+ * board shows 0 rather than "no data" before the first job. Reads only the store, never a provider.
+ */
+export async function refreshScraped (deps: Deps, metrics: Metrics, now: Instant): Promise<void> {
+  const db = deps.store.db
+  const pools = await listPools(db)
+  metrics.jobs.reset()
+  for (const pool of ['', ...pools.map(p => p.name)]) for (const state of STATES) metrics.jobs.set({ state, pool }, 0)
+  for (const { state, pool, count } of await jobCounts(db)) metrics.jobs.set({ state, pool }, count)
+  for (const pool of pools) {
+    const { signal } = providerLabels(deps.providers.get(pool.zone))
+    for (const kind of EMISSION_KINDS) metrics.emissions.inc({ kind, pool: pool.name, zone: pool.zone, signal }, 0)
+    for (const method of ['measured', 'estimated']) metrics.energy.inc({ pool: pool.name, method }, 0)
+  }
+  metrics.intensity.reset()
+  for (const zone of deps.providers.keys()) {
+    const newest = await newestFetch(db, zone, 'forecast')
+    if (newest === undefined) metrics.forecastAge.remove({ zone })
+    else metrics.forecastAge.set({ zone }, (now - newest.fetchedAt) / 1000)
+    const actual = (await latestPoints(db, zone, 'actual', now - ACTUAL_STALE_MS, now)).at(-1)
+    if (actual !== undefined) metrics.intensity.set({ zone, kind: 'actual' }, actual.gPerKwh)
+    const ahead = now + HOUR_MS
+    const forecast = (await latestPoints(db, zone, 'forecast', ahead, ahead + 1))[0]
+    if (forecast !== undefined) metrics.intensity.set({ zone, kind: 'forecast' }, forecast.gPerKwh)
+  }
+}
