@@ -8,6 +8,7 @@ import { countApiKeys, createApiKey } from './store/api-keys.js'
 import { migrateToLatest, openStore, withStartupLock, type Store } from './store/db.js'
 import { seedPools } from './store/pools.js'
 import { ensureTenant } from './store/tenants.js'
+import { unreachableDatabase } from './store/unavailable.js'
 import { upsertZone } from './store/zones.js'
 
 /**
@@ -26,7 +27,7 @@ export async function prepareStore (config: Config, log: Logger, now: Date, purp
     }
   } catch (err) {
     await store.close()
-    throw err
+    throw (config.databaseUrl === undefined ? undefined : unreachableDatabase(config.databaseUrl, err)) ?? err
   }
   return store
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, type FieldProblem } from '../errors.js'
 import { InvalidCursorError } from '../store/jobs.js'
 import { isDatabaseUnavailable } from '../store/unavailable.js'
+import { problemsOf, type AjvIssue } from './validation-messages.js'
 
 /** What a client is told to wait before trying again while the database is away: a restart takes a few seconds. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5
@@ -43,13 +44,7 @@ function fieldOf (context: string | undefined, v: { instancePath: string, params
 }
 
 function validationProblems (error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).map(v => {
-    const field = fieldOf(error.validationContext, v as { instancePath: string, params: Record<string, unknown> })
-    let message = v.message ?? 'is invalid'
-    if (v.keyword === 'additionalProperties') message = 'is not a known field'
-    if (v.keyword === 'required') message = 'is required'
-    return { field, message }
-  })
+  return problemsOf((error.validation ?? []) as AjvIssue[], issue => fieldOf(error.validationContext, issue))
 }
 
 /** Installs the single error handler and the 404 handler; 5xx never leak internals. */
@@ -77,6 +72,11 @@ export function installErrorHandling (app: FastifyInstance): void {
       const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body-too-large'
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported-media-type'
           : error.code?.startsWith('FST_ERR_CTP') === true ? 'invalid-body' : 'bad-request'
+      if (code === 'unsupported-media-type') {
+        const sent = request.headers['content-type']
+        const detail = `send the body as JSON with the header Content-Type: application/json (this request's type: ${sent === undefined ? 'none' : JSON.stringify(sent)}; curl -d sends application/x-www-form-urlencoded unless told otherwise with -H)`
+        return send(reply, status, code, detail, [{ field: 'content-type', message: 'must be application/json' }])
+      }
       const field = code === 'invalid-body' || code === 'body-too-large' ? 'body' : 'request'
       return send(reply, status, code, error.message, [{ field, message: error.message }])
     }

@@ -118,6 +118,19 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
   return chosen
 }
 
+/**
+ * A job without a command may run only where nothing needs one: agent and Slurm pools run the job's
+ * `command`, and without one it would be accepted only to fail at dispatch. A webhook receiver gets
+ * the `payload` (or nothing) and decides for itself.
+ */
+export function requireCommand (spec: Pick<JobSpec, 'command'>, pools: readonly Pool[]): void {
+  if (spec.command !== undefined && spec.command.length > 0) return
+  const running = pools.filter(p => p.executor.kind !== 'webhook')
+  if (running.length === 0) return
+  const names = running.slice(0, 3).map(p => `${p.name} (${p.executor.kind})`).join(', ') + (running.length > 3 ? ` and ${running.length - 3} more` : '')
+  throw invalidField('command', `is required: the job may run on ${names}, which run the job's command; give command as an argv (["python", "train.py"]), or allow only webhook pools in pools`)
+}
+
 /** A new `pending` job from a validated spec (`checkSpec` gave the instants). */
 export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
   return {

@@ -14,7 +14,7 @@ import { flush, isUniqueViolation, withPlan, type Turn, type Waiting } from './i
 import { intakeState, type IntakeState } from './intake-state.js'
 import { planFor, poolViews, zoneViews } from './plan.js'
 import { forgetZones } from './zone-cache.js'
-import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, type BaselineChoice, type JobSpec } from './resolve.js'
+import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, requireCommand, type BaselineChoice, type JobSpec } from './resolve.js'
 
 /** SHA-256 of the body in canonical form, so a reused Idempotency-Key with a different body is caught. */
 function requestHash (spec: JobSpec): string {
@@ -101,6 +101,7 @@ async function accept (deps: Deps, spec: JobSpec, job: NewJob, now: Instant, cho
   const queue = { cap: deps.config.maxQueuedJobs, margin: QUEUE_MARGIN }
   for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
     const pools = await allowedPools(deps, intake, spec)
+    requireCommand(spec, pools)
     const req = planRequest(job, pools, now, choice)
     // Forecasts from memory, unchecked: the write checks their versions.
     const { views, versions } = await zoneViews(deps, pools, req.earliestStart, job.deadline, now)
@@ -171,6 +172,7 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
   const zones = new Set(deps.providers.keys())
   const intake = intakeState(deps.store)
   const before = eligiblePools(spec, await listPools(deps.store.db), zones)
+  requireCommand(spec, before)
   const req = planRequest(job, before, now, choice)
   const views = await poolViews(deps, before, [], req.earliestStart, job.deadline, now)
   // Whatever happens, memory of these pools is out of date afterwards.

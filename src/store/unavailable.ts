@@ -29,3 +29,30 @@ export function isDatabaseUnavailable (err: unknown): boolean {
   }
   return false
 }
+
+/** SQLSTATEs of a connection the server turned away: bad password or role (28…), no such database (3D000). */
+const REFUSED_SQLSTATES = ['28000', '28P01', '3D000']
+
+/** `url` without its password, to name in a message. */
+export function redactedUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '(a value that is not a URL)'
+  }
+}
+
+/**
+ * The first contact with DATABASE_URL failed: an error that names the variable, the server it
+ * points at (no password) and what to check, or undefined when `err` is not about reaching it.
+ */
+export function unreachableDatabase (url: string, err: unknown): Error | undefined {
+  const { code, message } = (err ?? {}) as { code?: unknown, message?: unknown }
+  const refused = typeof code === 'string' && REFUSED_SQLSTATES.includes(code)
+  if (!refused && !isDatabaseUnavailable(err)) return undefined
+  const why = typeof message === 'string' && message !== '' ? message : String(code)
+  const hint = refused ? 'check the user, password and database name in it' : 'is PostgreSQL running there, and do the host and port in DATABASE_URL reach it?'
+  return new Error(`DATABASE_URL ${redactedUrl(url)}: ${refused ? 'the server refused the connection' : 'cannot connect'} (${why}); ${hint}`, { cause: err })
+}

@@ -40,7 +40,7 @@ describe('greenshift CLI', () => {
     try {
       const health = await fetch(`${service.url}/healthz`)
       expect(await health.json()).toEqual({ status: 'ok' })
-      const job = { name: 'cli', gpus: 4, durationMinutes: 360, deadline: new Date(Date.now() + 30 * 3_600_000).toISOString(), preferredPool: 'h100-de' }
+      const job = { name: 'cli', command: ['train'], gpus: 4, durationMinutes: 360, deadline: new Date(Date.now() + 30 * 3_600_000).toISOString(), preferredPool: 'h100-de' }
       const post = (key: string) => fetch(`${service.url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(job) })
       expect((await post(reader)).status).toBe(403)
       const accepted = await post(admin!)

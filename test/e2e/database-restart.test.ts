@@ -38,7 +38,7 @@ describe.skipIf(postgresBin() === undefined)('the service across a PostgreSQL re
   const submit = async (name: string): Promise<Response> => await fetch(`${service.url}/v1/jobs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', 'idempotency-key': name },
-    body: JSON.stringify({ name, gpus: 1, durationMinutes: 60, deadline: new Date(Date.now() + 20 * HOUR).toISOString(), pools: ['gpu-north'] })
+    body: JSON.stringify({ name, command: ['train'], gpus: 1, durationMinutes: 60, deadline: new Date(Date.now() + 20 * HOUR).toISOString(), pools: ['gpu-north'] })
   })
 
   /** Submits until a 201, each refusal a 503 (the pool reconnects on demand; a stale connection may fail once). */

@@ -104,7 +104,7 @@ async function bootAndPlan () {
     const plans = new Map<string, Planned>()
     const deadline = new Date(Date.now() + 20 * HOUR).toISOString()
     for (const zone of Object.keys(ZONES)) {
-      const body = { name: `train-${zone}`, gpus: 2, durationMinutes: 60, deadline, pools: [`gpu-${zone.toLowerCase()}`] }
+      const body = { name: `train-${zone}`, command: ['train'], gpus: 2, durationMinutes: 60, deadline, pools: [`gpu-${zone.toLowerCase()}`] }
       const res = await fetch(`${service.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify(body) })
       expect(res.status).toBe(201)
       plans.set(zone, await res.json() as Planned)

@@ -11,7 +11,7 @@ test('one access line per request at info, and nothing else for a submission', a
   const sink = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
   const app = await buildApp({ ...t().deps, now: () => NOW, ready: () => true }, { logger: pino({ level: 'info' }, sink) })
   try {
-    const body = { name: 'logged', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR) }
+    const body = { name: 'logged', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR) }
     const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: t().auth(t().keys.a) })
     expect(res.statusCode).toBe(201)
     const unknown = await app.inject({ method: 'GET', url: '/v1/jobs?limit=1', headers: t().auth('gs_not_a_key_0123456789abcdefgh') })

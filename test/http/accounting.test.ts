@@ -81,7 +81,7 @@ test('a job planned to start at once avoids exactly 0, even when it starts 21.6 
 })
 
 test('a preferredPool that cannot hold the job is a 422 naming the field, and nothing is stored', async () => {
-  const res = await submit({ name: 'big', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), preferredPool: 'gpu-south' })
+  const res = await submit({ name: 'big', command: ['train'], gpus: 6, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), preferredPool: 'gpu-south' })
   expect(res.statusCode).toBe(422)
   expect(res.json()).toMatchObject({ errors: [{ field: 'preferredPool', message: expect.stringContaining('4 GPUs') }] })
   const list = await t().app.inject({ method: 'GET', url: '/v1/jobs', headers: t().auth(t().keys.a) })
@@ -89,20 +89,20 @@ test('a preferredPool that cannot hold the job is a 422 naming the field, and no
 })
 
 test('every baseline states its rule: preferred, else config-order (the first pool that could run the job)', async () => {
-  const preferred = await submit({ name: 'p', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), preferredPool: 'gpu-south' })
+  const preferred = await submit({ name: 'p', command: ['train'], gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), preferredPool: 'gpu-south' })
   expect(preferred.json().plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'preferred' })
   // gpu-north (8 GPUs) comes first in the configuration; a 6-GPU job's config-order baseline is gpu-north,
   // and with pools in another order too.
-  const ordered = await submit({ name: 'c', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR) })
+  const ordered = await submit({ name: 'c', command: ['train'], gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR) })
   expect(ordered.json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
-  const big = await submit({ name: 'b', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), pools: ['gpu-south', 'gpu-north'] })
+  const big = await submit({ name: 'b', command: ['train'], gpus: 6, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR), pools: ['gpu-south', 'gpu-north'] })
   expect(big.json().plan.baseline).toMatchObject({ pool: 'gpu-north', rule: 'config-order' })
 })
 
 test('a tenant\'s homePool is the baseline of its jobs without a preferredPool (rule home), when it can hold them; quotes say the same', async () => {
   const patch = await t().app.inject({ method: 'PATCH', url: '/v1/tenants/a', headers: t().auth(t().keys.operator), payload: { homePool: 'gpu-south' } })
   expect(patch.statusCode).toBe(200)
-  const job = { name: 'h', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR) }
+  const job = { name: 'h', command: ['train'], gpus: 2, durationMinutes: 60, deadline: iso(NOW + 10 * HOUR) }
   expect((await submit(job)).json().plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'home' })
   const quote = await t().app.inject({ method: 'POST', url: '/v1/quotes', headers: t().auth(t().keys.a), payload: job })
   expect(quote.json().plan.baseline).toMatchObject({ pool: 'gpu-south', rule: 'home' })

@@ -207,7 +207,7 @@ describe('agent API', () => {
 describe(`agent claims at once (${backendName()})`, () => {
   test('agents claiming at once each get a different job (FOR UPDATE SKIP LOCKED)', async () => {
     const ids = []
-    for (let i = 0; i < 4; i++) ids.push(await submit({ name: `j${i}`, gpus: 1, durationMinutes: 30, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] }))
+    for (let i = 0; i < 4; i++) ids.push(await submit({ name: `j${i}`, command: ['train'], gpus: 1, durationMinutes: 30, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] }))
     await tick(t().deps, 'test', NOW, 60_000)
     const token = (await mint('gpu-north')).json().token
     const claims = await Promise.all(Array.from({ length: 6 }, async (_, i) =>

@@ -45,7 +45,7 @@ afterEach(async () => { await app.close() })
 async function dispatchedJob (pool = 'gpu-hook'): Promise<string> {
   const res = await app.inject({
     method: 'POST', url: '/v1/jobs', headers: { authorization: `Bearer ${key}` },
-    payload: { name: 'finetune', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: [pool] }
+    payload: { name: 'finetune', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: [pool] }
   })
   expect(res.statusCode).toBe(201)
   const id = res.json().id as string

@@ -17,7 +17,7 @@ async function get (url: string) {
 
 const cursorAt = (ms: number, id = '00000000-0000-4000-8000-000000000000') => Buffer.from(JSON.stringify([ms, id])).toString('base64url')
 
-const valid = { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) }
+const valid = { name: 'x', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) }
 
 describe('no client input produces a 5xx', () => {
   test.each([
@@ -45,7 +45,7 @@ describe('no client input produces a 5xx', () => {
     ['plain', '"__proto__"'],
     ['written with escapes', '"\\u005f_proto__"']
   ])('a __proto__ key (%s) is dropped, never merged into the job', async (_how, key) => {
-    const res = await post('/v1/jobs', '{' + key + ':{"state":"succeeded"},"name":"x","gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '"}')
+    const res = await post('/v1/jobs', '{' + key + ':{"state":"succeeded"},"name":"x","command":["x"],"gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '"}')
     expect(res.statusCode).toBe(201)
     expect(res.json().state).toBe('planned')
     expect(({} as Record<string, unknown>).state).toBeUndefined()
@@ -113,14 +113,14 @@ describe('no client input produces a 5xx', () => {
   })
 
   test('the same body with keys in another order is the same idempotent request', async () => {
-    const a = await post('/v1/jobs', '{"name":"x","gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '","labels":{"a":"1","b":"2"}}')
+    const a = await post('/v1/jobs', '{"name":"x","command":["x"],"gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '","labels":{"a":"1","b":"2"}}')
     const b = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: { ...t().auth(t().keys.a), 'content-type': 'application/json', 'idempotency-key': 'k' },
-      payload: '{"labels":{"b":"2","a":"1"},"deadline":"' + valid.deadline + '","durationMinutes":60,"gpus":1,"name":"x"}'
+      payload: '{"labels":{"b":"2","a":"1"},"deadline":"' + valid.deadline + '","durationMinutes":60,"gpus":1,"command":["x"],"name":"x"}'
     })
     const c = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: { ...t().auth(t().keys.a), 'content-type': 'application/json', 'idempotency-key': 'k' },
-      payload: '{"name":"x","gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '","labels":{"a":"1","b":"2"}}'
+      payload: '{"name":"x","command":["x"],"gpus":1,"durationMinutes":60,"deadline":"' + valid.deadline + '","labels":{"a":"1","b":"2"}}'
     })
     expect(a.statusCode).toBe(201)
     expect(b.statusCode).toBe(201)

@@ -30,7 +30,7 @@ describe('agent reports', () => {
   async function claimed (): Promise<{ id: string, token: string, claim: string }> {
     const res = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-      payload: { name: 'one-gpu', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 80 * 60_000), pools: ['gpu-north'] }
+      payload: { name: 'one-gpu', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 80 * 60_000), pools: ['gpu-north'] }
     })
     const id = res.json().id as string
     await tick(t().deps, 'test', NOW, 60_000)
@@ -96,7 +96,7 @@ describe('webhook callbacks', () => {
     }, new Date(NOW))
     const res = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-      payload: { name: 'finetune', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-hook'] }
+      payload: { name: 'finetune', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-hook'] }
     })
     const id = res.json().id as string
     await transitionJob(db, { id, from: ['planned'], to: 'dispatched', at: new Date(NOW), reason: 'test', attempt: 1 })

@@ -5,7 +5,7 @@ const t = useTestApp()
 
 /** A 2-GPU, 2-hour job due in 30 hours whose baseline is the NORTH pool (300 g/kWh now, 100 from 18:00). */
 function body (over: Record<string, unknown> = {}) {
-  return { name: 'finetune', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north', ...over }
+  return { name: 'finetune', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north', ...over }
 }
 
 async function post (payload: unknown, key = t().keys.a, headers: Record<string, string> = {}) {

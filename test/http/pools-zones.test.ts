@@ -117,7 +117,7 @@ describe('pools', () => {
   })
 
   test('shrinking a pool below what its plans hold is a 409; above it is fine', async () => {
-    const job = { name: 'x', gpus: 6, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] }
+    const job = { name: 'x', command: ['train'], gpus: 6, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] }
     expect((await call('POST', '/v1/jobs', t().keys.a, job)).statusCode).toBe(201)
     const shrink = await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, { gpuCount: 4 })
     expect(shrink.statusCode).toBe(409)
@@ -127,7 +127,7 @@ describe('pools', () => {
 
   test('a disabled pool is not planned into', async () => {
     await call('PATCH', '/v1/pools/gpu-north', t().keys.operator, { enabled: false })
-    const res = await call('POST', '/v1/jobs', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
+    const res = await call('POST', '/v1/jobs', t().keys.a, { name: 'x', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
     expect(res.statusCode).toBe(201)
     expect(res.json().plan.pool).toBe('gpu-south')
   })
@@ -135,7 +135,7 @@ describe('pools', () => {
 
 describe('zones', () => {
   test('lists zones with provider, signal, pools and forecast freshness', async () => {
-    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
+    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) })
     t().clock.now = NOW + 60_000
     const res = await call('GET', '/v1/zones', t().keys.aRead)
     expect(res.statusCode).toBe(200)
@@ -152,7 +152,7 @@ describe('zones', () => {
     const watttime = { id: 'watttime', signal: 'marginal' as const, forecast: down, actuals: down }
     const north = t().deps.providers.get('NORTH')!
     t().deps.providers.set('NORTH', new ProviderChain({ members: [{ provider: watttime, region: 'CAISO_NORTH' }, { provider: north, region: 'north.csv' }] }))
-    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+    await call('POST', '/v1/quotes', t().keys.a, { name: 'x', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
     const zone = (await call('GET', '/v1/zones', t().keys.aRead)).json().find((z: { name: string }) => z.name === 'NORTH')
     expect(zone).toMatchObject({ provider: 'watttime', signal: 'marginal' })
     expect(zone.chain.map((m: { provider: string, region: string }) => [m.provider, m.region])).toEqual([['watttime', 'CAISO_NORTH'], ['csv', 'north.csv']])

@@ -5,7 +5,7 @@ import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
 
 const t = useTestApp()
 
-const body = (name: string) => ({ name, gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
+const body = (name: string) => ({ name, command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
 
 async function post (name: string, key = t().keys.a, headers: Record<string, string> = {}) {
   return await t().app.inject({ method: 'POST', url: '/v1/jobs', payload: body(name), headers: { ...t().auth(key), ...headers } })

@@ -20,7 +20,7 @@ async function ranJob (key: string, labels: Record<string, string>, energyKwh: n
     method: 'POST',
     url: '/v1/jobs',
     headers: t().auth(key),
-    payload: { name: 'finetune', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north', labels }
+    payload: { name: 'finetune', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north', labels }
   })
   expect(res.statusCode).toBe(201)
   await runPlannedJob(t().deps, res.json().id, { start: NOW + 8 * HOUR, end: NOW + 10 * HOUR, energyKwh })

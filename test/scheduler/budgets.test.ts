@@ -16,7 +16,7 @@ const limits = (over: Partial<TickLimits>): TickLimits => ({ ...limitsFor(LEASE_
 async function submit (name: string, pools: string[] = ['gpu-north']): Promise<string> {
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name, gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools }
+    payload: { name, command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools }
   })
   expect(res.statusCode).toBe(201)
   return res.json().id
@@ -126,7 +126,7 @@ test('a bad zone does not stop the pass: jobs of other zones are planned and dis
     values ('NORTH', ${new Date(NOW)}, ${new Date(NOW + 48 * HOUR)}, 'Infinity', 'forecast', 'average', 'garbage', ${new Date(NOW + 1)})`.execute(db)
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'south', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools: ['gpu-south'] }
+    payload: { name: 'south', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools: ['gpu-south'] }
   })
   expect(res.statusCode).toBe(201)
   const result = await tick(t().deps, 'leader', NOW + 1_000, LEASE_MS)

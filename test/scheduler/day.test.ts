@@ -59,8 +59,8 @@ test('through a whole day: jobs move to green hours, run on time, are re-planned
   const cluster = fakeCluster(clock)
   deps.executorFor = (_pool: Pool) => cluster.executor
 
-  const evening = await submit({ name: 'evening', gpus: 4, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
-  const urgent = await submit({ name: 'urgent', gpus: 2, durationMinutes: 60, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] })
+  const evening = await submit({ name: 'evening', command: ['train'], gpus: 4, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const urgent = await submit({ name: 'urgent', command: ['train'], gpus: 2, durationMinutes: 60, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] })
   expect((await job(evening)).plan.segments[0].start).toBe(iso(NOW + 8 * HOUR))
 
   let late: string | undefined
@@ -72,7 +72,7 @@ test('through a whole day: jobs move to green hours, run on time, are re-planned
     if (now === NOW + 6 * HOUR) {
       north.down = true
       south.down = true
-      late = await submit({ name: 'late', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] })
+      late = await submit({ name: 'late', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] })
     }
     await tick(deps, 'leader', now, 3 * 10 * MINUTE)
   }

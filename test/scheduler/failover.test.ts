@@ -64,7 +64,7 @@ describe(`leader failover (${backendName()})`, () => {
   async function submitNow (name: string): Promise<string> {
     const res = await t().app.inject({
       method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-      payload: { name, gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools: ['gpu-north'] }
+      payload: { name, command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 2 * HOUR), pools: ['gpu-north'] }
     })
     expect(res.statusCode).toBe(201)
     return res.json().id

@@ -73,7 +73,7 @@ describe('request-path budgets', () => {
     return uk
   }
 
-  const body = { name: 'q', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] }
+  const body = { name: 'q', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] }
 
   test('a submission while the tick\'s fetch hangs returns at once, planned on the stored forecast', async () => {
     const { deps, auth, keys, clock } = t()

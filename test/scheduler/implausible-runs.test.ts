@@ -29,7 +29,7 @@ test('a Slurm poll reporting an impossible run is booked within the run\'s windo
   const cluster: Executor = { kind: 'slurm', leadMs: 0, dispatch: async () => ({ ref: '4242' }), cancel: async () => {}, poll: async () => report }
   t().deps.executorFor = () => cluster
   // 1 GPU on gpu-north (400 W, PUE 1), due now: dispatched and handed over at NOW.
-  const id = await submit({ name: 'one-gpu', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 80 * MINUTE), pools: ['gpu-north'] })
+  const id = await submit({ name: 'one-gpu', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 80 * MINUTE), pools: ['gpu-north'] })
   expect(await tick(t().deps, 'test', NOW, 60_000)).toMatchObject({ dispatched: 1, handedOver: 1 })
 
   report = { ...report, state: 'running', startedAt: EPOCH }
@@ -92,7 +92,7 @@ function watched (deps: Deps): { deps: Deps, read: IntensityRows, asked: number[
 }
 
 test('a run stored with a start in 1970 is not priced: its ledger reads no intensity, asks no provider, and backs off', async () => {
-  const id = await submit({ name: 'stored-1970', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
+  const id = await submit({ name: 'stored-1970', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
   await runPlannedJob(t().deps, id, { start: NOW + 8 * HOUR, end: NOW + 10 * HOUR, energyKwh: 1 })
   const db = t().deps.store.db
   // As a release before the checks stored a webhook's `"startedAt":"1970-01-01T00:00:00Z"`.

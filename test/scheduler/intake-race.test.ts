@@ -17,7 +17,7 @@ function replica (deps: Deps): Deps {
   return { ...deps, store }
 }
 
-const big = (name: string) => ({ name, gpus: 8, durationMinutes: 20 * 60, deadline: iso(NOW + 24 * HOUR), pools: ['gpu-north'] })
+const big = (name: string) => ({ name, command: ['train'], gpus: 8, durationMinutes: 20 * 60, deadline: iso(NOW + 24 * HOUR), pools: ['gpu-north'] })
 
 async function tenantA (deps: Deps): Promise<string> {
   const row = await deps.store.db.selectFrom('tenants').select('id').where('name', '=', 'a').executeTakeFirstOrThrow()
@@ -69,7 +69,7 @@ test('a replica whose memory missed a release plans into the freed GPUs after re
 
 test('submissions from one process to one pool all land, each seeing the ones before', async () => {
   const tenant = await tenantA(t().deps)
-  const small = (i: number) => ({ name: `s${i}`, gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const small = (i: number) => ({ name: `s${i}`, command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
   const jobs = await Promise.all(Array.from({ length: 12 }, async (_, i) => (await submitJob(t().deps, tenant, small(i), null, NOW)).job))
   expect(jobs.every(j => j.state === 'planned')).toBe(true)
   const held = (await activeReservations(t().deps.store.db)).filter(r => r.pool === 'gpu-north')
@@ -89,7 +89,7 @@ test('a forecast stored by another replica after this one remembered the zone is
     }))
   // Eight days known, so the zone's forecast is remembered whole (the week profile can extend it).
   await insertIntensityPoints(one.store.db, forecast(NOW - 8 * 24 * HOUR, 8 * 24 + 40, start => start === NOW + 10 * HOUR ? 50 : 500, 'first', NOW - HOUR))
-  const body = (name: string) => ({ name, gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const body = (name: string) => ({ name, command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
   const before = await submitJob(one, tenant, body('before'), null, NOW)
   expect(before.job.plan?.segments[0]?.start).toBe(NOW + 10 * HOUR)
   // Another replica's tick stores a new forecast: one hour, three hours from now, at 1 g/kWh.
@@ -103,7 +103,7 @@ test('a forecast stored by another replica after this one remembered the zone is
 test('submissions keep landing while other jobs of the pool are being cancelled', async () => {
   const tenant = await tenantA(t().deps)
   const { cancelJob } = await import('../../src/scheduler/cancel.js')
-  const small = (name: string) => ({ name, gpus: 1, durationMinutes: 30, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
+  const small = (name: string) => ({ name, command: ['train'], gpus: 1, durationMinutes: 30, deadline: iso(NOW + 30 * HOUR), pools: ['gpu-north'] })
   const first = await Promise.all(Array.from({ length: 16 }, async (_, i) => (await submitJob(t().deps, tenant, small(`a${i}`), null, NOW)).job))
   // Every cancellation logs a release; the submissions racing them must neither fail nor overbook.
   const [submitted] = await Promise.all([

@@ -38,7 +38,7 @@ test('a WattTime zone\'s plan says its figures are CO2 on marginal factors, from
   expect(await refreshForecast(t().deps, 'NORTH', NOW)).toBe(48 * 12)
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'train', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] }
+    payload: { name: 'train', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] }
   })
   expect(res.statusCode).toBe(201)
   const plan = res.json().plan
@@ -61,7 +61,7 @@ test('a WattTime zone\'s plan says its figures are CO2 on marginal factors, from
 test('a csv zone\'s plan names the file\'s content hash', async () => {
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'train', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-south'] }
+    payload: { name: 'train', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 12 * HOUR), pools: ['gpu-south'] }
   })
   expect(res.statusCode).toBe(201)
   expect(res.json().plan.expected).toMatchObject({ gas: 'co2e', factorType: 'lifecycle', source: expect.stringMatching(/^csv:south\.csv@sha256:[0-9a-f]{16}$/) })

@@ -18,7 +18,7 @@ const DAY = 24 * HOUR
 async function ranJob (): Promise<string> {
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'finetune', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
+    payload: { name: 'finetune', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
   })
   expect(res.statusCode).toBe(201)
   const id: string = res.json().id
@@ -90,7 +90,7 @@ test('an operator restates a ledger with a reason: recomputed with the pools as 
 test('a job with no finished run has nothing to restate: 409', async () => {
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'waiting', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR) }
+    payload: { name: 'waiting', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR) }
   })
   const restate = await t().app.inject({ method: 'POST', url: `/v1/jobs/${res.json().id as string}/ledger/restate`, headers: t().auth(t().keys.operator), payload: { reason: 'check' } })
   expect(restate.statusCode).toBe(409)

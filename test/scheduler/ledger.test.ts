@@ -20,7 +20,7 @@ async function submit (name = 'finetune'): Promise<string> {
     method: 'POST',
     url: '/v1/jobs',
     headers: t().auth(t().keys.a),
-    payload: { name, gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
+    payload: { name, command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
   })
   expect(res.statusCode).toBe(201)
   return res.json().id

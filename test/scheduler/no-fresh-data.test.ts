@@ -28,7 +28,7 @@ async function submit (at: Instant, deadline: Instant) {
   t().clock.now = at
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'train', gpus: 2, durationMinutes: 120, deadline: iso(deadline), pools: ['gpu-north'] }
+    payload: { name: 'train', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(deadline), pools: ['gpu-north'] }
   })
   expect(res.statusCode).toBe(201)
   return res.json()

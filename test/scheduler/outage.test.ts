@@ -17,7 +17,7 @@ test('a provider outage never blocks intake: the job waits as pending and the ne
   for (const [zone, p] of real) deps.providers.set(zone, down(p))
   const res = await app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'waits', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
+    payload: { name: 'waits', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' }
   })
   expect(res.statusCode).toBe(201)
   expect(res.json()).toMatchObject({ state: 'pending', plan: null })
@@ -50,7 +50,7 @@ test('a pending job is never planned outside its allowed pools, and fails with a
   for (const [zone, p] of real) deps.providers.set(zone, down(p))
   const res = await app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'north-only', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), zones: ['NORTH'] }
+    payload: { name: 'north-only', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), zones: ['NORTH'] }
   })
   expect(res.json().state).toBe('pending')
   await app.inject({ method: 'PATCH', url: '/v1/pools/gpu-north', headers: t().auth(t().keys.operator), payload: { enabled: false } })
@@ -67,7 +67,7 @@ test('with no data at all, a pending job is still planned by its latest safe sta
   for (const [zone, p] of deps.providers) deps.providers.set(zone, down(p))
   const res = await app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'blind', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), pools: ['gpu-north'] }
+    payload: { name: 'blind', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 6 * HOUR), pools: ['gpu-north'] }
   })
   expect(res.json().state).toBe('pending')
   expect(await tick(deps, 'test', NOW + HOUR, 180_000)).toMatchObject({ planned: 0, stillPending: 1 })
@@ -84,7 +84,7 @@ test('a job the tick plans (after an outage) keeps the baseline rule intake woul
   expect(patch.statusCode).toBe(200)
   const real = new Map(deps.providers)
   for (const [zone, p] of real) deps.providers.set(zone, down(p))
-  const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a), payload: { name: 'waits', gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR) } })
+  const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a), payload: { name: 'waits', command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 30 * HOUR) } })
   expect(res.json()).toMatchObject({ state: 'pending', plan: null })
   for (const [zone, p] of real) deps.providers.set(zone, p)
   expect(await tick(deps, 'test', NOW + 120_000, 180_000)).toMatchObject({ planned: 1 })

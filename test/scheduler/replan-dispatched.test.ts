@@ -39,8 +39,8 @@ async function setUp (reschedule: Executor['reschedule']) {
     cancel: async () => {},
     poll: async () => ({ state: 'queued', startedAt: null, finishedAt: null, exitCode: null, energyKwh: null, detail: null })
   })
-  const a = await submit({ name: 'a', gpus: 8, durationMinutes: 60, deadline: iso(NOW + 5 * HOUR), pools: ['gpu-north'] })
-  const b = await submit({ name: 'b', gpus: 8, durationMinutes: 60, notBefore: iso(NOW + 90 * MIN), deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] })
+  const a = await submit({ name: 'a', command: ['train'], gpus: 8, durationMinutes: 60, deadline: iso(NOW + 5 * HOUR), pools: ['gpu-north'] })
+  const b = await submit({ name: 'b', command: ['train'], gpus: 8, durationMinutes: 60, notBefore: iso(NOW + 90 * MIN), deadline: iso(NOW + 12 * HOUR), pools: ['gpu-north'] })
   await tick(deps, 'leader', NOW, 30 * MIN)
   expect((await getJobById(deps.store.db, a))?.state).toBe('dispatched')
   north.value = ts => hourOf(ts) === 11 ? 50 : hourOf(ts) === 12 ? 100 : hourOf(ts) === 20 ? 200 : 500

@@ -47,7 +47,7 @@ function ukThenHourly () {
   return uk
 }
 
-const job = (name: string) => ({ name, gpus: 2, durationMinutes: 120, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] })
+const job = (name: string) => ({ name, command: ['train'], gpus: 2, durationMinutes: 120, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] })
 
 test('after a 30-minute provider falls over to an hourly one, quotes, submissions and the tick still plan', async () => {
   const { deps, app, auth, keys, clock } = t()

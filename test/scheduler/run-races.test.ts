@@ -17,7 +17,7 @@ afterEach(async () => { await sibling?.close(); sibling = undefined })
 async function runningJob (): Promise<string> {
   const res = await t().app.inject({
     method: 'POST', url: '/v1/jobs', headers: t().auth(t().keys.a),
-    payload: { name: 'race', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] }
+    payload: { name: 'race', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] }
   })
   const id = res.json().id as string
   const db = t().deps.store.db

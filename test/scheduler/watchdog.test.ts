@@ -36,7 +36,7 @@ test('a cancel reaches the executor even when the hand-over reply was lost (the 
     cancel: async h => { cancelled.push(`${h.job.id}.${h.attempt}`) },
     poll: async () => ({ state: 'queued', startedAt: null, finishedAt: null, exitCode: null, energyKwh: null, detail: null })
   })
-  const id = await submit({ name: 'held', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] })
+  const id = await submit({ name: 'held', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 20 * HOUR), pools: ['gpu-north'] })
   await tick(t().deps, 'leader', NOW, 30 * MIN)
   expect(atExecutor.has(`${id}.1`)).toBe(true)
   expect((await t().app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: t().auth(t().keys.a) })).statusCode).toBe(200)
@@ -62,7 +62,7 @@ test('a job whose window passed while the scheduler was down is dispatched at on
     }
   }
   deps.executorFor = () => executor
-  const id = await submit({ name: 'late', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] })
+  const id = await submit({ name: 'late', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 3 * HOUR), pools: ['gpu-north'] })
   // The scheduler was down until 12:30; the deadline is 13:00 and the job needs an hour.
   for (let now = NOW + 150 * MIN; now <= NOW + 5 * HOUR; now += 10 * MIN) {
     clock.now = now
@@ -75,7 +75,7 @@ test('a job whose window passed while the scheduler was down is dispatched at on
 })
 
 test('a planned job whose pool is disabled goes back to planning and is planned into an enabled pool', async () => {
-  const id = await submit({ name: 'moves', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
+  const id = await submit({ name: 'moves', command: ['train'], gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR), preferredPool: 'gpu-north' })
   const before = await getJobById(t().deps.store.db, id)
   const off = before?.plan?.pool ?? ''
   const other = off === 'gpu-north' ? 'gpu-south' : 'gpu-north'
