@@ -5,6 +5,8 @@ import { loadConfig } from '../config.js'
 import { DataDirLockedError } from '../store/data-dir-lock.js'
 import type { ApiScope } from '../store/schema.js'
 import { agentCommand } from './agent.js'
+import { CLIENT_USAGE, isClientCommand, runClient, type ClientIo } from './client/index.js'
+import { localZone } from './client/time.js'
 
 // The service (fastify, the embedded database) and the simulator load only for the commands that
 // need them, so `greenshift agent` starts quickly on a GPU host.
@@ -27,7 +29,8 @@ const USAGE = `usage: greenshift <command>
   agent --server URL --pool NAME [--token-file F] [--gpus 0,1] [--pass-env NAME] [...]
                                 on a GPU host: pull the pool's jobs, run them, report exit code and
                                 measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN; agent --help)
-`
+
+${CLIENT_USAGE}`
 
 const SCOPES: ReadonlySet<string> = new Set<ApiScope>(['submit', 'read', 'admin', 'operator'])
 
@@ -105,8 +108,15 @@ async function openapi (args: string[], out: (s: string) => void): Promise<numbe
   return 0
 }
 
-/** Runs one CLI command; returns the exit code (serve returns 0 only after a signal closed it). */
-export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void = s => process.stdout.write(s)): Promise<number> {
+/**
+ * Runs one CLI command; returns the exit code (serve returns 0 only after a signal closed it).
+ * `client` replaces the client commands' stderr, clock and time zone (tests fix them).
+ */
+export async function runCli (argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void = s => process.stdout.write(s), client: Partial<Omit<ClientIo, 'out'>> = {}): Promise<number> {
+  const [command, ...args] = argv
+  if (command !== undefined && isClientCommand(command)) {
+    return await runClient(command, args, env, { out, err: s => process.stderr.write(s), now: Date.now, zone: localZone, ...client })
+  }
   try {
     return await dispatchCommand(argv, env, out)
   } catch (err) {

@@ -1,0 +1,13 @@
+// The API's answers as the client reads them: types only, from the routes' own schemas, so the
+// client loads none of the service (`import type` is erased at build time).
+import type { Static } from 'typebox'
+import type { Report } from '../../http/report-schemas.js'
+import type { Job, JobDetail, JobPage, Plan, Quote, Zone } from '../../http/schemas.js'
+
+export type QuoteBody = Static<typeof Quote>
+export type PlanBody = Static<typeof Plan>
+export type JobBody = Static<typeof Job>
+export type JobDetailBody = Static<typeof JobDetail>
+export type JobPageBody = Static<typeof JobPage>
+export type ZoneBody = Static<typeof Zone>
+export type ReportBody = Static<typeof Report>

@@ -1,0 +1,89 @@
+import { COMMON, integer, labels, required, UsageError, type ClientIo } from './args.js'
+import { DEADLINE_FORMS, DURATION_FORMS, formatMinutes, parseDuration, parseInstant, utc } from './time.js'
+
+/** The flags that describe a job, shared by `plan` and `submit`. */
+export const JOB_OPTIONS = {
+  ...COMMON,
+  name: { type: 'string' },
+  gpus: { type: 'string' },
+  duration: { type: 'string' },
+  deadline: { type: 'string' },
+  'not-before': { type: 'string' },
+  pool: { type: 'string', multiple: true },
+  zone: { type: 'string', multiple: true },
+  'preferred-pool': { type: 'string' },
+  interruptible: { type: 'boolean', default: false },
+  label: { type: 'string', multiple: true }
+} as const
+
+/** The API's job fields by the flag that sets them, so a server's 422 names the user's flag. */
+export const JOB_FLAGS: Record<string, string> = {
+  name: '--name',
+  gpus: '--gpus',
+  durationMinutes: '--duration',
+  deadline: '--deadline',
+  notBefore: '--not-before',
+  pools: '--pool',
+  zones: '--zone',
+  preferredPool: '--preferred-pool',
+  interruptible: '--interruptible',
+  labels: '--label',
+  command: 'the command after --',
+  'idempotency-key': '--idempotency-key'
+}
+
+export const JOB_FLAGS_HELP = `  --gpus N              GPUs the job needs (required)
+  --duration D          expected run time: ${DURATION_FORMS} (required)
+  --deadline WHEN       when it must have finished (required): ${DEADLINE_FORMS}
+  --not-before WHEN     earliest start, same forms
+  --pool P, --zone Z    allowed pools or zones (repeatable; default: every pool)
+  --preferred-pool P    the pool it would run on without greenshift: the baseline it is compared with
+  --interruptible       it checkpoints, so it may run in several green slices
+  --label k=v           a label (repeatable), e.g. --label team=nlp`
+
+type JobValues = {
+  name?: string | undefined
+  gpus?: string | undefined
+  duration?: string | undefined
+  deadline?: string | undefined
+  'not-before'?: string | undefined
+  pool?: string[] | undefined
+  zone?: string[] | undefined
+  'preferred-pool'?: string | undefined
+  interruptible?: boolean | undefined
+  label?: string[] | undefined
+}
+
+/** An instant flag in one of DEADLINE_FORMS, resolved with the client's clock and time zone. */
+export function instantFlag (flag: string, text: string, io: ClientIo): number {
+  const t = parseInstant(text, io.now(), io.zone)
+  if (t === undefined) throw new UsageError(`${flag} "${text}" is not a time; use ${DEADLINE_FORMS}`)
+  return t
+}
+
+/** The job body the API takes, from the flags; the deadline is checked here so the error shows what it resolved to. */
+export function jobInput (values: JobValues, io: ClientIo, name: string): { body: Record<string, unknown>, summary: string } {
+  const gpus = integer('--gpus', required('--gpus', values.gpus, '4'), 1, 100_000)
+  const durationText = required('--duration', values.duration, '6h')
+  const durationMinutes = parseDuration(durationText)
+  if (durationMinutes === undefined) throw new UsageError(`--duration "${durationText}" is not a duration; use ${DURATION_FORMS}`)
+  const deadlineText = required('--deadline', values.deadline, "'tomorrow 09:00'")
+  const deadline = instantFlag('--deadline', deadlineText, io)
+  if (deadline <= io.now()) throw new UsageError(`--deadline "${deadlineText}" is ${utc(deadline)}, which has passed`)
+  const notBefore = values['not-before'] === undefined ? undefined : instantFlag('--not-before', values['not-before'], io)
+  const body: Record<string, unknown> = {
+    name,
+    gpus,
+    durationMinutes,
+    deadline: new Date(deadline).toISOString(),
+    ...(notBefore === undefined ? {} : { notBefore: new Date(notBefore).toISOString() }),
+    ...(values.interruptible === true ? { interruptible: true } : {}),
+    ...(values.pool === undefined ? {} : { pools: values.pool }),
+    ...(values.zone === undefined ? {} : { zones: values.zone }),
+    ...(values['preferred-pool'] === undefined ? {} : { preferredPool: values['preferred-pool'] }),
+    ...(values.label === undefined ? {} : { labels: labels(values.label) })
+  }
+  const summary = `${gpus} GPU${gpus === 1 ? '' : 's'} × ${formatMinutes(durationMinutes)}, deadline ${utc(deadline)}` +
+    (notBefore === undefined ? '' : `, not before ${utc(notBefore)}`)
+  return { body, summary }
+}
