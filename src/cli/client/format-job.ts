@@ -36,6 +36,12 @@ function ledgerLines (l: Ledger): string {
   ].join('\n') + '\n'
 }
 
+/** One event as a timeline row: when, what, the state change (blank for an event that changes none), why. */
+function eventRow (e: JobDetailBody['events'][number]): string[] {
+  const change = e.fromState === null && e.toState === null ? '' : `${e.fromState ?? '–'} → ${e.toState ?? '–'}`
+  return [utc(e.at), e.type, change, e.reason]
+}
+
 /** `greenshift job ID` for people: what was asked, the plan, runs, ledger and a timeline of events. */
 export function jobText (job: JobDetailBody): string {
   const asked = [
@@ -54,7 +60,7 @@ export function jobText (job: JobDetailBody): string {
     `plan\n${job.plan === null ? '  none\n' : planLines(job.plan)}`,
     `runs\n${job.runs.length === 0 ? '  none yet\n' : job.runs.map(r => `  ${runLine(r)}\n`).join('')}`,
     `ledger\n${job.ledger === null ? '  none yet (it is computed once a run has started)\n' : indent(ledgerLines(job.ledger))}`,
-    `events\n${indent(table(job.events.map(e => [utc(e.at), e.type, e.fromState === null && e.toState === null ? '' : `${e.fromState ?? '–'} → ${e.toState ?? '–'}`, e.reason])))}`
+    `events\n${job.events.length === 0 ? '  none\n' : indent(table(job.events.map(eventRow)))}`
   ]
   return sections.join('')
 }

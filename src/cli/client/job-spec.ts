@@ -34,12 +34,19 @@ export const JOB_FLAGS: Record<string, string> = {
 
 export const JOB_FLAGS_HELP = `  --gpus N              GPUs the job needs (required)
   --duration D          expected run time: ${DURATION_FORMS} (required)
-  --deadline WHEN       when it must have finished (required): ${DEADLINE_FORMS}
+  --deadline WHEN       when it must have finished (required): 'tomorrow 09:00', 'today 18:00',
+                        '09:00' (the next one), '+12h', '2026-12-04 09:00', or RFC 3339 with an
+                        offset (2026-12-04T09:00:00Z)
   --not-before WHEN     earliest start, same forms
   --pool P, --zone Z    allowed pools or zones (repeatable; default: every pool)
   --preferred-pool P    the pool it would run on without greenshift: the baseline it is compared with
   --interruptible       it checkpoints, so it may run in several green slices
   --label k=v           a label (repeatable), e.g. --label team=nlp`
+
+/** Said at the end of `plan --help` and `submit --help`. */
+export const TIME_NOTE = `
+Words and times without an offset are in this machine's time zone (TZ); output shows UTC (…Z).
+`
 
 type JobValues = {
   name?: string | undefined

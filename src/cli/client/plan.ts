@@ -4,7 +4,7 @@ import type { QuoteBody } from './api-types.js'
 import { jsonText } from './format.js'
 import { quoteText } from './format-plan.js'
 import { callJson } from './http.js'
-import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput } from './job-spec.js'
+import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './job-spec.js'
 import { atTime, sbatchTime } from './time.js'
 
 export const PLAN_USAGE = `usage: greenshift plan --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
@@ -17,7 +17,7 @@ ${JOB_FLAGS_HELP}
                         sbatch --begin=$(greenshift plan … --begin)
   --at                  print only the planned start as local YYYYMMDDhhmm, for
                         at -t $(greenshift plan … --at)
-`
+${TIME_NOTE}`
 
 /** `greenshift plan`: a quote, CATS-style, or only its start time for sbatch or at. */
 export async function planCommand (args: string[], env: NodeJS.ProcessEnv, io: ClientIo): Promise<number> {

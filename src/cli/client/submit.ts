@@ -4,7 +4,7 @@ import type { JobBody } from './api-types.js'
 import { jsonText } from './format.js'
 import { planLines } from './format-plan.js'
 import { callJson } from './http.js'
-import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput } from './job-spec.js'
+import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './job-spec.js'
 
 export const SUBMIT_USAGE = `usage: greenshift submit --name N --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
                         [--label k=v]... [--idempotency-key K] [--interruptible] [--json] [-- ARGV...]
@@ -14,7 +14,7 @@ Submits a job (POST /v1/jobs); it is planned at once. Prints its id and plan.
 ${JOB_FLAGS_HELP}
   --idempotency-key K   a retry with the same key returns the same job instead of a second one
   -- ARGV...            the command an agent runs, without a shell (the job's command)
-`
+${TIME_NOTE}`
 
 /** `greenshift submit`: a job from flags, with the argv after `--` as its command. */
 export async function submitCommand (args: string[], env: NodeJS.ProcessEnv, io: ClientIo): Promise<number> {
