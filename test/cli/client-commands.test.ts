@@ -11,7 +11,7 @@ const JOB = ['--gpus', '2', '--duration', '2h', '--deadline', 'tomorrow 09:00', 
 const TIMEOUT = 60_000
 
 async function submitted (...extra: string[]): Promise<string> {
-  const res = await run(['submit', '--name', 'finetune', ...JOB, '--json', ...extra])
+  const res = await run(['submit', '--name', 'finetune', ...JOB, '--json', ...extra, '--', 'train'])
   expect(res).toMatchObject({ code: 0, err: '' })
   return (JSON.parse(res.out) as { id: string }).id
 }
@@ -87,7 +87,7 @@ describe('greenshift submit, jobs, job, cancel', () => {
     await refreshLedgers(t().deps, t().clock.now)
     const res = await run(['job', id])
     expect(res.code).toBe(0)
-    expect(res.out).toContain(`job ${id} succeeded: finetune\n  2 GPUs × 2h · deadline 2026-11-24 08:00Z · submitted 2026-11-23 10:00Z\nplan\n  pool               gpu-north (NORTH)\n`)
+    expect(res.out).toContain(`job ${id} succeeded: finetune\n  2 GPUs × 2h · deadline 2026-11-24 08:00Z · submitted 2026-11-23 10:00Z · command train\nplan\n  pool               gpu-north (NORTH)\n`)
     expect(res.out).toContain('runs\n  #1 gpu-north agent · dispatched 2026-11-23 18:00Z · started 2026-11-23 18:00Z · finished 2026-11-23 20:00Z · exit 0 · succeeded\n')
     expect(res.out).toContain('ledger\n  actual 0.16 kg on gpu-north vs baseline 0.48 kg on gpu-north from 2026-11-23 10:00Z · avoided 0.32 kg (67 %)\n' +
       '  energy 1.6 kWh (estimated) over 2h · kg CO2e on average intensity (lifecycle factors) · verified on actual intensity\n')
