@@ -14,6 +14,7 @@ import { refuseIllFormedUnicode } from './unicode.js'
 import { installValidation } from './validation.js'
 import { agentRoutes } from './routes/agent.js'
 import { callbackRoutes } from './routes/callbacks.js'
+import { dashboardRoutes } from './routes/dashboard.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
 import { keyRoutes } from './routes/keys.js'
@@ -64,6 +65,7 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(healthRoutes(deps))
+  await app.register(dashboardRoutes())
   // Without shared metrics from the caller, the app keeps its own registry (counters stay at zero).
   await app.register(metricsRoutes(deps, deps.metrics ?? createMetrics()))
   await app.register(async v1 => {
