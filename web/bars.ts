@@ -5,13 +5,13 @@ import { s } from './dom.js'
 export interface BarSeries { name: string, cls: string, values: Array<number | null> }
 
 const H = 220
-const PAD = { left: 64, right: 8, top: 12, bottom: 36 }
+const PAD = { left: 64, right: 8, top: 24, bottom: 36 }
 
 /** Ticks at 1, 2 or 5 × 10^n, about five of them, covering [lo, hi]. */
 function ticks (lo: number, hi: number): number[] {
   const raw = (hi - lo) / 5 || 1
   const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw) ?? raw
+  const step = [1, 2, 5, 10].map(m => m * mag).find(step => step >= raw) ?? raw
   const out: number[] = []
   for (let t = Math.floor(lo / step) * step; t <= hi + step / 2; t += step) out.push(Math.round(t / step) * step)
   return out
@@ -24,17 +24,17 @@ export function barChart (labels: string[], series: BarSeries[], unit: string, w
   const hi = t.at(-1)!
   const y = (v: number) => PAD.top + (hi - v) / (hi - lo || 1) * (H - PAD.top - PAD.bottom)
   const groupW = (width - PAD.left - PAD.right) / Math.max(1, labels.length)
-  const barW = Math.max(1, (groupW * 0.8) / series.length)
+  const barW = Math.max(1, Math.min(24, (groupW * 0.8) / series.length))
   const svg = s('svg', { class: 'bars', width, height: H, role: 'img', 'aria-label': `${series.map(x => x.name).join(', ')} in ${unit}` })
   for (const v of t) {
     svg.append(s('line', { class: v === 0 ? 'zero' : 'grid', x1: PAD.left, x2: width - PAD.right, y1: y(v), y2: y(v) }),
-      s('text', { class: 'axis', x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, v.toLocaleString()))
+      s('text', { class: 'axis', x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, Number(v.toPrecision(3)).toLocaleString()))
   }
-  svg.append(s('text', { class: 'axis unit', x: 4, y: PAD.top - 2 }, unit))
+  svg.append(s('text', { class: 'axis unit', x: 4, y: 10 }, unit))
   // Label every k-th period so labels do not overlap (about 60 px each).
   const every = Math.max(1, Math.ceil(60 / groupW))
   labels.forEach((label, i) => {
-    const gx = PAD.left + i * groupW + groupW * 0.1
+    const gx = PAD.left + i * groupW + (groupW - barW * series.length) / 2
     series.forEach((x, j) => {
       const v = x.values[i]
       if (v === null || v === undefined) return

@@ -32,7 +32,8 @@ export function stepChart (into: HTMLElement, starts: number[], series: LineSeri
         const ctx = u.ctx
         ctx.save()
         ctx.strokeStyle = '#c62828'
-        ctx.lineWidth = 1
+        ctx.lineWidth = 1.5
+        ctx.setLineDash([])
         ctx.beginPath()
         ctx.moveTo(x, u.bbox.top)
         ctx.lineTo(x, u.bbox.top + u.bbox.height)

@@ -11,7 +11,7 @@ const PAST_MS = 7 * 24 * HOUR_MS
 const AHEAD_MS = 48 * HOUR_MS
 /** Job pages read at most, four at a time: a busy week shows its newest 60 runs. */
 const MAX_DETAILS = 60
-const LABEL_W = 170
+const LABEL_W = 240
 
 const STARTED = new Set(['dispatched', 'running', 'succeeded', 'failed', 'cancelled'])
 
@@ -88,6 +88,6 @@ export async function timelineView (main: HTMLElement): Promise<void> {
     h('h1', {}, 'Timeline'),
     h('p', { class: 'hint' }, `Jobs per pool from ${when(new Date(from).toISOString())} to ${when(new Date(to).toISOString())}; day lines at 00:00 UTC. `,
       h('span', { class: 'key planned' }, 'planned'), ' ', h('span', { class: 'key running' }, 'running'), ' ', h('span', { class: 'key finished' }, 'finished'),
-      `. Each lane is the pool's capacity in GPUs; ${bars.length} boxes from ${jobs.length} jobs.`),
+      `. Each lane is the pool's capacity in GPUs, a box's height its GPUs; ${jobs.length} ${jobs.length === 1 ? 'job' : 'jobs'} read.`),
     h('div', { class: 'scroll' }, svg))
 }
