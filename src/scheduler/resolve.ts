@@ -128,7 +128,7 @@ export function requireCommand (spec: Pick<JobSpec, 'command'>, pools: readonly 
   const running = pools.filter(p => p.executor.kind !== 'webhook')
   if (running.length === 0) return
   const names = running.slice(0, 3).map(p => `${p.name} (${p.executor.kind})`).join(', ') + (running.length > 3 ? ` and ${running.length - 3} more` : '')
-  throw invalidField('command', `is required: the job may run on ${names}, which run the job's command; give command as an argv (["python", "train.py"]), or allow only webhook pools in pools`)
+  throw invalidField('command', `is required: this job may run on ${names}, and agent and Slurm pools run a job's command; give command as an argv (["python", "train.py"]), or allow only webhook pools in pools`)
 }
 
 /** A new `pending` job from a validated spec (`checkSpec` gave the instants). */
