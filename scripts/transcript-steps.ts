@@ -121,5 +121,8 @@ export const steps: Step[] = [
   cli('cli', ['zones']),
   { name: 'cli', run: async s => shell([`greenshift report --month ${month()} --by pool`], await s.cli('report', '--month', month(), '--by', 'pool')) },
   fence('cli', false),
+  fence('cli-error', true),
+  cli('cli-error', ['plan', ...deadlineFlags, '--pool', 'h100-de', '--pool', 'nope']),
+  fence('cli-error', false),
   errorsShown
 ]

@@ -25,15 +25,19 @@ export function recordFinalLedger (metrics: Metrics, ledger: JobLedger): void {
 /** The kinds of `greenshift_emissions_grams_total`. */
 export const EMISSION_KINDS = ['expected', 'baseline', 'actual', 'avoided', 'excess'] as const
 
+/** The calls and failure kinds of `greenshift_executor_errors_total`. */
+export const EXECUTOR_CALLS = ['dispatch', 'poll', 'cancel', 'reschedule'] as const
+export const FAILURE_KINDS = ['timeout', 'refused', 'error'] as const
+
 /** What kind of failure an executor call met: its time ran out, a refusal for good, or anything else. */
-function failureKind (err: unknown, signal: AbortSignal | undefined): 'timeout' | 'refused' | 'error' {
+function failureKind (err: unknown, signal: AbortSignal | undefined): typeof FAILURE_KINDS[number] {
   if (signal?.aborted === true) return 'timeout'
   return isPermanent(err) ? 'refused' : 'error'
 }
 
 /** The executor with every failed call counted in `greenshift_executor_errors_total` under its pool. */
 export function meteredExecutor (metrics: Metrics, pool: string, executor: Executor): Executor {
-  const count = <A extends unknown[], R>(call: string, fn: (...args: A) => Promise<R>, signalOf: (args: A) => AbortSignal | undefined) =>
+  const count = <A extends unknown[], R>(call: typeof EXECUTOR_CALLS[number], fn: (...args: A) => Promise<R>, signalOf: (args: A) => AbortSignal | undefined) =>
     async (...args: A): Promise<R> => {
       try {
         return await fn(...args)

@@ -1,6 +1,6 @@
 import { HOUR_MS, type Instant, type JobState } from './core/types.js'
 import type { Metrics } from './metrics.js'
-import { EMISSION_KINDS } from './metrics-record.js'
+import { EMISSION_KINDS, EXECUTOR_CALLS, FAILURE_KINDS } from './metrics-record.js'
 import { providerLabels } from './providers/provider.js'
 import type { Deps } from './scheduler/deps.js'
 import { jobCounts } from './store/job-counts.js'
@@ -27,6 +27,7 @@ export async function refreshScraped (deps: Deps, metrics: Metrics, now: Instant
     const { signal } = providerLabels(deps.providers.get(pool.zone))
     for (const kind of EMISSION_KINDS) metrics.emissions.inc({ kind, pool: pool.name, zone: pool.zone, signal }, 0)
     for (const method of ['measured', 'estimated']) metrics.energy.inc({ pool: pool.name, method }, 0)
+    for (const call of EXECUTOR_CALLS) for (const kind of FAILURE_KINDS) metrics.executorErrors.inc({ pool: pool.name, call, kind }, 0)
   }
   metrics.intensity.reset()
   for (const zone of deps.providers.keys()) {

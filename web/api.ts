@@ -21,7 +21,7 @@ function problemText (status: number, body: Problem | null): string {
   const fields = (body.errors ?? []).map(e => `${e.field} ${e.message}`)
   const detail = body.detail ?? body.title ?? `HTTP ${status}`
   // The detail usually repeats a single field's message; list the fields only when they add to it.
-  const extra = fields.filter(f => !detail.includes(f))
+  const extra = fields.filter((f, i) => !detail.includes(f) && !detail.includes(body.errors?.[i]?.message ?? f))
   return extra.length > 0 ? `${detail} (${extra.join('; ')})` : detail
 }
 

@@ -40,13 +40,17 @@ export function mass (grams: number | null, gas = 'co2e'): string {
 /** The basis an emissions figure is on, e.g. "average signal, lifecycle". */
 export const basis = (b: { signal: string, factorType: string }): string => `${b.signal} signal, ${b.factorType}`
 
-/** An instant in the viewer's time zone, to the minute, with the zone's offset. */
-export function when (iso: string | null): string {
+/** kWh to two decimals, or two significant digits below 0.01 kWh (a one-minute job draws a few Wh). */
+export const kwh = (v: number): string => `${v !== 0 && Math.abs(v) < 0.01 ? Number(v.toPrecision(2)) : v.toFixed(2)} kWh`
+
+/** An instant in the viewer's time zone, to the minute (to the second with `exact`: events and runs, whose order matters). */
+export function when (iso: string | null, exact = false): string {
   if (iso === null) return '—'
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: exact ? 'medium' : 'short' })
 }
 
 export function hours (minutes: number): string {
+  if (minutes < 60) return `${Math.round(minutes * 10) / 10} min`
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${(minutes / 60).toFixed(1)} h`
 }
 

@@ -1,14 +1,14 @@
 // A job's page: its plan (where, when, expected against baseline), its runs (each hand-over to an
 // executor), its ledger (what it emitted) and its events. GET /v1/jobs/{id}.
 import { api } from './api.js'
-import { basis, h, hours, mass, table, when } from './dom.js'
+import { basis, h, hours, kwh, mass, table, when } from './dom.js'
 import type { JobDetail, Plan } from './types.js'
 
 function planBlock (plan: Plan | null): HTMLElement {
   if (plan === null) return h('p', { class: 'hint' }, 'Not planned (yet): no pool can run it before its deadline, or it is waiting for a forecast.')
   const gas = plan.expected.gas
   return h('div', {},
-    h('p', {}, `On ${plan.pool} (${plan.zone}), planned ${when(plan.plannedAt)}; latest safe start ${when(plan.latestSafeStart)}; ${plan.energyKwh.toFixed(2)} kWh.`),
+    h('p', {}, `On ${plan.pool} (${plan.zone}), planned ${when(plan.plannedAt)}; latest safe start ${when(plan.latestSafeStart)}; ${kwh(plan.energyKwh)}.`),
     table(['segment start', 'end'], plan.segments.map(seg => [when(seg.start), when(seg.end)])),
     table(['figure', 'emissions', 'basis', 'detail'], [
       ['expected', mass(plan.expected.grams, gas), basis(plan.expected), `${plan.expected.source}${plan.expected.usesFallback ? ' (partly the fallback profile)' : ''}`],
@@ -22,7 +22,7 @@ function ledgerBlock (job: JobDetail): HTMLElement {
   if (l === null) return h('p', { class: 'hint' }, 'No ledger yet: it is written once a run has used energy.')
   const gas = l.actual.gas
   return h('div', {},
-    h('p', {}, `${l.energyKwh.toFixed(2)} kWh (${l.energyMethod}) over ${hours(Math.round(l.runMinutes))}${l.provisional ? '; provisional until the actual intensity is in' : ''}.`),
+    h('p', {}, `${kwh(l.energyKwh)} (${l.energyMethod}) over ${hours(l.runMinutes)}${l.provisional ? '; provisional until the actual intensity is in' : ''}.`),
     table(['figure', 'emissions', 'basis', 'detail'], [
       ['actual', mass(l.actual.grams, gas), basis(l.actual), `on ${l.actual.pool}, ${l.actual.source}`],
       ['expected', mass(l.expected.grams, gas), basis(l.expected), l.expected.source],
@@ -43,10 +43,10 @@ export async function jobView (main: HTMLElement, id: string): Promise<void> {
     job.runs.length === 0
       ? h('p', { class: 'hint' }, 'Not handed to an executor yet.')
       : table(['attempt', 'pool', 'executor', 'dispatched', 'started', 'finished', 'energy', 'outcome'], job.runs.map(r => [
-        r.attempt, r.pool, r.executor, when(r.dispatchedAt), when(r.startedAt), when(r.finishedAt),
-        r.energyKwh === null ? '—' : `${r.energyKwh.toFixed(2)} kWh`, r.outcome === null ? 'open' : `${r.outcome}${r.detail === null ? '' : `: ${r.detail}`}`])),
+        r.attempt, r.pool, r.executor, when(r.dispatchedAt, true), when(r.startedAt, true), when(r.finishedAt, true),
+        r.energyKwh === null ? '—' : kwh(r.energyKwh), r.outcome === null ? 'open' : `${r.outcome}${r.detail === null ? '' : `: ${r.detail}`}`])),
     h('h2', {}, 'Ledger'), ledgerBlock(job),
     h('h2', {}, 'Events'),
-    table(['at', 'event', 'state', 'reason'], job.events.map(e => [when(e.at), e.type, e.fromState === null ? (e.toState ?? '') : `${e.fromState} → ${e.toState ?? ''}`, e.reason])),
+    table(['at', 'event', 'state', 'reason'], job.events.map(e => [when(e.at, true), e.type, e.fromState === null ? (e.toState ?? '') : `${e.fromState} → ${e.toState ?? ''}`, e.reason])),
     h('p', {}, h('a', { href: '#/timeline' }, '← timeline')))
 }

@@ -168,6 +168,6 @@ async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s:
       out(USAGE)
       return command === undefined ? 2 : 0
   }
-  process.stderr.write(USAGE)
+  process.stderr.write(`greenshift: unknown command "${[command, sub].filter(w => w !== undefined).join(' ')}" (greenshift help lists the commands)\n`)
   return 2
 }

@@ -23,7 +23,8 @@ const FORMATS: Record<string, string> = {
  * as one "must be equal to constant" per member and an anyOf: they become one "must be one of …"
  * listing the allowed values, as does `enum`. Formats say what they take, with an example.
  */
-export function problemsOf (issues: readonly AjvIssue[], fieldOf: (issue: AjvIssue) => string): FieldProblem[] {
+export function problemsOf (all: readonly AjvIssue[], fieldOf: (issue: AjvIssue) => string): FieldProblem[] {
+  const issues = withoutOtherBranches(all)
   const allowed = new Map<string, unknown[]>()
   for (const issue of issues) {
     if (issue.keyword !== 'const') continue
@@ -45,6 +46,34 @@ export function problemsOf (issues: readonly AjvIssue[], fieldOf: (issue: AjvIss
     if (!problems.some(p => p.field === problem.field && p.message === problem.message)) problems.push(problem)
   }
   return problems
+}
+
+/**
+ * A union of objects told apart by a constant field (an executor's `kind`) fails on every branch:
+ * reporting each branch's missing fields would list what other kinds need. When the constant
+ * matches a branch, only that branch's errors are kept; when it matches none, only the constant's
+ * ("kind must be one of …").
+ */
+function withoutOtherBranches (issues: readonly AjvIssue[]): AjvIssue[] {
+  let kept = [...issues]
+  for (const union of issues.filter(i => i.keyword === 'anyOf' && i.schemaPath !== undefined)) {
+    const prefix = `${union.schemaPath as string}/`
+    const branchOf = (i: AjvIssue) => i.schemaPath?.startsWith(prefix) === true ? i.schemaPath.slice(prefix.length).split('/')[0] : undefined
+    const branches = new Set(kept.map(branchOf).filter(b => b !== undefined))
+    const child = new RegExp(`^${union.instancePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^/]+$`)
+    // A discriminator is one constant a branch puts on a property (`kind: 'webhook'`), not a union of them (an enum in a branch).
+    const discriminates = (i: AjvIssue) => i.keyword === 'const' && child.test(i.instancePath) && /^\d+\/properties\/[^/]+\/const$/.test(i.schemaPath?.slice(prefix.length) ?? '')
+    const refused = new Set(kept.filter(discriminates).map(branchOf).filter(b => b !== undefined))
+    if (refused.size === 0) continue
+    const matching = [...branches].filter(b => !refused.has(b))
+    kept = kept.filter(i => {
+      if (i === union) return false
+      const b = branchOf(i)
+      if (b === undefined) return true
+      return matching.length > 0 ? matching.includes(b) : discriminates(i)
+    })
+  }
+  return kept
 }
 
 function messageOf (issue: AjvIssue): string {

@@ -25,7 +25,7 @@ describe('greenshift plan', () => {
       'best start per pool for 2 GPUs × 2h, deadline 2026-11-24 08:00Z, lowest first:',
       'start 2026-11-23 18:00Z on gpu-north (NORTH) · 0.16 kg vs 0.48 kg now (−67 %)',
       'start 2026-11-23 10:00Z on gpu-south (SOUTH) · 0.40 kg vs 0.48 kg now (−17 %)',
-      'kg CO2e on average intensity (lifecycle factors); "now" is starting at once on gpu-north (its preferred pool)',
+      'CO2e on average intensity (lifecycle factors); "now" is starting at once on gpu-north (its preferred pool)',
       'submit would plan: gpu-north from 2026-11-23 18:00Z (latest safe start 2026-11-24 05:50Z)',
       ''
     ].join('\n'))
@@ -60,7 +60,7 @@ describe('greenshift submit, jobs, job, cancel', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/)
     expect(res.out).toContain('  window             2026-11-23 18:00Z → 20:00Z\n')
     expect(res.out).toContain('  expected           0.16 kg (−67 %) vs 0.48 kg starting at once on gpu-north (its preferred pool)\n')
-    expect(res.out).toContain('  figures            kg CO2e on average intensity (lifecycle factors)\n')
+    expect(res.out).toContain('  figures            CO2e on average intensity (lifecycle factors)\n')
     const again = await run(argv)
     expect(again.out).toContain(`job ${id} planned (already submitted with this idempotency key)`)
     const job = JSON.parse((await run(['job', id!, '--json'])).out)
@@ -90,7 +90,7 @@ describe('greenshift submit, jobs, job, cancel', () => {
     expect(res.out).toContain(`job ${id} succeeded: finetune\n  2 GPUs × 2h · deadline 2026-11-24 08:00Z · submitted 2026-11-23 10:00Z · command train\nplan\n  pool               gpu-north (NORTH)\n`)
     expect(res.out).toContain('runs\n  #1 gpu-north agent · dispatched 2026-11-23 18:00Z · started 2026-11-23 18:00Z · finished 2026-11-23 20:00Z · exit 0 · succeeded\n')
     expect(res.out).toContain('ledger\n  actual 0.16 kg on gpu-north vs baseline 0.48 kg on gpu-north from 2026-11-23 10:00Z · avoided 0.32 kg (67 %)\n' +
-      '  energy 1.6 kWh (estimated) over 2h · kg CO2e on average intensity (lifecycle factors) · verified on actual intensity\n')
+      '  energy 1.6 kWh (estimated) over 2h · CO2e on average intensity (lifecycle factors) · verified on actual intensity\n')
     expect(res.out).toContain('events\n  2026-11-23 10:00Z  submitted   – → pending           accepted\n')
     expect(res.out).toContain('  2026-11-23 20:00Z  transition  running → succeeded   finished on gpu-north with exit code 0\n')
 

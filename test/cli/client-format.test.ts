@@ -57,7 +57,7 @@ describe('quoteText', () => {
       'best start per pool:',
       'start 2026-12-03 01:00Z on h100-se (SE-SE3) · 0.51 kg vs 14.6 kg now (−97 %)',
       'start 2026-12-03 11:00Z on h100-de (DE) · 9.80 kg vs 14.6 kg now (−33 %) · partly beyond the forecast',
-      'kg CO2 on marginal intensity (marginal factors); "now" is starting at once on h100-de (the tenant\'s home pool)',
+      'CO2 on marginal intensity (marginal factors); "now" is starting at once on h100-de (the tenant\'s home pool)',
       'submit would plan: h100-se from 2026-12-03 01:00Z (latest safe start 2026-12-04 02:50Z)',
       ''
     ].join('\n'))

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { runCli } from '../../src/cli/commands.js'
 import { serve } from '../../src/main.js'
 import { initdbFromTemplate } from '../support/pglite-template.js'
@@ -69,6 +69,15 @@ describe('greenshift CLI', () => {
     const doc = await run('openapi')
     expect(JSON.parse(doc.out).paths['/v1/jobs']).toBeDefined()
     expect((await run('nonsense')).code).toBe(2)
+    const stderr: string[] = []
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => { stderr.push(String(chunk)); return true })
+    try {
+      expect((await run('keys', 'list')).code).toBe(2)
+    } finally {
+      spy.mockRestore()
+    }
+    // One line naming what was not understood, not the whole usage.
+    expect(stderr).toEqual(['greenshift: unknown command "keys list" (greenshift help lists the commands)\n'])
     await expect(run('keys', 'create')).rejects.toThrow('--tenant NAME is required')
     await expect(run('keys', 'create', '--tenant', 'x', '--scopes', 'root')).rejects.toThrow('--scopes must be')
     await expect(run('keys', 'create', '--tenant', 'x', '--home-pool', 'nowhere')).rejects.toThrow('--home-pool "nowhere" is not a pool (pools: ')

@@ -6,7 +6,7 @@ import { HOUR, iso, NOW, useTestApp } from '../support/app.js'
 const t = useTestApp()
 const job = { name: 'x', gpus: 1, durationMinutes: 60, deadline: iso(NOW + 30 * HOUR) }
 
-async function send (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}, key = t().keys.a) {
+async function send (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}, key = t().keys.a) {
   return await t().app.inject({ method, url, headers: { ...t().auth(key), ...headers }, ...(payload === undefined ? {} : { payload: payload as string }) })
 }
 
@@ -61,4 +61,11 @@ test('a job with only a payload may go to a webhook pool, whose receiver decides
   const anywhere = await send('POST', '/v1/jobs', { ...job, payload: { script: 'train.sh' } })
   expect(anywhere.statusCode).toBe(422)
   expect(anywhere.json().errors[0].message).toMatch(/gpu-north \(agent\), gpu-south \(agent\)/)
+})
+
+test('a union told apart by its kind reports the kind\'s own missing fields, or the kinds when none matches', async () => {
+  const patch = async (executor: unknown) => (await send('PATCH', '/v1/pools/gpu-north', { executor }, {}, t().keys.operator)).json()
+  expect((await patch({ kind: 'ftp' })).errors).toEqual([{ field: 'executor.kind', message: 'must be one of "agent", "webhook", "slurm"' }])
+  expect((await patch({ kind: 'webhook' })).errors).toEqual([{ field: 'executor.url', message: 'is required' }, { field: 'executor.secretEnv', message: 'is required' }])
+  expect((await patch({ kind: 'agent', extra: 1 })).errors).toEqual([{ field: 'executor.extra', message: 'is not a known field' }])
 })

@@ -64,6 +64,7 @@ test('after one job ran: jobs by state and pool, its final ledger in grams and k
   // Every configured pool has its zero series before any job: a board shows 0, not "no data".
   expect(value(before, 'greenshift_emissions_grams_total{kind="avoided",pool="gpu-south",zone="SOUTH",signal="average"}')).toBe(0)
   expect(value(before, 'greenshift_jobs{state="running",pool="gpu-north"}')).toBe(0)
+  expect(value(before, 'greenshift_executor_errors_total{pool="gpu-south",call="dispatch",kind="timeout"}')).toBe(0)
 
   const id = await runJob(app)
   await refreshLedgers(t().deps, NOW + 63 * MIN)

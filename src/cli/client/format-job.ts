@@ -31,7 +31,7 @@ function ledgerLines (l: Ledger): string {
   const state = l.provisional ? 'provisional (partly on forecasts)' : l.verified ? 'verified on actual intensity' : 'final'
   return [
     `actual ${kg(l.actual.grams)} on ${l.actual.pool} vs baseline ${kg(l.baseline.grams)} on ${l.baseline.pool} from ${utc(l.baseline.start)} · ${avoided}`,
-    `energy ${kwhText(l.energyKwh)} (${l.energyMethod}) over ${formatMinutes(Math.round(l.runMinutes))} · ${figuresNote(l.actual)} · ${state}` +
+    `energy ${kwhText(l.energyKwh)} (${l.energyMethod}) over ${l.runMinutes < 1 ? `${Math.round(l.runMinutes * 60)}s` : formatMinutes(Math.round(l.runMinutes))} · ${figuresNote(l.actual)} · ${state}` +
       (l.embodiedGrams === null ? '' : ` · embodied ${kgOrDash(l.embodiedGrams)} apart`)
   ].join('\n') + '\n'
 }

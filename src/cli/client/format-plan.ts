@@ -8,9 +8,9 @@ const RULES: Record<string, string> = {
   'config-order': 'the first pool that could run it'
 }
 
-/** What the figures count, said once: `kg CO2e on average intensity (lifecycle factors)`. */
+/** What the figures count, said once: `CO2e on average intensity (lifecycle factors)`. */
 export function figuresNote (f: { signal: string, gas: string, factorType: string }): string {
-  return `kg ${gasName(f.gas)} on ${f.signal} intensity (${f.factorType} factors)`
+  return `${gasName(f.gas)} on ${f.signal} intensity (${f.factorType} factors)`
 }
 
 /** `2026-11-23 18:00Z → 20:00Z`: the end's date only when it differs from the start's. */

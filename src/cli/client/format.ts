@@ -34,8 +34,8 @@ export function age (seconds: number): string {
   return h % 24 === 0 ? `${Math.floor(h / 24)} d` : `${Math.floor(h / 24)} d ${h % 24} h`
 }
 
-/** kWh with three significant decimals at most: `3.2 kWh`, `0.004 kWh`. */
-export const kwhText = (kwh: number): string => `${Number(kwh.toFixed(kwh >= 100 ? 0 : 3))} kWh`
+/** kWh with three decimals at most (`3.2 kWh`, `0.004 kWh`), two significant digits below a Wh (`0.00045 kWh`). */
+export const kwhText = (kwh: number): string => `${kwh !== 0 && Math.abs(kwh) < 0.001 ? Number(kwh.toPrecision(2)) : Number(kwh.toFixed(kwh >= 100 ? 0 : 3))} kWh`
 
 /** Rows as left-aligned columns two spaces apart; the first row is the header. Trailing spaces are cut. */
 export function table (rows: readonly (readonly string[])[]): string {
