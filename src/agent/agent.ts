@@ -85,7 +85,9 @@ async function runAndReport (o: AgentOptions, claim: Claim): Promise<boolean> {
   const { job } = claim
   if (claim.pool !== null && claim.pool !== o.pool) o.log(`job ${job.id}: the token belongs to pool ${claim.pool}, not ${o.pool} as given with --pool`)
   const gpus = jobGpus(o.gpus, job.gpus)
-  if (gpus !== null && gpus.length < job.gpus) o.log(`job ${job.id} asks for ${job.gpus} GPUs; this agent has ${gpus.length}`)
+  if (gpus !== null && gpus.length < job.gpus) {
+    o.log(`job ${job.id} asks for ${job.gpus} GPU${job.gpus === 1 ? '' : 's'}; this agent has ${gpus.length === 0 ? 'none (--gpus none)' : `only ${gpus.length}`}: it runs with what there is`)
+  }
   const result = await runJob({
     job,
     gpus,

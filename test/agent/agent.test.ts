@@ -51,6 +51,14 @@ async function agent (server: FakeApi, over: Partial<AgentOptions> = {}) {
 }
 
 describe('the agent loop', () => {
+  test('a job asking for more GPUs than the agent gives says so in words, and runs', async () => {
+    const server = await serve([claimReply(ID, ['true'], { gpus: 1 })])
+    const none = await agent(server, { gpus: [] })
+    expect(none.code).toBe(0)
+    expect(none.log).toContain(`job ${ID} asks for 1 GPU; this agent has none (--gpus none): it runs with what there is`)
+    expect(server.bodies('/complete')).toEqual([expect.objectContaining({ exitCode: 0 })])
+  })
+
   test('claims a job, heartbeats with progress and power, completes with measured energy, each report with the claim secret', async () => {
     // The job runs until the server has seen a heartbeat with its progress and the sampled power:
     // no race with the first nvidia-smi reading, however slowly the machine spawns it. It prints
