@@ -61,7 +61,7 @@ export function rewrite (readme: string, transcripts: Map<string, string>): stri
  * pools and zones the replayed week favours, and the spacing of table columns sized to them.
  */
 export function masked (text: string): string {
-  const n = '[−+±-]?\\d[\\d,]*(?:\\.\\d+)?'
+  const n = '[−+±-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?'
   return text
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
     .replace(/gs_[A-Za-z0-9_-]+/g, '<key>')

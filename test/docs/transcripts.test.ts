@@ -21,5 +21,8 @@ test('figures, instants, ids, pools and the replayed week\'s choices are masked;
   const b = 'start 2026-12-04 11:32:49Z on h100-de (DE) · 14.4 kg vs 14.4 kg now'
   expect(masked(a)).toBe(masked(b))
   expect(masked('  window  2026-12-03 22:00Z → 2026-12-04 04:00Z')).toBe(masked('  window  2026-12-03 15:00Z → 21:00Z'))
+  // A whole number of grams keeps the comma after it; thousands separators stay inside the number.
+  expect(masked('{"grams": 13877, "percent": 96.46}')).toBe(masked('{"grams": 13877.2, "percent": 96.5}'))
+  expect(masked('614,597.3 g CO2e')).toBe(masked('9.1 g CO2e'))
   expect(masked('job 8a159a49-519c-4bef-812a-15246f26a5f2 planned')).not.toBe(masked('job 8a159a49-519c-4bef-812a-15246f26a5f2 pending'))
 })
