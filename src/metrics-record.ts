@@ -5,17 +5,21 @@ import type { Metrics } from './metrics.js'
 /**
  * Counts a job's ledger once, when it becomes final: a provisional ledger changes as actuals arrive,
  * and a counter that counted it then could not take it back. Every kind is labelled with the pool
- * and zone the job last ran in, so that baseline − actual = avoided holds per pool; `excess` counts
+ * and zone the job last ran in, so that baseline − actual = avoided holds per pool, and with its own
+ * figure's signal and gas, so that grams of different things are never one series. `excess` counts
  * what a job emitted beyond its baseline, since a counter never goes down (net avoided is avoided −
- * excess). Energy is counted per attempt, in the attempt's pool.
+ * excess); when baseline and actual are not comparable (avoided is null), neither is counted.
+ * Energy is counted per attempt, in the attempt's pool.
  */
 export function recordFinalLedger (metrics: Metrics, ledger: JobLedger): void {
-  const labels = { pool: ledger.actual.pool, zone: ledger.actual.zone, signal: ledger.actual.signal }
-  metrics.emissions.inc({ ...labels, kind: 'expected' }, ledger.expected.grams)
-  metrics.emissions.inc({ ...labels, kind: 'baseline' }, ledger.baseline.grams)
-  metrics.emissions.inc({ ...labels, kind: 'actual' }, ledger.actual.grams)
+  const where = { pool: ledger.actual.pool, zone: ledger.actual.zone }
+  const on = (f: { signal: string, gas: string }) => ({ ...where, signal: f.signal, gas: f.gas })
+  metrics.emissions.inc({ ...on(ledger.expected), kind: 'expected' }, ledger.expected.grams)
+  metrics.emissions.inc({ ...on(ledger.actual), kind: 'actual' }, ledger.actual.grams)
   const avoided = ledger.avoidedGrams
   if (avoided !== null) {
+    const labels = on(ledger.actual)
+    metrics.emissions.inc({ ...labels, kind: 'baseline' }, ledger.baseline.grams)
     metrics.emissions.inc({ ...labels, kind: 'avoided' }, Math.max(0, avoided))
     metrics.emissions.inc({ ...labels, kind: 'excess' }, Math.max(0, -avoided))
   }
@@ -29,9 +33,18 @@ export const EMISSION_KINDS = ['expected', 'baseline', 'actual', 'avoided', 'exc
 export const EXECUTOR_CALLS = ['dispatch', 'poll', 'cancel', 'reschedule'] as const
 export const FAILURE_KINDS = ['timeout', 'refused', 'error'] as const
 
+function timedOut (err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === 'TimeoutError' || e.name === 'CallTimeoutError') return true
+  }
+  return false
+}
+
 /** What kind of failure an executor call met: its time ran out, a refusal for good, or anything else. */
 function failureKind (err: unknown, signal: AbortSignal | undefined): typeof FAILURE_KINDS[number] {
-  if (signal?.aborted === true) return 'timeout'
+  // The pass's deadline aborts the signal; a client's own deadline (Slurm's and the webhook's per-call
+  // timeouts) is a TimeoutError, wrapped as the cause of the executor's error.
+  if (signal?.aborted === true || timedOut(err)) return 'timeout'
   return isPermanent(err) ? 'refused' : 'error'
 }
 

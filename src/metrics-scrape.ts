@@ -1,3 +1,4 @@
+import { labelsOf } from './core/ledger-price.js'
 import { HOUR_MS, type Instant, type JobState } from './core/types.js'
 import type { Metrics } from './metrics.js'
 import { EMISSION_KINDS, EXECUTOR_CALLS, FAILURE_KINDS } from './metrics-record.js'
@@ -19,25 +20,34 @@ const ACTUAL_STALE_MS = 2 * HOUR_MS
  */
 export async function refreshScraped (deps: Deps, metrics: Metrics, now: Instant): Promise<void> {
   const db = deps.store.db
+  // Everything is read first and set after, with no await between a reset and its sets: two
+  // scrapes at once (a pair of Prometheus servers) never see a gauge emptied by the other.
   const pools = await listPools(db)
+  const counts = await jobCounts(db)
+  const zones = []
+  for (const zone of deps.providers.keys()) {
+    const ahead = now + HOUR_MS
+    zones.push({
+      zone,
+      newest: await newestFetch(db, zone, 'forecast'),
+      actual: (await latestPoints(db, zone, 'actual', now - ACTUAL_STALE_MS, now)).at(-1),
+      forecast: (await latestPoints(db, zone, 'forecast', ahead, ahead + 1))[0]
+    })
+  }
   metrics.jobs.reset()
   for (const pool of ['', ...pools.map(p => p.name)]) for (const state of STATES) metrics.jobs.set({ state, pool }, 0)
-  for (const { state, pool, count } of await jobCounts(db)) metrics.jobs.set({ state, pool }, count)
+  for (const { state, pool, count } of counts) metrics.jobs.set({ state, pool }, count)
   for (const pool of pools) {
-    const { signal } = providerLabels(deps.providers.get(pool.zone))
-    for (const kind of EMISSION_KINDS) metrics.emissions.inc({ kind, pool: pool.name, zone: pool.zone, signal }, 0)
+    const { signal, gas } = labelsOf(providerLabels(deps.providers.get(pool.zone)))
+    for (const kind of EMISSION_KINDS) metrics.emissions.inc({ kind, pool: pool.name, zone: pool.zone, signal, gas }, 0)
     for (const method of ['measured', 'estimated']) metrics.energy.inc({ pool: pool.name, method }, 0)
     for (const call of EXECUTOR_CALLS) for (const kind of FAILURE_KINDS) metrics.executorErrors.inc({ pool: pool.name, call, kind }, 0)
   }
   metrics.intensity.reset()
-  for (const zone of deps.providers.keys()) {
-    const newest = await newestFetch(db, zone, 'forecast')
+  for (const { zone, newest, actual, forecast } of zones) {
     if (newest === undefined) metrics.forecastAge.remove({ zone })
     else metrics.forecastAge.set({ zone }, (now - newest.fetchedAt) / 1000)
-    const actual = (await latestPoints(db, zone, 'actual', now - ACTUAL_STALE_MS, now)).at(-1)
     if (actual !== undefined) metrics.intensity.set({ zone, kind: 'actual' }, actual.gPerKwh)
-    const ahead = now + HOUR_MS
-    const forecast = (await latestPoints(db, zone, 'forecast', ahead, ahead + 1))[0]
     if (forecast !== undefined) metrics.intensity.set({ zone, kind: 'forecast' }, forecast.gPerKwh)
   }
 }

@@ -15,8 +15,8 @@ export interface Metrics {
   readonly forecastAge: Gauge<'zone'>
   /** Jobs by state and pool (pool "" before one is planned); counted in the store when scraped. */
   readonly jobs: Gauge<'state' | 'pool'>
-  /** Ledger grams of each job once its ledger is final, by kind, the pool and zone it ran in, and signal. */
-  readonly emissions: Counter<'kind' | 'pool' | 'zone' | 'signal'>
+  /** Ledger grams of each job once its ledger is final, by kind, the pool and zone it ran in, and each figure's signal and gas. */
+  readonly emissions: Counter<'kind' | 'pool' | 'zone' | 'signal' | 'gas'>
   /** Facility energy (IT × PUE) of each attempt once its job's ledger is final, kWh. */
   readonly energy: Counter<'pool' | 'method'>
   /** Each zone's stored intensity now (actual) and for the next hour (forecast), gCO2e/kWh; set when scraped. */
@@ -73,8 +73,8 @@ export function createMetrics (): Metrics {
     }),
     emissions: new Counter({
       name: 'greenshift_emissions_grams_total',
-      help: 'Grams of final ledgers by kind (expected, baseline, actual, avoided; excess when a job emitted more than its baseline), pool and zone the job ran in, and signal (average, marginal)',
-      labelNames: ['kind', 'pool', 'zone', 'signal'] as const,
+      help: 'Grams of final ledgers by kind (expected, baseline, actual, avoided; excess when a job emitted more than its baseline), the pool and zone the job ran in, and the figure\'s signal (average, marginal) and gas (co2e, co2)',
+      labelNames: ['kind', 'pool', 'zone', 'signal', 'gas'] as const,
       registers: [registry]
     }),
     energy: new Counter({

@@ -102,4 +102,6 @@ export interface JobLedger {
   computedAt: Instant
   /** Set when an operator restated the ledger: when, why, and the avoided figure before. */
   restated?: { at: Instant, reason: string }
+  /** Stored only: set by the write that first made the ledger final, which counted it in the metrics (once, whatever writes it after). */
+  metered?: true
 }

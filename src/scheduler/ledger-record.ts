@@ -1,7 +1,8 @@
 import type { Instant, JobLedger } from '../core/types.js'
 import { recordFinalLedger } from '../metrics-record.js'
 import { appendEvent } from '../store/events.js'
-import { expiredProvisionalLedgers, setLedger, type LedgerWork } from '../store/ledger.js'
+import { upgrade } from '../core/ledger-upgrade.js'
+import { expiredProvisionalLedgers, setLedgerMetered, type LedgerWork } from '../store/ledger.js'
 import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
 
@@ -13,18 +14,29 @@ export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now:
   // A restated ledger recomputed as actuals arrive is still the restated one.
   const kept = w.ledger?.restated === undefined ? ledger : { ...ledger, restated: w.ledger.restated }
   await storeLedger(deps, w.job.id, kept, now, undefined, event)
-  if (becameFinal && deps.metrics !== undefined) recordFinalLedger(deps.metrics, kept)
 }
 
-/** Stores a job's ledger after `before` (in the same transaction) and with the event that says why it changed. */
+/**
+ * Stores a job's ledger after `before` (in the same transaction) and with the event that says why
+ * it changed. The write that first makes it final counts it in the metrics (`setLedgerMetered`).
+ */
 export async function storeLedger (
   deps: Deps, jobId: string, ledger: JobLedger, now: Instant, before?: (trx: Db) => Promise<void>, event?: { type: string, reason: string, data: unknown }
 ): Promise<void> {
-  await deps.store.db.transaction().execute(async trx => {
+  const first = await deps.store.db.transaction().execute(async trx => {
     await before?.(trx)
-    await setLedger(trx, jobId, ledger)
+    const first = await setLedgerMetered(trx, jobId, ledger)
     if (event !== undefined) await appendEvent(trx, { jobId, at: new Date(now), ...event })
+    return first
   })
+  if (first && deps.metrics !== undefined) {
+    // Metrics never stop the scheduler: a ledger they cannot read is logged and left uncounted.
+    try {
+      recordFinalLedger(deps.metrics, upgrade(ledger))
+    } catch (err) {
+      deps.log.error({ err, job: jobId }, 'a final ledger could not be counted in the metrics')
+    }
+  }
 }
 
 const g = (grams: number | null) => grams === null ? 'n/a' : `${(Math.round(grams * 10) / 10).toFixed(1)} g`
@@ -66,7 +78,6 @@ export async function settleExpired (deps: Deps, retainedFrom: Instant, limit: n
       reason: `settled unverified: actual intensity did not arrive within retention, the figures rest partly on forecasts; ${summary(settled)}`,
       data: eventData(settled)
     })
-    if (deps.metrics !== undefined) recordFinalLedger(deps.metrics, settled)
   }
   return expired.length
 }

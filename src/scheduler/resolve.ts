@@ -211,11 +211,14 @@ function baselineOf (spec: Pick<Job, 'gpus' | 'preferredPool'>, pools: Pool[], c
 }
 
 /**
- * The enabled pools a job may use, baseline first, leaving out those whose executor refused it;
- * empty when its pools or zones are all gone or refused it.
+ * The enabled pools a job may use, baseline first, leaving out those whose executor refused it and,
+ * for a job without a command, those that would run one; empty when none is left.
  */
-export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool' | 'refusedPools'>, all: Pool[]): Pool[] {
-  let pools = all.filter(p => p.enabled && !job.refusedPools.includes(p.name))
+export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'command'>, all: Pool[]): Pool[] {
+  // A job without a command is planned only where nothing needs one (see `requireCommand`), also
+  // onto pools added or changed since it was accepted.
+  const runnable = (p: Pool) => job.command !== null || p.executor.kind === 'webhook'
+  let pools = all.filter(p => p.enabled && !job.refusedPools.includes(p.name) && runnable(p))
   if (job.pools.length > 0) pools = job.pools.flatMap(n => pools.filter(p => p.name === n))
   else if (job.zones.length > 0) pools = pools.filter(p => job.zones.includes(p.zone))
   const preferred = pools.find(p => p.name === job.preferredPool)

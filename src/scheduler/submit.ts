@@ -179,6 +179,7 @@ async function acceptLocked (deps: Deps, spec: JobSpec, job: NewJob, now: Instan
   const { stored, written } = await deps.store.db.transaction().execute(async trx => {
     // Pools before the tenant, the order of a one-statement write (its pool, then the tenant's key share).
     const pools = eligiblePools(spec, await listPools(trx), zones)
+    requireCommand(spec, pools)
     await lockPools(trx, pools.map(p => p.name))
     checkQueueRoom(deps, await lockTenantQueue(trx, job.tenantId))
     const { reads, ledger } = await readCapacity(trx, pools, now)

@@ -11,6 +11,20 @@ export async function setLedger (db: Db, jobId: string, ledger: JobLedger): Prom
 }
 
 /**
+ * Stores a job's ledger as `setLedger` does, under a lock on the job's row, and says whether this
+ * write is the first to make it final: the ledger is then marked `metered`, and the mark is kept by
+ * every later write (a recompute, a settlement, a restatement), so that a final ledger is counted
+ * in the metrics once, whichever pass or replica writes it.
+ */
+export async function setLedgerMetered (trx: Db, jobId: string, ledger: JobLedger): Promise<boolean> {
+  const row = await trx.selectFrom('jobs').select(sql<string | null>`ledger->>'metered'`.as('metered')).where('id', '=', jobId).forUpdate().executeTakeFirst()
+  const metered = row?.metered === 'true'
+  const first = !metered && !ledger.provisional
+  await setLedger(trx, jobId, metered || first ? { ...ledger, metered: true } : ledger)
+  return first
+}
+
+/**
  * A job's runs and its plan's baseline adopt `pools`' power models as they are now (a restatement):
  * later recomputes of its ledger price with them.
  */

@@ -5,12 +5,13 @@ import { toJob } from './job-rows.js'
 import type { Db } from './schema.js'
 
 /**
- * What re-planning needs of a job waiting to start: its request as submitted, its pools, state
+ * What re-planning needs of a job waiting to start: its request as submitted (its command only to
+ * know where it may run), its pools, state
  * and attempt, where its plan places it (the plan's pool, zone, segments, energy and expected
  * figure) and its plan's baseline grams.
  */
 export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible'
-| 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'submittedAt'> & {
+| 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'submittedAt' | 'command'> & {
   attempt: number
   placement: Placement
   baselineGrams: number
@@ -19,7 +20,7 @@ export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' |
 }
 
 type WaitingRow = [string, JobState, number, number, number, number | null, boolean, number, number | null, number | null,
-  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number, string]
+  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number, string, string[] | null]
 
 /**
  * Every job in one of `states` whose plan starts after `after` (its first segment), oldest
@@ -35,7 +36,7 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
         j.id, j.state, j.gpus, j.duration_minutes, ${ms('j.deadline')}, ${ms('j.not_before')}, j.interruptible,
         j.min_segment_minutes, j.watts_per_gpu, j.energy_kwh, j.pools, j.zones, j.preferred_pool, j.refused_pools,
         ${ms('j.submitted_at')}, j.attempt, j.plan -> 'pool', j.plan -> 'zone', j.plan -> 'segments', j.plan -> 'energyKwh',
-        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams', j.plan -> 'baseline' -> 'pool')
+        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams', j.plan -> 'baseline' -> 'pool', j.command)
       order by j.submitted_at, j.id) as jobs
     from jobs j
     where j.state in (${sql.join([...states])}) and (j.plan -> 'segments' -> 0 ->> 'start')::double precision > ${after}`.execute(db)
@@ -44,14 +45,14 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
 
 function toWaitingJob (r: WaitingRow): WaitingJob {
   const [id, state, gpus, durationMinutes, deadline, notBefore, interruptible, minSegmentMinutes, wattsPerGpu, energyKwh,
-    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool] = r
+    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool, command] = r
   const { grams, signal, source, usesFallback } = expected
   // Plans from before labels were kept state none: the defaults of their signal.
   const { gas, factorType } = labelsOf(expected)
   return {
     id, state, gpus, durationMinutes, deadline: Math.round(deadline), notBefore: notBefore === null ? null : Math.round(notBefore),
     interruptible, minSegmentMinutes, wattsPerGpu, energyKwh, pools, zones, preferredPool, refusedPools,
-    submittedAt: Math.round(submittedAt), attempt,
+    submittedAt: Math.round(submittedAt), attempt, command,
     placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, gas, factorType, source, usesFallback },
     baselineGrams,
     baselinePool

@@ -29,6 +29,8 @@ describe('usage errors: exit 2, naming the flag, before any request', () => {
     ['two outputs', ['plan', ...JOB, '--begin', '--json'], 'plan: --begin, --at and --json each choose the output; give one'],
     ['a word before --', ['submit', '--name', 'x', ...JOB, 'python', '--', 'train.py'], 'submit: unexpected argument "python"; put the job\'s command after --'],
     ['a job without its ID', ['job'], 'job: the job\'s ID is required'],
+    ['a stray word', ['zones', 'extra'], 'zones: unexpected argument "extra" (see greenshift zones --help)'],
+    ['a key where a flag belongs, never echoed', ['jobs', 'gs_secret_key_0123456789abcdefgh'], 'jobs: unexpected argument that looks like an API key (give it with --key or GREENSHIFT_API_KEY)'],
     ['an unknown state', ['jobs', '--state', 'done'], '--state must be one of pending, planned, dispatched, running, succeeded, failed, cancelled (got "done")'],
     ['a month and a span', ['report', '--month', '2026-11', '--from', '2026-11-02'], 'report: --month or --from/--to, not both'],
     ['a bad --label', ['submit', '--name', 'x', ...JOB, '--label', 'team'], '--label must be key=value (got "team")']

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, expect, test } from 'vitest'
 import { buildApp } from '../../src/http/app.js'
-import type { Executor } from '../../src/executors/executor.js'
+import type { Executor, Handover } from '../../src/executors/executor.js'
+import { meteredExecutor } from '../../src/metrics-record.js'
 import { createMetrics, type Metrics } from '../../src/metrics.js'
+import { storeLedger } from '../../src/scheduler/ledger-record.js'
 import { refreshLedgers } from '../../src/scheduler/ledger.js'
 import { startLoop } from '../../src/scheduler/loop.js'
 import { tick } from '../../src/scheduler/tick.js'
@@ -62,7 +64,7 @@ test('after one job ran: jobs by state and pool, its final ledger in grams and k
   const { app } = await withMetrics()
   const before = await scrape()
   // Every configured pool has its zero series before any job: a board shows 0, not "no data".
-  expect(value(before, 'greenshift_emissions_grams_total{kind="avoided",pool="gpu-south",zone="SOUTH",signal="average"}')).toBe(0)
+  expect(value(before, 'greenshift_emissions_grams_total{kind="avoided",pool="gpu-south",zone="SOUTH",signal="average",gas="co2e"}')).toBe(0)
   expect(value(before, 'greenshift_jobs{state="running",pool="gpu-north"}')).toBe(0)
   expect(value(before, 'greenshift_executor_errors_total{pool="gpu-south",call="dispatch",kind="timeout"}')).toBe(0)
 
@@ -74,7 +76,7 @@ test('after one job ran: jobs by state and pool, its final ledger in grams and k
   const body = await scrape()
   expect(value(body, 'greenshift_jobs{state="succeeded",pool="gpu-north"}')).toBe(1)
   expect(value(body, 'greenshift_jobs{state="pending",pool=""}')).toBe(0)
-  const grams = (kind: string) => value(body, `greenshift_emissions_grams_total{kind="${kind}",pool="gpu-north",zone="NORTH",signal="average"}`)
+  const grams = (kind: string) => value(body, `greenshift_emissions_grams_total{kind="${kind}",pool="gpu-north",zone="NORTH",signal="average",gas="co2e"}`)
   expect(grams('actual')).toBe(150)
   expect(grams('baseline')).toBe(ledger.baseline.grams)
   expect(grams('expected')).toBe(ledger.expected.grams)
@@ -84,9 +86,15 @@ test('after one job ran: jobs by state and pool, its final ledger in grams and k
   expect(value(body, 'greenshift_dispatch_lag_seconds_sum{pool="gpu-north"}')).toBe(90)
   expect(body).not.toContain(id)
 
-  // Counted once: a later pass over the same final ledger adds nothing.
+  // Counted once: a later pass, a restatement, a second writer of the same final ledger add nothing.
   await refreshLedgers(t().deps, NOW + 2 * HOUR)
-  expect(value(await scrape(), 'greenshift_emissions_grams_total{kind="actual",pool="gpu-north",zone="NORTH",signal="average"}')).toBe(150)
+  const restated = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/ledger/restate`, headers: t().auth(t().keys.operator), payload: { reason: 'pool power corrected' } })
+  expect(restated.statusCode).toBe(200)
+  const stored = (await t().deps.store.db.selectFrom('jobs').select('ledger').where('id', '=', id).executeTakeFirstOrThrow()).ledger
+  expect(stored).toMatchObject({ provisional: false, metered: true })
+  await storeLedger(t().deps, id, { ...stored!, metered: undefined }, NOW + 3 * HOUR)
+  expect(value(await scrape(), 'greenshift_emissions_grams_total{kind="actual",pool="gpu-north",zone="NORTH",signal="average",gas="co2e"}')).toBe(150)
+  expect(value(await scrape(), 'greenshift_energy_kwh_total{pool="gpu-north",method="measured"}')).toBe(0.5)
 })
 
 test('each zone\'s stored intensity now and for the next hour, read from the store', async () => {
@@ -112,4 +120,17 @@ test('failed executor calls are counted by pool, call and kind; a pass\'s durati
   expect(value(body, 'greenshift_executor_errors_total{pool="gpu-north",call="dispatch",kind="refused"}')).toBe(1)
   expect(value(body, 'greenshift_tick_seconds_count')).toBe(1)
   expect(await metrics.registry.getSingleMetricAsString('greenshift_tick_seconds')).toContain('le="+Inf"} 1')
+})
+
+test('a client\'s own timeout, wrapped by the executor as its cause, counts as a timeout; other failures as errors', async () => {
+  const metrics = createMetrics()
+  const timeout = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })
+  let failure: Error = new Error('Slurm POST /slurm/v0.0.41/job/submit: no answer within 10000 ms', { cause: timeout })
+  const executor = meteredExecutor(metrics, 'slurm-de', { kind: 'slurm', leadMs: 0, dispatch: async () => { throw failure }, cancel: async () => {} })
+  await expect(executor.dispatch({} as Handover, NOW)).rejects.toThrow('no answer')
+  failure = new Error('connect ECONNREFUSED 127.0.0.1:6820')
+  await expect(executor.dispatch({} as Handover, NOW)).rejects.toThrow('ECONNREFUSED')
+  const text = await metrics.registry.getSingleMetricAsString('greenshift_executor_errors_total')
+  expect(text).toContain('greenshift_executor_errors_total{pool="slurm-de",call="dispatch",kind="timeout"} 1')
+  expect(text).toContain('greenshift_executor_errors_total{pool="slurm-de",call="dispatch",kind="error"} 1')
 })

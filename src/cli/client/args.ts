@@ -31,7 +31,12 @@ export function parsed<T> (command: string, parse: () => T): T {
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       throw new UsageError(/argument missing/.test(message) ? `${command}: ${flag} needs a value` : `${command}: ${flag} takes no value`)
     }
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`${command}: unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''} (see greenshift ${command} --help)`)
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const arg = /'([^']*)'/.exec(message)?.[1] ?? ''
+      // A key put where a flag belongs is never echoed to a terminal or a log.
+      const shown = /^gs_/.test(arg) ? 'that looks like an API key (give it with --key or GREENSHIFT_API_KEY)' : `"${arg}"`
+      throw new UsageError(`${command}: unexpected argument ${shown} (see greenshift ${command} --help)`)
+    }
     throw err
   }
 }
