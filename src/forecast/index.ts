@@ -1,16 +1,20 @@
 import { bandedModel } from './bands.js'
 import type { ForecastModel } from './model.js'
 import { ewProfile } from './models/ew-profile.js'
+import { ridgeStack } from './models/ridge.js'
 import { seasonalDay, seasonalNaive, seasonalWeek } from './models/seasonal.js'
 
 export type { ForecastModel, Forecast, Hourly } from './model.js'
 
+const profile = ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false })
+
 /** The candidates an evaluation picks from, on held-out data. */
 export const MODELS: ForecastModel[] = [
+  ridgeStack('ridge', [profile, seasonalNaive(24), seasonalNaive(168)]),
   seasonalDay,
   seasonalWeek,
   // Tuned on the 14 shipped zones' July–September 2022 (the validation origins), never on the test months.
-  bandedModel('ew-profile', ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false })),
+  bandedModel('ew-profile', profile),
   bandedModel('ew-profile-weekly', ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: true }))
 ]
 

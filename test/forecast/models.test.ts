@@ -101,3 +101,19 @@ test('every model reads only the history it is given: the same forecast whatever
     expect(m.forecast(historyBefore(altered, origin), origin, 96), m.name).toEqual(m.forecast(cut, origin, 96))
   }
 })
+
+test('the ridge stack learns how much to trust each base forecaster: a zone whose days repeat a week apart follows last week', async () => {
+  const { ridgeStack } = await import('../../src/forecast/models/ridge.js')
+  // Weekdays at 300 g/kWh, weekends at 100: yesterday misleads on Saturdays and Mondays, last week never does.
+  const week = (i: number) => Math.floor(i / 24) % 7 >= 5 ? 100 : 300
+  const s = series(68, week)
+  const origin = T0 + 68 * DAY // a Saturday
+  const ridge = ridgeStack('ridge', [seasonalNaive(24), seasonalNaive(168)]).forecast(s, origin, 72)
+  const yesterday = seasonalNaive(24)(s, origin, 72)
+  for (let h = 0; h < 72; h++) {
+    const actual = week(68 * 24 + h)
+    // Within the ridge penalty's pull (a few %), where yesterday alone is off by 200 g/kWh on Saturday and Monday.
+    expect(Math.abs(ridge.p50[h]! - actual) / actual).toBeLessThan(0.1)
+  }
+  expect(yesterday[0]).toBe(300)
+})
