@@ -1,3 +1,4 @@
+import { GREENSHIFT_MODEL, persistence } from '../src/forecast/index.js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,6 +74,9 @@ export function captureReport (options: CaptureOptions = {}): CaptureRow[] {
     // What a live scheduler also has: the last day of measured actuals, so the fallback beyond the
     // ~1 h horizon repeats yesterday's profile instead of the forecast's own hour.
     { label: 'forecast + 24 h actuals', zone: withForecast, options: { historyHours: 24 } },
+    // greenshift's own forecaster on the actuals before each arrival, and persistence (yesterday's same hour) beside it.
+    { label: 'greenshift model', zone, options: { forecastModel: GREENSHIFT_MODEL } },
+    { label: 'persistence model', zone, options: { forecastModel: persistence } },
     ...(options.noisePcts ?? [5, 10]).map(pct => ({ label: `actual + ${pct} % noise`, zone, options: { noise: { pct, seed: options.seed ?? 1 } } }))
   ]
   const rows: CaptureRow[] = []

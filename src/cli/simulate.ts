@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import type { Signal } from '../core/types.js'
 import { IntensityCsvError } from '../providers/csv.js'
 import { simulate } from '../sim/engine.js'
+import { GREENSHIFT_MODEL, persistence } from '../forecast/index.js'
 import { parseForecastCsv } from '../sim/forecast.js'
 import { SimInputError } from '../sim/input-error.js'
 import { parseIntensityFile, type EmColumn, type IntensityFormat } from '../sim/intensity-formats.js'
@@ -17,7 +18,8 @@ import type { SimInput, SimOptions, SimZone } from '../sim/types.js'
 export const SIMULATE_USAGE = `usage: greenshift simulate --intensity ZONE=FILE [--intensity ZONE=FILE ...] --jobs JOBS.csv
                           [--forecast ZONE=FILE ...] [--interruptible] [--pools POOLS.json] [--kw 1]
                           [--baseline-flex-minutes 0] [--noise-pct P --seed S] [--em-column lca|direct]
-                          [--signal average|marginal] [--history-hours 0] [--out PER_JOB.csv] [--json] [--progress]
+                          [--signal average|marginal] [--history-hours 0] [--forecast-model greenshift|persistence]
+                          [--out PER_JOB.csv] [--json] [--progress]
 `
 
 /** Where `simulateCommand` reads and writes; every field defaults to the process's own. */
@@ -45,6 +47,7 @@ const OPTIONS = {
   'em-column': { type: 'string' },
   signal: { type: 'string' },
   'history-hours': { type: 'string' },
+  'forecast-model': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' }
@@ -66,7 +69,11 @@ export function simulateCommand (args: string[], io: Partial<SimulateIo> = {}): 
     if (values.progress === true || (io.errIsTTY ?? process.stderr.isTTY === true)) options.onProgress = progressBar(err)
     const result = simulate(input, options)
     if (values.out !== undefined) files.writeFile(values.out, perJobCsv(result.jobs))
-    out(values.json === true ? JSON.stringify(result.summary, null, 2) + '\n' : formatSummary(result.summary))
+    // greenshift's model is judged against persistence planned on the same jobs and data, in the same run.
+    const beside = values['forecast-model'] === 'greenshift' ? simulate(input, { ...options, forecastModel: persistence, onProgress: undefined }).summary : undefined
+    const summary = beside === undefined ? result.summary : { ...result.summary, persistence: { plannerSaw: beside.plannerSaw, plannedG: beside.plannedG, savingPct: beside.savingPct, capturedPct: beside.capturedPct, deadlineMisses: beside.deadlineMisses } }
+    const text = formatSummary(result.summary) + (beside === undefined ? '' : `persistence      ${beside.capturedPct === null ? 'n/a' : `${beside.capturedPct.toFixed(1)} % of the oracle's saving`} (${beside.plannerSaw}, same jobs)\n`)
+    out(values.json === true ? JSON.stringify(summary, null, 2) + '\n' : text)
     return 0
   } catch (e) {
     if (e instanceof UsageError) {
@@ -126,6 +133,9 @@ function load (values: Values, readFile: (p: string) => string): { input: SimInp
   const seed = number(values, 'seed', 1, Number.isInteger, 'an integer')
   if (noisePct > 0) options.noise = { pct: noisePct, seed }
   else if (values.seed !== undefined) throw new UsageError('--seed only applies with --noise-pct P > 0')
+  const model = choice<'greenshift' | 'persistence'>(values['forecast-model'], ['greenshift', 'persistence'], 'forecast-model')
+  if (model !== undefined && noisePct > 0) throw new UsageError('--forecast-model and --noise-pct each choose what the planner sees; give one')
+  if (model !== undefined) options.forecastModel = model === 'greenshift' ? GREENSHIFT_MODEL : persistence
   const zones = new Map<string, SimZone>()
   for (const [zone, file] of intensity) {
     if (zones.has(zone)) throw new UsageError(`--intensity names zone ${zone} twice`)

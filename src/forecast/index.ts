@@ -19,6 +19,12 @@ export const MODELS: ForecastModel[] = [
 ]
 
 /**
+ * The model greenshift plans with where no provider forecasts: the profile, which had the lowest
+ * validation error on most of the shipped zones (see the README, "Forecast evaluation").
+ */
+export const GREENSHIFT_MODEL: ForecastModel = MODELS.find(m => m.name === 'ew-profile')!
+
+/**
  * Seasonal-naive persistence (the same hour on the last day observed), as it is: no bias
  * correction and no band. Every model's figures are judged against it in the same run.
  */

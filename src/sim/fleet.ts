@@ -5,6 +5,8 @@ import { medianStep } from './csv-table.js'
 import { SimInputError } from './input-error.js'
 import type { SimJob } from './jobs-csv.js'
 import { withNoise } from './noise.js'
+import { medianPoints, toHourly } from '../forecast/hourly.js'
+import { historyBefore, type ForecastModel, type Hourly } from '../forecast/model.js'
 import type { SimInput, SimOptions, SimZone } from './types.js'
 
 /** A zone ready for the run: its data, its step, and its actual series prepared for coverage checks. */
@@ -14,6 +16,8 @@ export interface ZoneState {
   prepared: PreparedSeries
   /** What the planned run sees when there is no forecast: the actual series, or a noisy copy. */
   seen: SimZone['actual']
+  /** The actual series by hour, for a forecast model. */
+  hourly: Hourly | undefined
 }
 
 /**
@@ -30,9 +34,11 @@ export class Fleet {
   private readonly byName = new Map<string, Pool>()
   private readonly historyMs: number
   private readonly unlimited: boolean
+  private readonly forecastModel: ForecastModel | undefined
 
   constructor (private readonly input: SimInput, options: SimOptions) {
     for (const z of input.zones) this.zones.set(z.zone, zoneState(z, options))
+    this.forecastModel = options.forecastModel
     this.unlimited = input.pools === undefined
     this.pools = input.pools === undefined
       ? input.zones.map(z => unlimitedPool(z.zone, options.kw ?? 1))
@@ -99,6 +105,17 @@ export class Fleet {
   known (zone: string, now: Instant, to: Instant): Series {
     const z = this.zones.get(zone)!
     const { forecast, forecastSource } = z.data
+    const model = this.forecastModel
+    if (forecast === undefined && model !== undefined && z.hourly !== undefined) {
+      // The model sees only the hours before the one the arrival falls in.
+      const origin = Math.floor(now / HOUR_MS) * HOUR_MS
+      const hours = Math.ceil((to - origin) / HOUR_MS)
+      const predicted = medianPoints(model.forecast(historyBefore(z.hourly, origin), origin, hours), origin)
+      // Without history to forecast from (the first arrivals), the planner knows nothing: a flat
+      // series, on which it starts the job at once, as the baseline does.
+      const points = predicted.length > 0 ? predicted : [{ start: origin, end: origin + hours * HOUR_MS, gPerKwh: 1 }]
+      return { zone, signal: this.input.signal, source: `model:greenshift-${model.name}`, points: clipPoints(points, now, to) }
+    }
     if (forecast === undefined) return { zone, signal: this.input.signal, source: z.data.source, points: clipPoints(z.seen, now, to) }
     const history = this.historyMs > 0 ? clipPoints(z.data.actual, now - this.historyMs, now) : []
     const issue = forecast.knownAt(now)
@@ -117,7 +134,8 @@ function zoneState (z: SimZone, options: SimOptions): ZoneState {
   const stepMs = medianStep(z.actual.map(p => p.start)) || MINUTE_MS
   const noise = options.noise
   const seen = z.forecast === undefined && noise !== undefined && noise.pct > 0 ? withNoise(z.actual, noise.pct, noise.seed) : z.actual
-  return { data: z, stepMs, prepared: prepare({ zone: z.zone, signal: 'average', source: z.source, points: z.actual }), seen }
+  const hourly = options.forecastModel === undefined || z.forecast !== undefined ? undefined : toHourly(z.actual)
+  return { data: z, stepMs, prepared: prepare({ zone: z.zone, signal: 'average', source: z.source, points: z.actual }), seen, hourly }
 }
 
 /** One pool per zone that never fills: 1 GPU draws exactly `kw` (W per GPU = 1000 × kW, PUE 1). */
@@ -128,6 +146,7 @@ function unlimitedPool (zone: string, kw: number): Pool {
 function plannerSaw (zones: readonly SimZone[], options: SimOptions): string {
   const forecasts = zones.flatMap(z => z.forecast === undefined ? [] : [z.forecastSource ?? z.zone])
   if (forecasts.length > 0) return `forecast:${forecasts.join('+')}`
+  if (options.forecastModel !== undefined) return `model:greenshift-${options.forecastModel.name}`
   const noise = options.noise
   if (noise !== undefined && noise.pct > 0) return `noise ${noise.pct} % of the mean (seed ${noise.seed})`
   return 'actual'

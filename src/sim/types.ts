@@ -1,4 +1,5 @@
 import type { Instant, IntensityPoint, Interval, Signal } from '../core/types.js'
+import type { ForecastModel } from '../forecast/model.js'
 import type { ForecastArchive } from './forecast.js'
 import type { SimJob } from './jobs-csv.js'
 import type { SimPool } from './pools-json.js'
@@ -39,6 +40,11 @@ export interface SimOptions {
   noise?: { pct: number, seed: number }
   /** Hours of actuals before arrival the planned run also sees next to a forecast (default 0). */
   historyHours?: number
+  /**
+   * For zones without a forecast file: the planned run sees this model's median, forecast at each
+   * arrival (from the hour it falls in) from the zone's actuals before that hour only.
+   */
+  forecastModel?: ForecastModel
   /** Called after each job with the count done and the total. */
   onProgress?: (done: number, total: number) => void
 }

@@ -9,8 +9,8 @@ describe('forecast capture on WattTime CAISO North (a 3-day slice)', () => {
 
   it('runs every slack × view end to end with the real forecast as known at arrival', () => {
     expect(rows.map(r => `${r.slackHours} ${r.planner}`)).toEqual([
-      '2 WattTime forecast', '2 forecast + 24 h actuals', '2 actual + 5 % noise', '2 actual + 10 % noise',
-      '24 WattTime forecast', '24 forecast + 24 h actuals', '24 actual + 5 % noise', '24 actual + 10 % noise'
+      '2 WattTime forecast', '2 forecast + 24 h actuals', '2 greenshift model', '2 persistence model', '2 actual + 5 % noise', '2 actual + 10 % noise',
+      '24 WattTime forecast', '24 forecast + 24 h actuals', '24 greenshift model', '24 persistence model', '24 actual + 5 % noise', '24 actual + 10 % noise'
     ])
     expect(lines.length).toBe(rows.length + 2)
   })
@@ -31,6 +31,6 @@ describe('forecast capture on WattTime CAISO North (a 3-day slice)', () => {
   it('labels plans that reach past the ~1 h forecast horizon as fallback', () => {
     const forecast = rows.filter(r => r.planner === 'WattTime forecast')
     expect(forecast.every(r => r.fallbackJobs > 0)).toBe(true)
-    expect(rows.filter(r => r.planner.includes('noise')).every(r => r.fallbackJobs === 0)).toBe(true)
+    expect(rows.filter(r => r.planner.includes('noise') || r.planner === 'greenshift model').every(r => r.fallbackJobs === 0)).toBe(true)
   })
 })
