@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { backtest, BacktestError, type Backtest } from '../forecast/backtest.js'
-import { hourlyFromPoints } from '../forecast/hourly.js'
+import { hourlyFromPoints } from '../forecast/from-points.js'
 import type { ForecastModel } from '../forecast/model.js'
 import { IntensityCsvError } from '../providers/csv.js'
 import { SimInputError } from '../sim/input-error.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { IntensityPoint } from '../../src/core/types.js'
-import { hourlyFromPoints } from '../../src/forecast/hourly.js'
+import { hourlyFromPoints } from '../../src/forecast/from-points.js'
 import { HOUR_MS } from '../../src/forecast/model.js'
 import { Y2022 } from './helpers.js'
 
