@@ -11,6 +11,12 @@ import type { ForecastModel, Hourly } from './model.js'
 /** Model selection is on day-ahead error, the horizon providers' forecasts most often lack. */
 export const SELECT_HOURS = 24
 
+/**
+ * The split is laid out for this horizon (the forecaster's longest) whatever horizons are scored,
+ * so `--horizons 24` reports the same origins, and the same choice of model, as the default.
+ */
+export const SPLIT_HOURS = 96
+
 export interface BacktestOptions {
   horizons: readonly number[]
   /** Hours between origins; 24 puts one at every 00:00 UTC. */
@@ -43,10 +49,9 @@ export class BacktestError extends Error {}
 
 export function backtest (series: Hourly, models: readonly ForecastModel[], persistence: ForecastModel, opts: BacktestOptions): Backtest {
   if (models.length === 0) throw new BacktestError('no models to choose from')
-  const longest = Math.max(...opts.horizons)
+  const longest = Math.max(...opts.horizons, SPLIT_HOURS)
   const split = splitFor(series, longest, opts.everyHours)
-  // Validation always scores 24 h, even when the caller asks only for other horizons.
-  const validationOrigins = originsFor(series, split.validation, Math.max(longest, SELECT_HOURS))
+  const validationOrigins = originsFor(series, split.validation, longest)
   const testOrigins = originsFor(series, split.test, longest)
   if (validationOrigins.length === 0 || testOrigins.length === 0) {
     const days = (series.values.length / 24).toFixed(1)

@@ -14,13 +14,22 @@ describe('backtest', () => {
     expect(r.persistence).toBe('persistence')
     expect(r.validation.scores.map(s => s.model)).toEqual(['flat', 'good'])
     expect(r.validation.scores[1]!.mape).toBeLessThan(r.validation.scores[0]!.mape)
-    expect(r.validation).toMatchObject({ from: '2022-07-01T00:00:00.000Z', to: '2022-09-29T00:00:00.000Z', origins: 91 })
-    expect(r.test).toEqual({ from: '2022-10-01T00:00:00.000Z', to: '2022-12-30T00:00:00.000Z', origins: 91 })
+    expect(r.validation).toMatchObject({ from: '2022-07-01T00:00:00.000Z', to: '2022-09-27T00:00:00.000Z', origins: 89 })
+    expect(r.test).toEqual({ from: '2022-10-01T00:00:00.000Z', to: '2022-12-28T00:00:00.000Z', origins: 89 })
     expect(r.horizons.map(h => h.hours)).toEqual([24, 48])
     const day = r.horizons[0]!
     expect(day.model.mape).toBeLessThan(day.persistence.mape)
-    expect(day.model.n).toBe(91 * 24)
+    expect(day.model.n).toBe(89 * 24)
     expect(day.persistence.mae).toBeGreaterThan(0)
+  })
+
+  it('lays out the same split whatever the horizons, so 24 h alone reports what the default does', () => {
+    const models = [constantModel('flat', 300, 10), seasonalDayModel('good', 20)]
+    const alone = backtest(year, models, constantModel('p', 250), { horizons: [24], everyHours: 24 })
+    const all = backtest(year, models, constantModel('p', 250), { horizons: [24, 48, 96], everyHours: 24 })
+    expect(alone.validation).toEqual(all.validation)
+    expect(alone.test).toEqual(all.test)
+    expect(alone.horizons[0]).toEqual(all.horizons[0])
   })
 
   it('never shows a model a test-period hour while choosing it', () => {
