@@ -26,6 +26,9 @@ const USAGE = `usage: greenshift <command>
                                 print, write, or check for drift the OpenAPI document
   simulate --intensity ZONE=FILE --jobs FILE [...]
                                 replay jobs on real intensity data: baseline vs planned vs oracle
+  forecast-eval --intensity ZONE=FILE [--horizons 24,48,96] [--json]
+                                backtest greenshift's forecast models on a zone's history (no
+                                look-ahead): MAPE, MAE, p10–p90 coverage beside persistence
   agent --server URL --pool NAME [--token-file F] [--gpus 0,1] [--pass-env NAME] [...]
                                 on a GPU host: pull the pool's jobs, run them, report exit code and
                                 measured GPU energy (token also from GREENSHIFT_AGENT_TOKEN; agent --help)
@@ -162,6 +165,10 @@ async function dispatchCommand (argv: string[], env: NodeJS.ProcessEnv, out: (s:
       return await openapi(args, out)
     case 'simulate':
       return (await import('./simulate.js')).simulateCommand(args, { out })
+    case 'forecast-eval': {
+      const { MODELS, persistence } = await import('../forecast/index.js')
+      return (await import('./forecast-eval.js')).forecastEval(args, { out }, MODELS, persistence)
+    }
     case 'agent':
       return await agentCommand(args, env)
     case 'help': case '--help': case '-h': case undefined:

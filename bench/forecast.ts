@@ -1,0 +1,135 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { forecastEvalReport, parseHorizons, type ForecastEvalReport } from '../src/cli/forecast-eval.js'
+import type { ForecastModel } from '../src/forecast/model.js'
+
+/**
+ * `npm run bench:forecast [DIR] [--horizons 24,48,96] [--every-hours 24] [--json]` — the
+ * forecast-eval backtest over every `*.csv` in DIR (default data/zones-2022, the 14 shipped zones;
+ * ../shared/data/zones-2022 holds all 123): one line per zone, then per horizon the median and the
+ * worst decile (90th percentile over zones) of MAPE for the chosen model and for persistence, and
+ * the median p10–p90 coverage. Progress goes to stderr.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface BenchOptions {
+  horizons: number[]
+  everyHours: number
+  progress?: (line: string) => void
+}
+
+export interface HorizonSummary {
+  hours: number
+  model: { medianMape: number, p90Mape: number, medianCoverage: number }
+  persistence: { medianMape: number, p90Mape: number }
+}
+
+export interface BenchResult {
+  dir: string
+  everyHours: number
+  zones: ForecastEvalReport[]
+  failed: Array<{ zone: string, error: string }>
+  summary: { horizons: HorizonSummary[], chosen: Record<string, number> }
+  seconds: number
+}
+
+export function benchForecast (dir: string, models: readonly ForecastModel[], persistence: ForecastModel, opts: BenchOptions): BenchResult {
+  const t0 = performance.now()
+  const files = readdirSync(dir).filter(f => f.endsWith('.csv')).sort()
+  if (files.length === 0) throw new Error(`no *.csv files in ${dir}`)
+  const zones: ForecastEvalReport[] = []
+  const failed: BenchResult['failed'] = []
+  files.forEach((file, i) => {
+    const zone = basename(file, '.csv')
+    opts.progress?.(`zone ${i + 1} of ${files.length}: ${zone}`)
+    try {
+      zones.push(forecastEvalReport(zone, readFileSync(join(dir, file), 'utf8'), file, models, persistence, opts))
+    } catch (e) {
+      failed.push({ zone, error: e instanceof Error ? e.message : String(e) })
+    }
+  })
+  const chosen: Record<string, number> = {}
+  for (const z of zones) chosen[z.model] = (chosen[z.model] ?? 0) + 1
+  return { dir, everyHours: opts.everyHours, zones, failed, summary: { horizons: summarize(zones, opts.horizons), chosen }, seconds: (performance.now() - t0) / 1000 }
+}
+
+function summarize (zones: ForecastEvalReport[], horizons: number[]): HorizonSummary[] {
+  return horizons.map((hours, k) => {
+    const of = (pick: (z: ForecastEvalReport) => number): number[] => zones.map(pick).filter(Number.isFinite)
+    const model = of(z => z.horizons[k]!.model.mape)
+    const persistence = of(z => z.horizons[k]!.persistence.mape)
+    return {
+      hours,
+      model: { medianMape: quantile(model, 0.5), p90Mape: quantile(model, 0.9), medianCoverage: quantile(of(z => z.horizons[k]!.model.coverage), 0.5) },
+      persistence: { medianMape: quantile(persistence, 0.5), p90Mape: quantile(persistence, 0.9) }
+    }
+  })
+}
+
+/** The q-quantile with linear interpolation between order statistics (R's type 7); NaN for no values. */
+export function quantile (values: number[], q: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (sorted.length - 1) * q
+  const lo = Math.floor(at)
+  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo)
+}
+
+const W = 7
+const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–').padStart(W)
+
+/** The printed report: one line per zone, then the summary. */
+export function formatBench (r: BenchResult, horizons: number[]): string[] {
+  const hs = horizons.map(h => `${h}h`.padStart(W)).join('')
+  const group = (title: string): string => title.padStart(W * horizons.length)
+  const spacing = r.everyHours === 24 ? 'daily at 00:00 UTC' : `every ${r.everyHours} h (fewer origins than the daily default, for speed)`
+  const lines = [
+    `forecast backtest over ${r.zones.length} zones in ${r.dir}: test origins in the last quarter of each file, ${spacing}; model chosen per zone on validation MAPE at 24 h`,
+    '',
+    `${''.padEnd(36)}${group('model MAPE')}   ${group('persistence MAPE')}   ${group('model coverage')}`,
+    `${'zone'.padEnd(16)}  ${'model'.padEnd(18)}${hs}   ${hs}   ${hs}`
+  ]
+  for (const z of r.zones) {
+    const cells = (f: (h: ForecastEvalReport['horizons'][number]) => number): string => z.horizons.map(h => pct(f(h))).join('')
+    lines.push(`${z.zone.padEnd(16)}  ${z.model.padEnd(18)}${cells(h => h.model.mape)}   ${cells(h => h.persistence.mape)}   ${cells(h => h.model.coverage)}`)
+  }
+  for (const f of r.failed) lines.push(`${f.zone.padEnd(16)}  failed: ${f.error}`)
+  const row = (label: string, f: (s: HorizonSummary) => number): string => `${label.padEnd(36)}${r.summary.horizons.map(s => pct(f(s))).join('')}`
+  lines.push('',
+    `${'over the zones'.padEnd(36)}${hs}`,
+    row('median MAPE, model', s => s.model.medianMape),
+    row('median MAPE, persistence', s => s.persistence.medianMape),
+    row('worst decile (p90) MAPE, model', s => s.model.p90Mape),
+    row('worst decile (p90) MAPE, persistence', s => s.persistence.p90Mape),
+    row('median p10–p90 coverage, model', s => s.model.medianCoverage),
+    '',
+    `models chosen: ${Object.entries(r.summary.chosen).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')}` +
+      `${r.failed.length > 0 ? `; ${r.failed.length} zone(s) failed` : ''}; ${r.seconds.toFixed(1)} s`)
+  return lines
+}
+
+async function main (): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: { horizons: { type: 'string' }, 'every-hours': { type: 'string', default: '24' }, json: { type: 'boolean' } },
+    allowPositionals: true
+  })
+  const horizons = parseHorizons(values.horizons)
+  const everyHours = Number(values['every-hours'])
+  if (!Number.isInteger(everyHours) || everyHours < 1) throw new Error(`--every-hours must be a number of whole hours >= 1, got "${values['every-hours']}"`)
+  const dir = resolve(positionals[0] ?? join(ROOT, 'data/zones-2022'))
+  const { MODELS, persistence } = await import('../src/forecast/index.js')
+  const r = benchForecast(dir, MODELS, persistence, { horizons, everyHours, progress: line => process.stderr.write(line + '\n') })
+  if (values.json === true) console.log(JSON.stringify(r, null, 2))
+  else for (const line of formatBench(r, horizons)) console.log(line)
+  return r.failed.length === 0 ? 0 : 1
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(code => { process.exitCode = code }, (e: unknown) => {
+    process.stderr.write(`bench:forecast: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exitCode = 2
+  })
+}
