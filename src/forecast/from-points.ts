@@ -1,5 +1,5 @@
 import type { IntensityPoint } from '../core/types.js'
-import { HOUR_MS, type Hourly } from './model.js'
+import { HOUR_MS, type Forecast, type Hourly } from './model.js'
 
 /**
  * A parsed intensity file as the forecaster's `Hourly`: each hour is the time-weighted mean of the
@@ -32,4 +32,9 @@ export function hourlyFromPoints (points: readonly IntensityPoint[]): Hourly {
 function medianStep (points: readonly IntensityPoint[]): number {
   const steps = points.map(p => p.end - p.start).sort((a, b) => a - b)
   return steps[Math.floor(steps.length / 2)]!
+}
+
+/** A forecast's median from `origin` as intensity points, one per hour (NaN steps left out). */
+export function medianPoints (forecast: Forecast, origin: number): IntensityPoint[] {
+  return forecast.p50.flatMap((g, h) => Number.isFinite(g) ? [{ start: origin + h * HOUR_MS, end: origin + (h + 1) * HOUR_MS, gPerKwh: g }] : [])
 }

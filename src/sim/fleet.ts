@@ -5,7 +5,7 @@ import { medianStep } from './csv-table.js'
 import { SimInputError } from './input-error.js'
 import type { SimJob } from './jobs-csv.js'
 import { withNoise } from './noise.js'
-import { medianPoints, toHourly } from '../forecast/hourly.js'
+import { hourlyFromPoints, medianPoints } from '../forecast/from-points.js'
 import { historyBefore, type ForecastModel, type Hourly } from '../forecast/model.js'
 import type { SimInput, SimOptions, SimZone } from './types.js'
 
@@ -134,7 +134,7 @@ function zoneState (z: SimZone, options: SimOptions): ZoneState {
   const stepMs = medianStep(z.actual.map(p => p.start)) || MINUTE_MS
   const noise = options.noise
   const seen = z.forecast === undefined && noise !== undefined && noise.pct > 0 ? withNoise(z.actual, noise.pct, noise.seed) : z.actual
-  const hourly = options.forecastModel === undefined || z.forecast !== undefined ? undefined : toHourly(z.actual)
+  const hourly = options.forecastModel === undefined || z.forecast !== undefined ? undefined : hourlyFromPoints(z.actual)
   return { data: z, stepMs, prepared: prepare({ zone: z.zone, signal: 'average', source: z.source, points: z.actual }), seen, hourly }
 }
 
