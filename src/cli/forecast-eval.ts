@@ -152,7 +152,7 @@ export function formatReport (r: ForecastEvalReport): string {
   const lines = [
     `${r.zone}: model ${r.model}, chosen on day-ahead MAPE over ${r.validation.origins} validation origins (${r.validation.from.slice(0, 10)}..${r.validation.to.slice(0, 10)}): ` +
       r.validation.scores.map(s => `${s.model} ${pct(s.mape)}`).join(', '),
-    `test: ${r.test.origins} origins ${r.test.from.slice(0, 10)}..${r.test.to.slice(0, 10)}, ${every}; persistence is ${r.persistence}`,
+    `test: ${r.test.origins} origins ${r.test.from.slice(0, 10)}..${r.test.to.slice(0, 10)}, ${every}; beside it ${r.persistence === 'persistence' ? 'persistence (each hour as on the last day observed)' : r.persistence}`,
     '',
     'horizon   model MAPE    MAE g/kWh  p10–p90 coverage   persistence MAPE    MAE g/kWh',
     ...r.horizons.map(h => `${`${h.hours} h`.padStart(7)}  ${pct(h.model.mape).padStart(11)}  ${num(h.model.mae).padStart(11)}  ${pct(h.model.coverage).padStart(16)}  ` +

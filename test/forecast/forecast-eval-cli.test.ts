@@ -44,7 +44,7 @@ describe('greenshift forecast-eval', () => {
     const { code, out } = run(['--intensity', 'DE=de.csv'])
     expect(code).toBe(0)
     expect(out).toMatch(/^DE: model day, chosen on day-ahead MAPE over 89 validation origins \(2022-07-01\.\.2022-09-27\): flat \d+\.\d %, day \d+\.\d %\n/)
-    expect(out).toContain('test: 89 origins 2022-10-01..2022-12-28, daily at 00:00 UTC; persistence is persistence')
+    expect(out).toContain('test: 89 origins 2022-10-01..2022-12-28, daily at 00:00 UTC; beside it persistence (each hour as on the last day observed)')
     expect(out.trim().split('\n').slice(-3).map(l => l.trim().split(/\s+/)[0])).toEqual(['24', '48', '96'])
   })
 
