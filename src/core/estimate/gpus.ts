@@ -67,8 +67,7 @@ export function gpuPeak (name: string): GpuPeak | undefined {
   const key = normalizedGpuName(name)
   const entry = TABLE.find(e => e.aliases.includes(key))
   if (entry === undefined) return undefined
-  const { aliases: _, ...peak } = entry
-  return peak
+  return { model: entry.model, fp16: entry.fp16, bf16: entry.bf16, fp32: entry.fp32, source: entry.source }
 }
 
 /** The canonical names of the GPU models the table knows. */
