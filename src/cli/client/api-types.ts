@@ -1,6 +1,7 @@
 // The API's answers as the client reads them: types only, from the routes' own schemas, so the
 // client loads none of the service (`import type` is erased at build time).
 import type { Static } from 'typebox'
+import type { Estimates } from '../../http/estimate-schemas.js'
 import type { Report } from '../../http/report-schemas.js'
 import type { Job, JobDetail, JobPage, Plan, Quote, Zone } from '../../http/schemas.js'
 
@@ -11,3 +12,4 @@ export type JobDetailBody = Static<typeof JobDetail>
 export type JobPageBody = Static<typeof JobPage>
 export type ZoneBody = Static<typeof Zone>
 export type ReportBody = Static<typeof Report>
+export type EstimatesBody = Static<typeof Estimates>

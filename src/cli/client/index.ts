@@ -1,4 +1,5 @@
 import { UsageError, type ClientIo } from './args.js'
+import { estimateCommand } from './estimate.js'
 import { UnreachableError } from './http.js'
 import { cancelCommand, jobCommand, jobsCommand } from './jobs.js'
 import { planCommand } from './plan.js'
@@ -12,6 +13,7 @@ type Command = (args: string[], env: NodeJS.ProcessEnv, io: ClientIo) => Promise
 
 const COMMANDS: Record<string, Command> = {
   plan: planCommand,
+  estimate: estimateCommand,
   submit: submitCommand,
   jobs: jobsCommand,
   job: jobCommand,
@@ -28,6 +30,8 @@ GREENSHIFT_API_KEY; --url and --key win; --json prints the API's JSON; each take
   plan --gpus N --duration 6h --deadline 'tomorrow 09:00' [--pool P]... [--zone Z]... [--begin | --at]
                                 the best start per pool, lowest first; --begin prints only the start
                                 for sbatch --begin=, --at for at -t (local time)
+  estimate --params 7e9 --samples 52000 --seq-len 512 --method lora [--epochs E] [--gpus N] [--pool P]...
+                                a job's duration and energy per pool from its work (also --tokens)
   submit --name N --gpus N --duration D --deadline WHEN [--label k=v]... [--idempotency-key K] [-- ARGV...]
                                 submit a job; prints its id and plan
   jobs [--state S] [--limit N]  this tenant's jobs
