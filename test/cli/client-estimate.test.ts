@@ -14,8 +14,8 @@ describe('greenshift estimate', () => {
     // A100: 7.45e17 FLOPs / (312e12 × 0.30) = 132.7 min, × 0.4 kW = 0.885 kWh; L40S 362.05 TFLOPS at 0.5 kW.
     expect(res.out).toBe([
       'POOL       GPU             TIME (RANGE)         ENERGY (RANGE)',
-      'gpu-north  A100-SXM4-80GB  2h13m (1h28m–3h41m)  0.885 kWh (0.59–1.475)',
-      'gpu-south  L40S            1h54m (1h16m–3h11m)  0.953 kWh (0.635–1.589)',
+      'gpu-north  A100-SXM4-80GB  2h13m (1h29m–3h41m)  0.885 kWh (0.59–1.47)',
+      'gpu-south  L40S            1h54m (1h16m–3h11m)  0.953 kWh (0.636–1.59)',
       'estimated:flops: 4·N·T = 7.45e+17 FLOPs at 30 % MFU (range 18 %–45 %) of each GPU\'s dense datasheet peak; energy × the pool\'s W per GPU (+ host) × PUE',
       ''
     ].join('\n'))

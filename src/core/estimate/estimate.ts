@@ -119,7 +119,8 @@ function computeRate (peak: GpuPeak, precision: WorkPrecision, notes: string[]):
   return { at: 'fp16', tflops: peak.fp16 }
 }
 
-const sig = (x: number) => Number(x.toPrecision(4))
+// Three significant digits: the range itself spans 0.6–1.5× the middle, so a fourth would be noise.
+const sig = (x: number) => Number(x.toPrecision(3))
 
 /**
  * Duration and energy of `work` on `gpus` GPUs of `pool`: FLOPs / (gpus × peak × MFU), scaling
