@@ -7,7 +7,7 @@ import { drift, masked, produce, README, rewrite } from '../../scripts/transcrip
 
 test('every README transcript has the shape of what the service and the CLI print now', async () => {
   const transcripts = await produce()
-  expect([...transcripts.keys()].sort()).toEqual(['cli', 'cli-error', 'errors', 'submit-answer', 'time-shift'])
+  expect([...transcripts.keys()].sort()).toEqual(['cli', 'cli-error', 'errors', 'estimate', 'submit-answer', 'time-shift'])
   const readme = readFileSync(README, 'utf8')
   expect(drift(readme, transcripts)).toEqual([])
   // A renamed field, a changed message or a lost line is drift.
