@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { HOUR_MS, type FactorType, type Gas, type Instant, type IntensityPoint, type Series, type Signal } from '../core/types.js'
 import { floorHour } from '../core/intervals.js'
+import { packageRoot } from '../package-root.js'
 import { parseIntensityCsv } from './csv.js'
 import { checkRange, contentVersion, ProviderError, type IntensityProvider } from './provider.js'
 
@@ -51,22 +50,9 @@ export function replayOffset (t: Instant): number {
   return offset
 }
 
-let packageData: string | undefined
-
-/**
- * The package's `data/` directory, found by walking up from this module to the nearest
- * package.json: the module sits in src/providers under tsx and in dist/src/providers after tsc.
- */
+/** The package's `data/` directory (see `packageRoot`). */
 export function dataDir (): string {
-  if (packageData !== undefined) return packageData
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`)
-    dir = parent
-  }
-  packageData = join(dir, 'data')
-  return packageData
+  return join(packageRoot(), 'data')
 }
 
 /** Options of `ReplayProvider`. */

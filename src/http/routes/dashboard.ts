@@ -1,21 +1,14 @@
 import { readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { packageRoot } from '../../package-root.js'
 
 /**
  * The dashboard's built files (scripts/build-web.mjs writes them from web/), found from the package
- * root: this module sits in src/http/routes under tsx and in dist/src/http/routes after tsc.
+ * root (`packageRoot`), under tsx and after tsc alike.
  */
 export function webDir (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`)
-    dir = parent
-  }
-  return join(dir, 'dist', 'web')
+  return join(packageRoot(), 'dist', 'web')
 }
 
 const TYPES: Record<string, string> = {
