@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { forecastEvalReport, parseHorizons, type ForecastEvalReport } from '../src/cli/forecast-eval.js'
+import { quantile as sortedQuantile } from '../src/forecast/bands.js'
 import type { ForecastModel } from '../src/forecast/model.js'
 import { parseIntensityFile } from '../src/sim/intensity-formats.js'
 import { CAPTURE, captureFor } from './forecast-capture.js'
@@ -83,13 +84,9 @@ function summarize (zones: ForecastEvalReport[], horizons: number[]): HorizonSum
   })
 }
 
-/** The q-quantile with linear interpolation between order statistics (R's type 7); NaN for no values. */
-export function quantile (values: number[], q: number): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (sorted.length - 1) * q
-  const lo = Math.floor(at)
-  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo)
+/** The q-quantile of unsorted `values`, interpolated between ranks as the bands are (R's type 7); NaN for no values. */
+function quantile (values: number[], q: number): number {
+  return sortedQuantile([...values].sort((a, b) => a - b), q)
 }
 
 const W = 7
