@@ -1,5 +1,5 @@
 import { labelsOf } from './core/ledger-price.js'
-import { HOUR_MS, type Instant, type JobState } from './core/types.js'
+import { HOUR_MS, JOB_STATES, type Instant } from './core/types.js'
 import type { Metrics } from './metrics.js'
 import { EMISSION_KINDS, EXECUTOR_CALLS, FAILURE_KINDS } from './metrics-record.js'
 import { providerLabels } from './providers/provider.js'
@@ -7,8 +7,6 @@ import type { Deps } from './scheduler/deps.js'
 import { jobCounts } from './store/job-counts.js'
 import { latestPoints, newestFetch } from './store/intensity.js'
 import { listPools } from './store/pools.js'
-
-const STATES: readonly JobState[] = ['pending', 'planned', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled']
 
 /** The newest actual counts as "now" for two hours: providers publish actuals up to an hour late. */
 const ACTUAL_STALE_MS = 2 * HOUR_MS
@@ -35,7 +33,7 @@ export async function refreshScraped (deps: Deps, metrics: Metrics, now: Instant
     })
   }
   metrics.jobs.reset()
-  for (const pool of ['', ...pools.map(p => p.name)]) for (const state of STATES) metrics.jobs.set({ state, pool }, 0)
+  for (const pool of ['', ...pools.map(p => p.name)]) for (const state of JOB_STATES) metrics.jobs.set({ state, pool }, 0)
   for (const { state, pool, count } of counts) metrics.jobs.set({ state, pool }, count)
   for (const pool of pools) {
     const { signal, gas } = labelsOf(providerLabels(deps.providers.get(pool.zone)))

@@ -185,7 +185,10 @@ export type BaselineRule = 'preferred' | 'home' | 'config-order'
 /** The functional unit a job's SCI is per: the job, or its GPU-hours. */
 export type SciUnit = 'job' | 'gpu-hour'
 
-export type JobState = 'pending' | 'planned' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+/** Every state a job can be in, in the order of its life: the API, the CLI and the metrics list them from here. */
+export const JOB_STATES = ['pending', 'planned', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled'] as const
+
+export type JobState = typeof JOB_STATES[number]
 
 export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled']
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { JOB_STATES } from '../../core/types.js'
 import { COMMON, endpointOf, integer, parsed, UsageError, type ClientIo } from './args.js'
 import type { JobBody, JobDetailBody, JobPageBody } from './api-types.js'
 import { jsonText, kgOrDash, table } from './format.js'
@@ -15,8 +16,6 @@ failed or cancelled; --limit 1–200, default 50). job: one job's plan, runs, le
 cancel: cancels a job that has not finished; its reserved GPUs are released.
 `
 
-const STATES = ['pending', 'planned', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled']
-
 function help (values: { help: boolean }, io: ClientIo): boolean {
   if (values.help) io.out(JOBS_USAGE)
   return values.help
@@ -26,7 +25,7 @@ function help (values: { help: boolean }, io: ClientIo): boolean {
 export async function jobsCommand (args: string[], env: NodeJS.ProcessEnv, io: ClientIo): Promise<number> {
   const { values } = parsed('jobs', () => parseArgs({ args, options: { ...COMMON, state: { type: 'string' }, limit: { type: 'string' } }, strict: true, allowPositionals: false }))
   if (help(values, io)) return 0
-  if (values.state !== undefined && !STATES.includes(values.state)) throw new UsageError(`--state must be one of ${STATES.join(', ')} (got "${values.state}")`)
+  if (values.state !== undefined && !(JOB_STATES as readonly string[]).includes(values.state)) throw new UsageError(`--state must be one of ${JOB_STATES.join(', ')} (got "${values.state}")`)
   const limit = values.limit === undefined ? undefined : integer('--limit', values.limit, 1, 200)
   const { json } = await callJson<JobPageBody>(endpointOf(values, env), 'GET', '/v1/jobs', { query: { state: values.state, limit }, flags: { state: '--state', limit: '--limit' } })
   if (values.json) {
