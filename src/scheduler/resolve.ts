@@ -118,6 +118,9 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
   return chosen
 }
 
+/** Whether a pool's executor runs the job's command (agent and Slurm pools); a webhook receiver decides for itself. */
+const runsCommand = (p: Pool): boolean => p.executor.kind !== 'webhook'
+
 /**
  * A job without a command may run only where nothing needs one: agent and Slurm pools run the job's
  * `command`, and without one it would be accepted only to fail at dispatch. A webhook receiver gets
@@ -125,7 +128,7 @@ export function eligiblePools (spec: JobSpec, all: Pool[], zones: ReadonlySet<st
  */
 export function requireCommand (spec: Pick<JobSpec, 'command'>, pools: readonly Pool[]): void {
   if (spec.command !== undefined && spec.command.length > 0) return
-  const running = pools.filter(p => p.executor.kind !== 'webhook')
+  const running = pools.filter(runsCommand)
   if (running.length === 0) return
   const names = running.slice(0, 3).map(p => `${p.name} (${p.executor.kind})`).join(', ') + (running.length > 3 ? ` and ${running.length - 3} more` : '')
   throw invalidField('command', `is required: this job may run on ${names}, and agent and Slurm pools run a job's command; give command as an argv (["python", "train.py"]), or allow only webhook pools in pools`)
@@ -217,7 +220,7 @@ function baselineOf (spec: Pick<Job, 'gpus' | 'preferredPool'>, pools: Pool[], c
 export function allowedPools (job: Pick<Job, 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'command'>, all: Pool[]): Pool[] {
   // A job without a command is planned only where nothing needs one (see `requireCommand`), also
   // onto pools added or changed since it was accepted.
-  const runnable = (p: Pool) => job.command !== null || p.executor.kind === 'webhook'
+  const runnable = (p: Pool) => job.command !== null || !runsCommand(p)
   let pools = all.filter(p => p.enabled && !job.refusedPools.includes(p.name) && runnable(p))
   if (job.pools.length > 0) pools = job.pools.flatMap(n => pools.filter(p => p.name === n))
   else if (job.zones.length > 0) pools = pools.filter(p => job.zones.includes(p.zone))
