@@ -5,7 +5,7 @@ import { isCheaper } from './intervals.js'
 import { effectiveDeadline, windowFailure, type PlannerOptions } from './plan-request.js'
 import { eligiblePools, integralFloor, noCapacity, PoolCatalog, usesFallback, type PoolContext, type PoolView } from './planner-pools.js'
 import { labelsOf, versioned } from './ledger-price.js'
-import { covers, integral } from './series.js'
+import { covers, integral, type PreparedSeries } from './series.js'
 import { HOUR_MS, poolModel, type Instant, type Interval, type Placement, type PlanOutcome, type PlanRequest } from './types.js'
 import { bestContiguousStart } from './window.js'
 
@@ -120,12 +120,16 @@ function bestOnPool (
 }
 
 function placement (o: Option): Placement {
+  const at = (q: PreparedSeries) => q === o.ctx.prepared ? o.grams : gramsFromIntegral(o.segments.reduce((sum, s) => sum + integral(q, s.start, s.end), 0), o.kw)
+  const { p10, p50, p90 } = o.ctx.band
+  const band = o.ctx.banded ? { band: { p10: at(p10), p50: at(p50), p90: at(p90) } } : {}
   return {
     pool: o.ctx.pool.name,
     zone: o.ctx.pool.zone,
     segments: o.segments,
     energyKwh: o.kw * o.runMs / HOUR_MS,
     grams: o.grams,
+    ...band,
     ...labelsOf(o.ctx.series),
     source: versioned(o.ctx.series),
     usesFallback: usesFallback(o.ctx, o.segments)
@@ -152,7 +156,7 @@ type PlanBaseline = Extract<PlanOutcome, { ok: true }>['baseline']
  * grams and fallback label. Undefined when the pool is unknown or has no data.
  */
 export function repriced (req: PlanRequest, p: Placement, catalog: PoolCatalog): Placement | undefined {
-  const ctx = catalog.context(p.pool)
+  const ctx = catalog.context(p.pool, req.risk)
   if (ctx === undefined || ctx === null) return undefined
   return { ...placementAt(req, ctx, p.segments), energyKwh: p.energyKwh }
 }

@@ -1,8 +1,8 @@
 import { overlaps, upperBound } from './intervals.js'
 import { labelsOf, sameLabels } from './ledger-price.js'
 import { iso } from './plan-request.js'
-import { coveredUntil, fillGaps, normalize, prepare, withFallback, type PreparedSeries } from './series.js'
-import type { Instant, IntensityPoint, Interval, PlanOutcome, PlanRequest, Pool, Reservation, Series } from './types.js'
+import { atQuantile, coveredUntil, fillGaps, hasBand, normalize, prepare, withFallback, type PreparedSeries } from './series.js'
+import type { Instant, IntensityPoint, Interval, PlanOutcome, PlanRequest, Pool, Reservation, Risk, Series } from './types.js'
 
 /** Everything the planner knows about one pool: the pool, its zone's series, its reservations. */
 export interface PoolView {
@@ -13,12 +13,17 @@ export interface PoolView {
 
 /**
  * A pool ready to price windows on: its series extended to the planning horizon with the
- * labelled fallback, its holes filled (recorded in `filled`), prepared once.
+ * labelled fallback, its holes filled (recorded in `filled`), prepared once. `prepared` is what
+ * planning minimises: the median for a risk-neutral job, the p90 for a risk-averse one; `band`
+ * holds all three (the same layout thrice when the series has no band).
  */
 export interface PoolContext {
   pool: Pool
   series: Series
   prepared: PreparedSeries
+  band: { p10: PreparedSeries, p50: PreparedSeries, p90: PreparedSeries }
+  /** Whether any point of the series carries a band (a placement then states its own). */
+  banded: boolean
   fallbackFrom: Instant | undefined
   filled: Interval[]
 }
@@ -31,6 +36,7 @@ export interface PoolContext {
 export class PoolCatalog {
   private readonly views = new Map<string, PoolView>()
   private readonly contexts = new Map<string, PoolContext | null>()
+  private readonly averse = new Map<string, PoolContext | null>()
 
   constructor (views: readonly PoolView[], private readonly from: Instant, private readonly until: Instant) {
     for (const v of views) if (!this.views.has(v.pool.name)) this.views.set(v.pool.name, v)
@@ -46,8 +52,20 @@ export class PoolCatalog {
     return this.views.get(name)?.pool
   }
 
-  /** The pool's pricing context: undefined if unknown, null if its series has no points. */
-  context (name: string): PoolContext | null | undefined {
+  /**
+   * The pool's pricing context for a job of `risk`: undefined if unknown, null if its series has no
+   * points. An averse context minimises the p90 (see `PoolContext`).
+   */
+  context (name: string, risk: Risk = 'neutral'): PoolContext | null | undefined {
+    if (risk === 'averse') {
+      const cached = this.averse.get(name)
+      if (cached !== undefined) return cached
+      const neutral = this.context(name)
+      if (neutral === undefined) return undefined
+      const ctx = neutral === null ? null : { ...neutral, prepared: neutral.band.p90 }
+      this.averse.set(name, ctx)
+      return ctx
+    }
     const cached = this.contexts.get(name)
     if (cached !== undefined) return cached
     const view = this.views.get(name)
@@ -80,10 +98,25 @@ function contextOf (view: PoolView, from: Instant, until: Instant): PoolContext 
   const own = preparedOf(view.series)
   if (own.starts.length === 0) return null
   const complete = own.gaps.length === 0 && own.starts[0]! <= from && coveredUntil(own) >= until
-  if (complete) return { pool: view.pool, series: view.series, prepared: own, fallbackFrom: view.series.fallbackFrom, filled: [] }
+  if (complete) return { pool: view.pool, series: view.series, prepared: own, band: bandOf(view.series, own), banded: hasBand(view.series), fallbackFrom: view.series.fallbackFrom, filled: [] }
   const sorted = { ...view.series, points: normalize(view.series.points) }
   const { series, filled } = fillGaps(withFallback(sorted, until), from)
-  return { pool: view.pool, series, prepared: prepare(series), fallbackFrom: series.fallbackFrom, filled }
+  const prepared = prepare(series)
+  return { pool: view.pool, series, prepared, band: bandOf(series, prepared), banded: hasBand(series), fallbackFrom: series.fallbackFrom, filled }
+}
+
+/** Prepared p10 and p90 layouts, by the points array they were made from (as `preparedCache`). */
+const bandCache = new WeakMap<readonly IntensityPoint[], { n: number, p10: PreparedSeries, p90: PreparedSeries }>()
+
+/** The series' three layouts; without a band, the median's thrice (nothing more is laid out). */
+function bandOf (series: Series, p50: PreparedSeries): PoolContext['band'] {
+  if (!hasBand(series)) return { p10: p50, p50, p90: p50 }
+  const hit = bandCache.get(series.points)
+  if (hit !== undefined && hit.n === series.points.length) return { p10: hit.p10, p50, p90: hit.p90 }
+  const p10 = prepare(atQuantile(series, 'p10'))
+  const p90 = prepare(atQuantile(series, 'p90'))
+  bandCache.set(series.points, { n: series.points.length, p10, p90 })
+  return { p10, p50, p90 }
 }
 
 /**
@@ -132,7 +165,7 @@ export function eligiblePools (req: PlanRequest, catalog: PoolCatalog): Eligibil
     const largest = enabled.reduce((a, b) => (b.gpuCount > a.gpuCount ? b : a))
     return { ok: false, reason: 'too-many-gpus', detail: `gpus ${req.gpus} exceeds every eligible pool; the largest, ${largest.name}, has ${largest.gpuCount}` }
   }
-  const priced = fitting.flatMap(p => catalog.context(p.name) ?? [])
+  const priced = fitting.flatMap(p => catalog.context(p.name, req.risk) ?? [])
   const baseline = priced[0]
   if (baseline === undefined) {
     return { ok: false, reason: 'no-intensity-data', detail: `no intensity data for the zones of pools ${fitting.map(p => `${p.name} (${p.zone})`).join(', ')}` }

@@ -65,6 +65,19 @@ export function prepare (series: Series): PreparedSeries {
   return { starts, ends, values, prefix, gaps }
 }
 
+/** True when any point carries a p10–p90 band. */
+export function hasBand (series: Series): boolean {
+  return series.points.some(p => p.p10 !== undefined || p.p90 !== undefined)
+}
+
+/**
+ * The series at one of its quantiles: each point's `p10` or `p90` where it has a finite one, else its value
+ * (a point without a band counts at its value). Pure: new points, no band fields.
+ */
+export function atQuantile (series: Series, q: 'p10' | 'p90'): Series {
+  return { ...series, points: series.points.map(p => ({ start: p.start, end: p.end, gPerKwh: Number.isFinite(p[q]) ? p[q]! : p.gPerKwh })) }
+}
+
 /** True when points are already sorted, non-overlapping, of positive length and finite. */
 function isClean (points: readonly IntensityPoint[]): boolean {
   let prevEnd = -Infinity

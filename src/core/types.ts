@@ -26,7 +26,30 @@ export interface IntensityPoint {
   start: Instant
   end: Instant
   gPerKwh: number
+  /**
+   * The forecast's 10th and 90th percentiles over the point, g/kWh, where a model gives a band
+   * (greenshift's own forecaster does; providers' forecasts carry none). `gPerKwh` is the median.
+   */
+  p10?: number
+  p90?: number
 }
+
+/**
+ * How a job weighs forecast uncertainty: `neutral` plans on the median forecast (p50); `averse`
+ * minimises the window's p90 emissions, giving up some expected saving for a tighter worst case.
+ */
+export type Risk = 'neutral' | 'averse'
+export const RISKS: readonly Risk[] = ['neutral', 'averse']
+
+/** Expected grams at the forecast's 10th, 50th and 90th percentiles. */
+export interface GramsBand {
+  p10: number
+  p50: number
+  p90: number
+}
+
+/** A placement's expected (median) grams, whatever its job's risk minimised. */
+export const expectedGrams = (p: { grams: number, band?: GramsBand | undefined }): number => p.band?.p50 ?? p.grams
 
 /**
  * A piecewise-constant series for one zone, sorted by start, without overlaps. Gaps are allowed in
@@ -141,6 +164,8 @@ export interface PlanRequest {
   baselineRule?: BaselineRule
   /** When the baseline starts: max(submittedAt, notBefore); `earliestStart` when absent or not covered by the series. */
   baselineStart?: Instant
+  /** What planning minimises: the p50 emissions (`neutral`, the default) or the p90 (`averse`). */
+  risk?: Risk
 }
 
 /** One chosen placement. */
@@ -149,8 +174,18 @@ export interface Placement {
   zone: string
   segments: Interval[]
   energyKwh: number
-  /** Expected emissions in grams (of `gas`) over the segments, on the series of the pool's zone. */
+  /**
+   * What planning minimised, in grams (of `gas`) over the segments, on the series of the pool's
+   * zone: the median (p50) emissions for a risk-neutral job, the p90 for a risk-averse one. The
+   * plan's expected figure is `band.p50` (`expectedGrams`).
+   */
   grams: number
+  /**
+   * The emissions at the forecast's p10, p50 and p90, when the pool's series carries a band (hours
+   * without one count at their value in all three). Absent on a series without any band, and on a
+   * placement rebuilt from a stored plan, whose `grams` is then the stored expected figure.
+   */
+  band?: GramsBand
   signal: Signal
   gas: Gas
   factorType: FactorType
@@ -212,6 +247,8 @@ export interface Job {
   energyKwh: number | null
   /** The functional unit of the ledger's SCI figure. */
   sciUnit: SciUnit
+  /** What planning minimises: the median emissions, or (averse) the p90. */
+  risk: Risk
   command: string[] | null
   payload: unknown
   labels: Record<string, string>
@@ -252,6 +289,11 @@ export interface EmissionsFigure {
   source: string
   method: 'expected' | 'measured' | 'estimated'
   usesFallback: boolean
+  /**
+   * A plan's p10–p90 band around `grams`, from the forecast's quantiles (hours on a provider's
+   * forecast, which has none, count at their value in both); absent on older plans and measured figures.
+   */
+  band?: { p10: number, p90: number }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CapacityLedger } from '../core/capacity.js'
 import { planJob, type PoolView } from '../core/planner.js'
-import type { Instant, Job, JobPlan, PlanOutcome, PlanRequest, Pool, Reservation, Series } from '../core/types.js'
+import { expectedGrams, type Instant, type Job, type JobPlan, type Placement, type PlanOutcome, type PlanRequest, type Pool, type Reservation, type Series } from '../core/types.js'
 import { ApiError, errorMessage, invalidField } from '../errors.js'
 import { isDatabaseUnavailable } from '../store/unavailable.js'
 import { zoneVersions } from '../store/zone-versions.js'
@@ -85,17 +85,9 @@ export function toJobPlan (outcome: Extract<PlanOutcome, { ok: true }>, now: Ins
     segments: placement.segments,
     latestSafeStart: outcome.latestSafeStart,
     energyKwh: placement.energyKwh,
-    expected: {
-      grams: placement.grams,
-      signal: placement.signal,
-      gas: placement.gas,
-      factorType: placement.factorType,
-      source: placement.source,
-      method: 'expected',
-      usesFallback: placement.usesFallback
-    },
+    expected: expectedFigure(placement),
     baseline: {
-      grams: baseline.grams,
+      grams: expectedGrams(baseline),
       signal: baseline.signal,
       gas: baseline.gas,
       factorType: baseline.factorType,
@@ -107,9 +99,18 @@ export function toJobPlan (outcome: Extract<PlanOutcome, { ok: true }>, now: Ins
       rule: baseline.rule,
       model: baseline.model
     },
-    expectedAvoidedGrams: baseline.grams - placement.grams,
+    expectedAvoidedGrams: expectedGrams(baseline) - expectedGrams(placement),
     plannedAt: now
   }
+}
+
+/**
+ * A placement's expected figure: its median grams (whatever its job's risk minimised) with the
+ * p10–p90 band when the forecast gave one.
+ */
+export function expectedFigure (p: Placement): JobPlan['expected'] {
+  const band = p.band === undefined ? {} : { band: { p10: p.band.p10, p90: p.band.p90 } }
+  return { grams: expectedGrams(p), signal: p.signal, gas: p.gas, factorType: p.factorType, source: p.source, method: 'expected', usesFallback: p.usesFallback, ...band }
 }
 
 /** The horizon over which a job's pools need intensity: from its earliest start to its deadline. */

@@ -1,5 +1,5 @@
 import { replanMoves, type Move, type PlannedJob } from '../core/replan.js'
-import { MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
+import { expectedGrams, MINUTE_MS, type Instant, type Job, type JobPlan, type Placement, type Pool } from '../core/types.js'
 import { activeReservations, getJobById } from '../store/jobs.js'
 import { bumpCapacityVersions } from '../store/capacity.js'
 import { writePlanChanges, type PlanChange, type PlanPatch } from '../store/moves.js'
@@ -9,7 +9,7 @@ import { waitingJobs, type WaitingJob } from '../store/waiting.js'
 import type { Deps } from './deps.js'
 import { executorOf } from './executors.js'
 import { within, type Pass } from './pass.js'
-import { poolViews, withReservations } from './plan.js'
+import { expectedFigure, poolViews, withReservations } from './plan.js'
 import { allowedPools, planRequest } from './resolve.js'
 import { errorMessage } from '../errors.js'
 
@@ -88,8 +88,8 @@ function movedFields (baselineGrams: number, to: Placement, now: Instant): PlanP
     zone: to.zone,
     segments: to.segments,
     energyKwh: to.energyKwh,
-    expected: { grams: to.grams, signal: to.signal, gas: to.gas, factorType: to.factorType, source: to.source, method: 'expected', usesFallback: to.usesFallback },
-    expectedAvoidedGrams: baselineGrams - to.grams,
+    expected: expectedFigure(to),
+    expectedAvoidedGrams: baselineGrams - expectedGrams(to),
     plannedAt: now
   }
 }
