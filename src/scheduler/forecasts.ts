@@ -8,7 +8,10 @@ import { providerLabels } from '../providers/provider.js'
 import { refreshActuals } from './actuals.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, failureOf, observedFetch, refreshMsOf } from './fetch.js'
-import { withWeekProfile } from './profile.js'
+import { MODEL_HISTORY_DAYS, withModelForecast } from './model-forecast.js'
+import type { Seam } from '../forecast/extend.js'
+import { PROFILE_SOURCE, withWeekProfile } from './profile.js'
+import type { Db } from '../store/schema.js'
 import { forgetZones } from './zone-cache.js'
 import { errorMessage } from '../errors.js'
 
@@ -101,7 +104,8 @@ async function isStale (deps: Deps, zone: string, status: ZoneStatus, now: Insta
 /**
  * The tick's intensity step: refreshes every stale zone's forecast and, when due, its last 48 h of
  * actuals, all zones and both kinds in parallel (so a hanging provider costs the pass one chain
- * budget, 30 s, not two); then prunes rows older than `planning.retentionDays`. Returns how many
+ * budget, 30 s, not two); then prunes forecasts older than `planning.retentionDays`, and actuals
+ * older than that or 35 days, whichever is longer (the model trains on them). Returns how many
  * zones got a fresh forecast.
  */
 export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
@@ -110,7 +114,9 @@ export async function refreshStale (deps: Deps, now: Instant): Promise<number> {
     const [points] = await Promise.all([refreshIfStale(deps, zone, now), refreshActuals(deps, zone, statusOf(deps, zone), now)])
     return points
   }))
-  await pruneIntensityBefore(deps.store.db, now - deps.config.planning.retentionDays * DAY_MS)
+  // Actuals are kept at least as long as greenshift's model trains on them.
+  const keep = deps.config.planning.retentionDays * DAY_MS
+  await pruneIntensityBefore(deps.store.db, now - keep, now - Math.max(keep, MODEL_HISTORY_DAYS * DAY_MS))
   return fetched.filter(n => n > 0).length
 }
 
@@ -146,9 +152,11 @@ async function awaitFirstForecast (deps: Deps, zone: string, now: Instant): Prom
  * (see `storedIntensity`). A request never waits for the provider when anything is stored, however
  * old (the tick refreshes it); with nothing stored yet it waits 5 s at most (`awaitFirstForecast`).
  * Only rows of the newest fetch's signal are used, so a fall from a marginal to an average provider
- * never mixes the two. Beyond the stored forecast's end comes the labelled same-hour-last-week
- * profile (see `withWeekProfile`); when the stored week is too thin, the last known day, which the
- * planner's labelled fallback repeats. Empty (never throws) when nothing was ever known.
+ * never mixes the two. Beyond the stored forecast's end comes greenshift's own forecast, trained on
+ * the zone's stored actuals (`withModelForecast`); with too little history for it, the labelled
+ * same-hour-last-week profile (see `withWeekProfile`); when the stored week is too thin for that too,
+ * the last known day, which the planner's labelled fallback repeats. A zone whose provider never
+ * gave a forecast is planned on the model alone. Empty (never throws) when nothing was ever known.
  */
 export async function forecastSeries (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant): Promise<Series> {
   return (await buildForecast(deps, zone, from, to, now, false)).series
@@ -161,14 +169,20 @@ export interface ForecastBuild {
   newest: FetchSummary | undefined
   /** The stored forecast over [from, to), before the profile. */
   stored: StoredIntensity
-  /** Whether the same-hour-last-week profile extends the stored forecast to `to`. */
-  profiled: boolean
+  /**
+   * What extends the stored forecast to `to`, if anything: greenshift's model (no fallback) or,
+   * when the stored history is too thin for it, the same-hour-last-week profile (a fallback).
+   */
+  extension: Extension | undefined
   /**
    * The last known day, when the stored week is too thin for the profile and the stored forecast
    * ends before `to`: always when the series is empty (it is then the series), else with `withLastDay`.
    */
   lastDay: Series | undefined
 }
+
+/** How the part of a forecast past the stored one is labelled: its source, and whether it is a fallback. */
+export interface Extension { source: string, fallback: boolean }
 
 /** Builds `forecastSeries` over [from, to); with `withLastDay`, reads the last known day whenever it could be needed. */
 export async function buildForecast (deps: Deps, zone: string, from: Instant, to: Instant, now: Instant, withLastDay: boolean): Promise<ForecastBuild> {
@@ -179,20 +193,41 @@ export async function buildForecast (deps: Deps, zone: string, from: Instant, to
     newest = await newestFetch(db, zone, 'forecast')
   }
   if (newest === undefined) {
+    // No forecast was ever stored (the chain gives none): the model alone, from the zone's actuals.
     const provider = deps.providers.get(zone)
-    const series = { zone, ...providerLabels(provider), source: provider?.id ?? 'none', points: [] }
-    return { series, newest, stored: { points: [], sources: [], labels: undefined, version: undefined, rows: [], merged: [] }, profiled: false, lastDay: undefined }
+    const empty = { zone, ...providerLabels(provider), source: provider?.id ?? 'none', points: [] }
+    const modelled = await withModelForecast(db, zone, empty, from, to)
+    const extension = modelled === undefined ? undefined : { source: modelled.source, fallback: false }
+    return { series: modelled?.series ?? empty, newest, stored: { points: [], sources: [], labels: undefined, version: undefined, rows: [], merged: [] }, extension, lastDay: undefined }
   }
   const labels = labelsOf(newest)
   const stored = await storedIntensity(db, zone, 'forecast', from, to, labels)
   const plain = { ...toSeries(zone, stored, labels, newest.source), ...(stored.version === undefined ? { version: newest.version } : {}) }
-  const series = await withWeekProfile(db, zone, plain, from, to, newest.horizonEnd)
-  const profiled = series !== plain
-  const thin = !profiled && Math.max(from, stored.points.at(-1)?.end ?? from) < to
+  const { series, extension } = await extended(db, zone, plain, from, to, newest.horizonEnd)
+  const thin = extension === undefined && Math.max(from, stored.points.at(-1)?.end ?? from) < to
   const lastDay = thin && (withLastDay || series.points.length === 0)
     ? toSeries(zone, await storedIntensity(db, zone, 'forecast', newest.horizonEnd - DAY_MS, newest.horizonEnd, labels), labels, newest.source)
     : undefined
-  return { series: series.points.length > 0 || lastDay === undefined ? series : lastDay, newest, stored, profiled, lastDay }
+  return { series: series.points.length > 0 || lastDay === undefined ? series : lastDay, newest, stored, extension, lastDay }
+}
+
+/**
+ * The stored forecast extended to `to`: by greenshift's model where the zone's stored actuals
+ * train it, else by the same-hour-last-week profile where the stored week is full enough.
+ */
+async function extended (db: Db, zone: string, plain: Series, from: Instant, to: Instant, dataEnd: Instant): Promise<{ series: Series, extension: Extension | undefined }> {
+  // A range starting after the stored forecast still joins the model to its last value, as a wider read would.
+  const seam = plain.points.length === 0 && from >= dataEnd ? await seamAt(db, zone, plain, dataEnd) : undefined
+  const modelled = await withModelForecast(db, zone, plain, from, to, seam)
+  if (modelled !== undefined) return { series: modelled.series, extension: { source: modelled.source, fallback: false } }
+  const series = await withWeekProfile(db, zone, plain, from, to, dataEnd)
+  return { series, extension: series === plain ? undefined : { source: PROFILE_SOURCE, fallback: true } }
+}
+
+/** The stored forecast's value in its last hour before `end`, when a point ends exactly there. */
+async function seamAt (db: Db, zone: string, plain: Series, end: Instant): Promise<Seam | undefined> {
+  const last = (await storedIntensity(db, zone, 'forecast', end - HOUR_MS, end, labelsOf(plain))).points.at(-1)
+  return last !== undefined && last.end === end ? { at: end, gPerKwh: last.gPerKwh } : undefined
 }
 
 /**

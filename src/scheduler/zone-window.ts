@@ -1,8 +1,7 @@
 import { newestCovering, versionOf } from '../core/resample.js'
 import { HOUR_MS, type Instant, type Interval, type Series } from '../core/types.js'
 import type { FetchSummary, StoredPoint } from '../store/intensity.js'
-import type { ForecastBuild } from './forecasts.js'
-import { PROFILE_SOURCE } from './profile.js'
+import type { Extension, ForecastBuild } from './forecasts.js'
 
 const DAY_MS = 24 * HOUR_MS
 
@@ -15,15 +14,16 @@ export interface ZoneWindow {
   to: Instant
   /** The forecast over the whole range: the points every narrower answer shares. */
   series: Series
-  newest: FetchSummary
+  /** The zone's newest forecast fetch; undefined for a zone planned on the model alone. */
+  newest: FetchSummary | undefined
   /** The stored rows read, sorted by start: the ones straddling a narrower range's ends name sources. */
   rows: StoredPoint[]
   /** The longest row, ms: how far back a row containing an instant may start. */
   longestRowMs: number
   /** Where the stored forecast ends; undefined when nothing is stored in the range. */
   storedEnd: Instant | undefined
-  /** Whether the week profile follows the stored forecast (else the week was too thin). */
-  profiled: boolean
+  /** What follows the stored forecast: the model or the week profile; undefined when neither could. */
+  extension: Extension | undefined
   lastDay: Series | undefined
   /** Uncovered stretches of [from, storedEnd): a narrower range reaching one gets its own profile. */
   gaps: Interval[]
@@ -35,10 +35,13 @@ export interface ZoneWindow {
   newestRows: StoredPoint[]
 }
 
-/** The window of a build over [from, to); undefined when it has no points (a first forecast is still awaited). */
+/**
+ * The window of a build over [from, to); undefined when it has no points (a first forecast is still
+ * awaited and no history trains the model).
+ */
 export function zoneWindow (build: ForecastBuild, from: Instant, to: Instant): ZoneWindow | undefined {
   const { newest, stored } = build
-  if (newest === undefined || build.series.points.length === 0) return undefined
+  if ((newest === undefined && build.extension === undefined) || build.series.points.length === 0) return undefined
   const merged = stored.merged
   const newestAt = stored.rows.reduce((t, r) => Math.max(t, r.fetchedAt), -Infinity)
   const gaps: Interval[] = []
@@ -55,11 +58,11 @@ export function zoneWindow (build: ForecastBuild, from: Instant, to: Instant): Z
     rows: stored.rows,
     longestRowMs: stored.rows.reduce((m, r) => Math.max(m, r.end - r.start), 0),
     storedEnd: merged.at(-1)?.end,
-    profiled: build.profiled,
+    extension: build.extension,
     lastDay: build.lastDay,
     gaps,
     older: merged.filter(p => p.fetchedAt !== newestAt).map(p => ({ start: p.start, end: p.end })),
-    newestSource: stored.rows.find(r => r.fetchedAt === newestAt)?.source ?? newest.source,
+    newestSource: stored.rows.find(r => r.fetchedAt === newestAt)?.source ?? newest?.source ?? build.series.source,
     newestRows: stored.rows.filter(r => r.fetchedAt === newestAt).slice(0, 1)
   }
 }
@@ -78,21 +81,26 @@ export function narrowed (w: ZoneWindow, from: Instant, to: Instant): Series | u
   const { zone, signal, gas, factorType } = w.series
   const base = { zone, signal, gas, factorType, ...(w.series.version === undefined ? {} : { version: w.series.version }) }
   const end = w.storedEnd
-  if (end === undefined) return w.profiled ? { ...base, source: PROFILE_SOURCE, points: w.series.points, fallbackFrom: from } : w.series
+  const ext = w.extension
+  const fallback = (at: Instant) => ext?.fallback === true ? { fallbackFrom: at } : {}
+  if (end === undefined || w.newest === undefined) return ext !== undefined ? { ...base, source: ext.source, points: w.series.points, ...fallback(from) } : w.series
   if (overlaps(w.gaps, from, Math.min(to, end)) || overlaps(w.older, from, to)) return undefined
   const nothingStored = from >= end
   // With nothing stored in the range, `forecastSeries` anchors the profile at the newest fetch's end.
   if (nothingStored && w.newest.horizonEnd !== end) return undefined
   const before = containing(w, from)
-  if (to > end && !w.profiled) {
+  if (to <= end) return { ...base, ...label(w, from, to, before), points: w.series.points }
+  if (ext === undefined) {
     if (nothingStored) return w.lastDay
     // The planner repeats the series' last day; a narrower read holds less of it when it starts later.
     return Math.min(from, ...before.map(r => r.start)) > end - DAY_MS ? undefined : { ...base, ...label(w, from, to, before), points: w.series.points }
   }
-  if (to <= end) return { ...base, ...label(w, from, to, before), points: w.series.points }
-  if (nothingStored) return { ...base, source: PROFILE_SOURCE, version: w.newest.version, points: w.series.points, fallbackFrom: Math.max(from, end) }
+  if (nothingStored) {
+    if (ext.fallback) return { ...base, source: ext.source, version: w.newest.version, points: w.series.points, fallbackFrom: Math.max(from, end) }
+    return { zone, signal, gas, factorType, source: ext.source, points: w.series.points }
+  }
   const read = label(w, from, to, before)
-  return { ...base, source: `${read.source}+${PROFILE_SOURCE}`, version: read.version, points: w.series.points, fallbackFrom: Math.max(from, end) }
+  return { ...base, source: `${read.source}+${ext.source}`, version: read.version, points: w.series.points, ...fallback(Math.max(from, end)) }
 }
 
 /** What a read of a range names: its sources, and the version of the rows it rests on. */
@@ -115,7 +123,7 @@ function label (w: ZoneWindow, from: Instant, to: Instant, before: readonly Stor
     const tail = newestCovering(containing(w, to)).filter(p => p.end > to)
     const rows = [...head, ...inside, ...tail]
     const sources = [...new Set(rows.map(p => p.source))]
-    read = { source: sources.length > 0 ? sources.join('+') : w.newest.source, version: versionOf(rows) ?? w.newest.version }
+    read = { source: sources.length > 0 ? sources.join('+') : w.newest?.source ?? w.newestSource, version: versionOf(rows) ?? w.newest?.version ?? '' }
     if (memo.labels.size >= 10_000) memo.labels.clear()
     memo.labels.set(key, read)
   }

@@ -187,9 +187,14 @@ async function newestLabels (db: Db, zone: string, kind: IntensityKind, signal: 
   return row === undefined ? undefined : rowLabels(row)
 }
 
-/** Deletes points that ended before `before`, bumping the versions of the zones that lost some; returns how many. */
-export async function pruneIntensityBefore (db: Db, before: Instant): Promise<number> {
-  return await changeAndBump(db, db.deleteFrom('intensity_points').where('end_at', '<=', toDate(before)).returning('zone'))
+/** Deletes forecast points that ended before `before` and actuals that ended before `actualsBefore`, bumping the versions of the zones that lost some; returns how many. */
+export async function pruneIntensityBefore (db: Db, before: Instant, actualsBefore: Instant = before): Promise<number> {
+  return await changeAndBump(db, db.deleteFrom('intensity_points')
+    .where(eb => eb.or([
+      eb.and([eb('kind', '=', 'forecast'), eb('end_at', '<=', toDate(before))]),
+      eb.and([eb('kind', '=', 'actual'), eb('end_at', '<=', toDate(actualsBefore))])
+    ]))
+    .returning('zone'))
 }
 
 /** The newest fetch of a zone's points of this kind: when, how far it reached, who answered, what its values count and their version (`versionOf`). */

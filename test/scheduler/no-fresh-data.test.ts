@@ -4,6 +4,7 @@ import { ProviderChain } from '../../src/providers/chain.js'
 import { forecastSeries, refreshStale } from '../../src/scheduler/forecasts.js'
 import { PROFILE_SOURCE } from '../../src/scheduler/profile.js'
 import { tick } from '../../src/scheduler/tick.js'
+import { resetZoneCache } from '../../src/scheduler/zone-cache.js'
 import { iso, NOW, useTestApp } from '../support/app.js'
 import { fakeGrid, HOUR, WEEK } from './grid.js'
 
@@ -48,9 +49,39 @@ test('without fresh data, planning uses the last good stored forecast', async ()
   expect(job.plan.expected).toMatchObject({ signal: 'average', source: `grid:NORTH@${iso(NOW)}`, usesFallback: false })
 })
 
-test('beyond the stored forecast, a labelled same-hour-last-week profile; the deadline is met', async () => {
+/** The tick run every 20 h: the 24-h forecasts alone then cover the week, as the week profile needs. */
+const EVERY_20_H = [-168, -148, -128, -108, -88, -68, -48, -28, -8, 0]
+
+/** Forgets every measured hour: with no history to train on, greenshift's model steps aside for the week profile. */
+async function withoutActuals () {
+  await t().deps.store.db.deleteFrom('intensity_points').where('kind', '=', 'actual').execute()
+  resetZoneCache(t().deps.store)
+}
+
+test('beyond the stored forecast, greenshift\'s model trained on the measured week, with a band; the deadline is met', async () => {
   const grid = await weekOfHistory()
   grid.down = true
+  const series = await forecastSeries(t().deps, 'NORTH', NOW + 30 * HOUR, NOW + 46 * HOUR, NOW + 30 * HOUR)
+  expect(series.source).toBe(`model:greenshift-ew-profile@${iso(NOW).slice(0, 16)}Z`)
+  expect(series.fallbackFrom).toBeUndefined()
+  expect(series.version).toBeUndefined()
+  const green = series.points.find(p => p.start === GREEN)!
+  // Last week's green hours weigh little in a 4-week profile, but the hour stays the cheapest of its day.
+  expect(green.gPerKwh).toBeLessThan(Math.min(...series.points.filter(p => p.start !== GREEN && p.start !== GREEN + HOUR).map(p => p.gPerKwh)))
+  expect(series.points.every(p => p.p10! <= p.gPerKwh && p.gPerKwh <= p.p90!)).toBe(true)
+
+  const job = await submit(NOW + 30 * HOUR, NOW + 46 * HOUR)
+  expect(job.plan.segments).toEqual([{ start: iso(GREEN), end: iso(GREEN + 2 * HOUR) }])
+  expect(job.plan.expected).toMatchObject({ source: `model:greenshift-ew-profile@${iso(NOW).slice(0, 16)}Z`, usesFallback: false })
+  expect(job.plan.expected.band.p10).toBeLessThanOrEqual(job.plan.expected.grams)
+  expect(job.plan.expected.band.p90).toBeGreaterThanOrEqual(job.plan.expected.grams)
+  expect(Date.parse(job.plan.segments[0].end)).toBeLessThanOrEqual(NOW + 46 * HOUR)
+})
+
+test('beyond the stored forecast with no measured history, a labelled same-hour-last-week profile; the deadline is met', async () => {
+  const grid = await weekOfHistory(EVERY_20_H)
+  grid.down = true
+  await withoutActuals()
   const series = await forecastSeries(t().deps, 'NORTH', NOW + 30 * HOUR, NOW + 46 * HOUR, NOW + 30 * HOUR)
   expect(series).toMatchObject({ signal: 'average', source: PROFILE_SOURCE, fallbackFrom: NOW + 30 * HOUR })
   expect(series.points.find(p => p.start === GREEN)?.gPerKwh).toBe(50)
@@ -66,9 +97,26 @@ test('beyond the stored forecast, a labelled same-hour-last-week profile; the de
   expect(again.json()).toMatchObject({ state: 'planned', plan: { segments: [{ start: iso(GREEN) }] } })
 })
 
-test('a forecast ending inside the window is extended by the profile, and the plan names both', async () => {
+test('a forecast ending inside the window is extended by the model, joined at the seam, and the plan names both', async () => {
   const grid = await weekOfHistory()
   grid.down = true
+  const series = await forecastSeries(t().deps, 'NORTH', NOW + 20 * HOUR, NOW + 40 * HOUR, NOW + 20 * HOUR)
+  const model = `model:greenshift-ew-profile@${iso(NOW).slice(0, 16)}Z`
+  expect(series).toMatchObject({ source: `grid:NORTH+${model}` })
+  expect(series.fallbackFrom).toBeUndefined()
+  // The provider's last hour and the model's first: drawn together (the model alone would say about 300).
+  const at = (t: Instant) => series.points.find(p => p.start === t)!
+  expect(at(NOW + 23 * HOUR).p10).toBeUndefined()
+  expect(at(NOW + 24 * HOUR).p10).toBeDefined()
+  const job = await submit(NOW + 20 * HOUR, NOW + 40 * HOUR)
+  expect(job.plan.segments[0].start).toBe(iso(GREEN))
+  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH+${model}@${iso(NOW)}`, usesFallback: false })
+})
+
+test('a forecast ending inside the window, with no measured history, is extended by the profile, and the plan names both', async () => {
+  const grid = await weekOfHistory(EVERY_20_H)
+  grid.down = true
+  await withoutActuals()
   const series = await forecastSeries(t().deps, 'NORTH', NOW + 20 * HOUR, NOW + 40 * HOUR, NOW + 20 * HOUR)
   expect(series).toMatchObject({ source: `grid:NORTH+${PROFILE_SOURCE}`, fallbackFrom: NOW + 24 * HOUR })
   const job = await submit(NOW + 20 * HOUR, NOW + 40 * HOUR)

@@ -55,16 +55,16 @@ test('a chain zone is refreshed on its own refreshMinutes instead of the 30-minu
   expect(await refreshIfStale(deps, 'SOUTH', NOW + 30 * MINUTE)).toBeGreaterThan(0)
 })
 
-test('rows older than planning.retentionDays are pruned by the tick', async () => {
+test('forecasts older than planning.retentionDays are pruned by the tick; actuals after 35 days, for the model', async () => {
   const { deps } = t()
   deps.config = { ...deps.config, planning: { ...deps.config.planning, retentionDays: 7 } }
-  const old = { zone: 'NORTH', gPerKwh: 1, kind: 'actual' as const, signal: 'average' as const, source: 'grid:NORTH', fetchedAt: NOW - 9 * 24 * HOUR }
-  await insertIntensityPoints(deps.store.db, [
-    { ...old, start: NOW - 8 * 24 * HOUR, end: NOW - 8 * 24 * HOUR + HOUR },
-    { ...old, start: NOW - 6 * 24 * HOUR, end: NOW - 6 * 24 * HOUR + HOUR }
-  ])
+  const old = { zone: 'NORTH', gPerKwh: 1, signal: 'average' as const, source: 'grid:NORTH', fetchedAt: NOW - 40 * 24 * HOUR }
+  const at = (days: number) => ({ start: NOW - days * 24 * HOUR, end: NOW - days * 24 * HOUR + HOUR })
+  await insertIntensityPoints(deps.store.db, [8, 6].map(d => ({ ...old, ...at(d), kind: 'forecast' as const })))
+  await insertIntensityPoints(deps.store.db, [36, 34, 8].map(d => ({ ...old, ...at(d), kind: 'actual' as const })))
   deps.providers.set('NORTH', fakeGrid('grid', 'average', () => 300))
   await refreshStale(deps, NOW)
-  const kept = await latestPoints(deps.store.db, 'NORTH', 'actual', NOW - 10 * 24 * HOUR, NOW - 5 * 24 * HOUR)
-  expect(kept.map(p => p.start)).toEqual([NOW - 6 * 24 * HOUR])
+  const kept = async (kind: 'actual' | 'forecast') => (await latestPoints(deps.store.db, 'NORTH', kind, NOW - 40 * 24 * HOUR, NOW - 5 * 24 * HOUR)).map(p => p.start)
+  expect(await kept('forecast')).toEqual([at(6).start])
+  expect(await kept('actual')).toEqual([at(34).start, at(8).start])
 })
