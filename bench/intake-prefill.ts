@@ -51,7 +51,7 @@ function prefilledJob (i: number, r: () => number, pools: Pool[], tenantId: stri
   const deadline = Math.min(now + LAST_DEADLINE_MS, end + Math.floor(r() * DAY_MS))
   const job: Job = {
     id: randomUUID(), tenantId, name: `prefill-${i}`, state: 'planned', gpus, durationMinutes, deadline, notBefore: null,
-    interruptible: false, minSegmentMinutes: 30, pools: [], zones: [], preferredPool: null, wattsPerGpu: null, energyKwh: null, sciUnit: 'job',
+    interruptible: false, minSegmentMinutes: 30, pools: [], zones: [], preferredPool: null, wattsPerGpu: null, energyKwh: null, sciUnit: 'job', risk: 'neutral',
     command: ['python', 'train.py', '--config', `sweep/${i}.yaml`], payload: null, labels: { team: 'bench', sweep: String(i % 100) },
     submittedAt: now, updatedAt: now, plan: planOf(pool, gpus, start, end, deadline, now), refusedPools: []
   }

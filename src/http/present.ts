@@ -29,7 +29,7 @@ export function presentPlan (plan: JobPlan) {
     segments: plan.segments.map(s => ({ start: iso(s.start), end: iso(s.end) })),
     latestSafeStart: iso(plan.latestSafeStart),
     energyKwh: Math.round(plan.energyKwh * 1000) / 1000,
-    expected: { ...expected, grams: grams(plan.expected.grams) },
+    expected: { ...expected, grams: grams(plan.expected.grams), ...(plan.expected.band === undefined ? {} : { band: { p10: grams(plan.expected.band.p10), p90: grams(plan.expected.band.p90) } }) },
     baseline: { ...withoutModel(plan.baseline), ...labelsOf(plan.baseline), grams: grams(plan.baseline.grams), start: iso(plan.baseline.start), rule: plan.baseline.rule ?? 'config-order' },
     expectedAvoided: {
       grams: grams(plan.expectedAvoidedGrams),
@@ -59,6 +59,7 @@ export function presentJob (job: Job) {
     zones: job.zones,
     preferredPool: job.preferredPool,
     sciUnit: job.sciUnit,
+    risk: job.risk,
     wattsPerGpu: job.wattsPerGpu,
     energyKwh: job.energyKwh,
     command: job.command,
@@ -71,7 +72,7 @@ export function presentJob (job: Job) {
 }
 
 export function presentOption (o: QuoteOption) {
-  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: grams(o.grams), gas: o.gas, factorType: o.factorType, usesFallback: o.usesFallback }
+  return { pool: o.pool, zone: o.zone, start: iso(o.start), grams: grams(o.grams), ...(o.band === undefined ? {} : { band: { p10: grams(o.band.p10), p90: grams(o.band.p90) } }), gas: o.gas, factorType: o.factorType, usesFallback: o.usesFallback }
 }
 
 /** A run (one hand-over to an executor) as the API shows it. */

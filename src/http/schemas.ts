@@ -17,6 +17,10 @@ export const Problem = Type.Object({
 export const PoolName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'pool name' })
 export const ZoneName = Type.String({ minLength: 1, maxLength: 64, description: 'grid zone, e.g. DE or US-CAL-CISO' })
 
+const Risk = Type.Union([Type.Literal('neutral'), Type.Literal('averse')], {
+  description: 'how planning weighs forecast uncertainty: neutral (the default) minimises the median (p50) emissions; averse minimises the window\'s p90 emissions, where the forecast gives quantiles'
+})
+
 export const JobInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   gpus: Type.Integer({ minimum: 1, maximum: 100_000 }),
@@ -31,6 +35,7 @@ export const JobInput = Type.Object({
   wattsPerGpu: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 5000 })),
   energyKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000, description: 'the job\'s whole IT energy (GPUs and host), kWh, before PUE: the pool\'s PUE applies to it as to wattsPerGpu' })),
   sciUnit: Type.Optional(Type.Union([Type.Literal('job'), Type.Literal('gpu-hour')], { description: 'the functional unit of the ledger\'s SCI figure, default job' })),
+  risk: Type.Optional(Risk),
   command: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 256, description: 'argv, run without a shell' })),
   payload: Type.Optional(Type.Unknown({ description: 'opaque JSON handed to the executor' })),
   labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,63}$' }), Type.String({ maxLength: 256 }), {
@@ -54,13 +59,18 @@ const Figure = {
   usesFallback: Type.Boolean({ description: 'priced partly on the fallback profile beyond the forecast horizon' })
 }
 
+const Band = Type.Object({
+  p10: Type.Number({ description: 'grams at the forecast\'s 10th percentile' }),
+  p90: Type.Number({ description: 'grams at the forecast\'s 90th percentile' })
+}, { description: 'the p10–p90 band around `grams`, from the quantiles of greenshift\'s own forecast; hours priced on a provider\'s forecast, which gives none, count at their value in both' })
+
 export const Plan = Type.Object({
   pool: Type.String(),
   zone: Type.String(),
   segments: Type.Array(Segment),
   latestSafeStart: Type.String({ format: 'date-time' }),
   energyKwh: Type.Number(),
-  expected: Type.Object(Figure),
+  expected: Type.Object({ ...Figure, band: Type.Optional(Band) }, { description: 'the median (p50) emissions of the planned window; `band` when the forecast gave quantiles' }),
   baseline: Type.Object({
     ...Figure,
     pool: Type.String(),
@@ -101,6 +111,7 @@ export const Job = Type.Object({
   wattsPerGpu: Nullable(Type.Number()),
   energyKwh: Nullable(Type.Number()),
   sciUnit: Type.Union([Type.Literal('job'), Type.Literal('gpu-hour')]),
+  risk: Risk,
   command: Nullable(Type.Array(Type.String())),
   payload: Type.Unknown(),
   labels: Type.Record(Type.String(), Type.String()),
@@ -159,6 +170,7 @@ export const QuoteOption = Type.Object({
   zone: Type.String(),
   start: Type.String({ format: 'date-time' }),
   grams: Figure.grams,
+  band: Type.Optional(Band),
   gas: Gas,
   factorType: FactorType,
   usesFallback: Type.Boolean()

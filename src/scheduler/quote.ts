@@ -1,6 +1,6 @@
 import { planJob } from '../core/planner.js'
 import { labelsOf, sameLabels } from '../core/ledger-price.js'
-import type { FactorType, Gas, Instant, JobPlan } from '../core/types.js'
+import { expectedGrams, type FactorType, type Gas, type Instant, type JobPlan } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import type { Deps } from './deps.js'
 import { intakeState, RELEASES_MS } from './intake-state.js'
@@ -13,7 +13,9 @@ export interface QuoteOption {
   pool: string
   zone: string
   start: Instant
+  /** Expected (median) grams, with the forecast's p10–p90 band when it gave one. */
   grams: number
+  band?: { p10: number, p90: number } | undefined
   gas: Gas
   factorType: FactorType
   usesFallback: boolean
@@ -41,8 +43,11 @@ export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant, homePoo
     if (!outcome.ok) continue
     const p = outcome.placement
     const { gas, factorType } = labelsOf(view.series)
-    options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: p.grams, gas, factorType, usesFallback: p.usesFallback })
+    const band = p.band === undefined ? undefined : { p10: p.band.p10, p90: p.band.p90 }
+    options.push({ pool: p.pool, zone: p.zone, start: p.segments[0]?.start ?? now, grams: expectedGrams(p), band, gas, factorType, usesFallback: p.usesFallback })
   }
-  options.sort((a, b) => a.grams - b.grams)
+  // Cheapest first by what the job minimises: the median, or (averse) the p90.
+  const cost = (o: QuoteOption) => req.risk === 'averse' ? o.band?.p90 ?? o.grams : o.grams
+  options.sort((a, b) => cost(a) - cost(b))
   return { plan, options }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool, type SciUnit } from '../core/types.js'
+import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool, type Risk, type SciUnit } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
 /** A job as a client asks for it (the body of `POST /v1/jobs` and `POST /v1/quotes`). */
@@ -17,6 +17,7 @@ export interface JobSpec {
   wattsPerGpu?: number
   energyKwh?: number
   sciUnit?: SciUnit
+  risk?: Risk
   command?: string[]
   payload?: unknown
   labels?: Record<string, string>
@@ -153,6 +154,7 @@ export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant,
     wattsPerGpu: spec.wattsPerGpu ?? null,
     energyKwh: spec.energyKwh ?? null,
     sciUnit: spec.sciUnit ?? 'job',
+    risk: spec.risk ?? 'neutral',
     command: spec.command ?? null,
     payload: spec.payload ?? null,
     labels: spec.labels ?? {},
@@ -179,7 +181,7 @@ export interface BaselineChoice {
  * max(submittedAt, notBefore).
  */
 export function planRequest (
-  spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'preferredPool' | 'submittedAt'>,
+  spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'preferredPool' | 'submittedAt' | 'risk'>,
   pools: Pool[],
   now: Instant,
   choice: BaselineChoice = {}
@@ -195,7 +197,8 @@ export function planRequest (
     resumeOverheadMs: RESUME_OVERHEAD_MS,
     pools: pool === undefined ? pools.map(p => p.name) : [pool.name, ...pools.filter(p => p !== pool).map(p => p.name)],
     baselineRule: rule,
-    baselineStart: Math.max(spec.submittedAt, spec.notBefore ?? spec.submittedAt)
+    baselineStart: Math.max(spec.submittedAt, spec.notBefore ?? spec.submittedAt),
+    risk: spec.risk
   }
   if (spec.wattsPerGpu !== null) req.wattsPerGpu = spec.wattsPerGpu
   if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh

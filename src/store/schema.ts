@@ -1,5 +1,5 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
-import type { ExecutorKind, ExecutorSpec, FactorType, Gas, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, RunOutcome, SciUnit, Signal } from '../core/types.js'
+import type { ExecutorKind, ExecutorSpec, FactorType, Gas, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, Risk, RunOutcome, SciUnit, Signal } from '../core/types.js'
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. jsonb columns read
@@ -134,6 +134,7 @@ export interface JobsTable {
   watts_per_gpu: number | null
   energy_kwh: number | null
   sci_unit: ColumnType<SciUnit, SciUnit | undefined, SciUnit>
+  risk: ColumnType<Risk, Risk | undefined, Risk>
   /** The plan a job had before it went back to planning; its next plan keeps its baseline. */
   prior_plan: ColumnType<JobPlan | null, string | null | undefined, string | RawBuilder<string> | null>
   command: NullableJson<string[]>

@@ -69,7 +69,7 @@ describe('jobText', () => {
   test('a job without a plan, runs or ledger says so in each section', () => {
     const job = {
       id: 'j1', name: 'n', state: 'pending', gpus: 1, durationMinutes: 90, deadline: '2026-11-24T08:00:00.000Z', notBefore: null, interruptible: true,
-      minSegmentMinutes: 30, pools: ['a', 'b'], zones: [], preferredPool: null, sciUnit: 'job', wattsPerGpu: null, energyKwh: null,
+      minSegmentMinutes: 30, pools: ['a', 'b'], zones: [], preferredPool: null, sciUnit: 'job', risk: 'neutral', wattsPerGpu: null, energyKwh: null,
       command: ['sh', '-c', 'echo hi'], payload: null, labels: {}, submittedAt: '2026-11-23T10:00:00.000Z', updatedAt: '2026-11-23T10:00:00.000Z',
       plan: null, events: [], runs: [], segments: [], ledger: null
     } satisfies JobDetailBody

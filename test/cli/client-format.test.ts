@@ -46,8 +46,8 @@ const quote: QuoteBody = {
     plannedAt: '2026-12-02T10:00:00.000Z'
   },
   options: [
-    { pool: 'h100-se', zone: 'SE-SE3', start: '2026-12-03T01:00:00.000Z', grams: 510, gas: 'co2', factorType: 'marginal', usesFallback: false },
-    { pool: 'h100-de', zone: 'DE', start: '2026-12-03T11:00:00.000Z', grams: 9_800, gas: 'co2', factorType: 'marginal', usesFallback: true }
+    { pool: 'h100-se', zone: 'SE-SE3', start: '2026-12-03T01:00:00.000Z', grams: 510, band: { p10: 510, p90: 510 }, gas: 'co2', factorType: 'marginal', usesFallback: false },
+    { pool: 'h100-de', zone: 'DE', start: '2026-12-03T11:00:00.000Z', grams: 9_800, band: { p10: 8_100, p90: 12_400 }, gas: 'co2', factorType: 'marginal', usesFallback: true }
   ]
 }
 
@@ -56,7 +56,7 @@ describe('quoteText', () => {
     expect(quoteText(quote, 'best start per pool:')).toBe([
       'best start per pool:',
       'start 2026-12-03 01:00Z on h100-se (SE-SE3) · 0.51 kg vs 14.6 kg now (−97 %)',
-      'start 2026-12-03 11:00Z on h100-de (DE) · 9.80 kg vs 14.6 kg now (−33 %) · partly beyond the forecast',
+      'start 2026-12-03 11:00Z on h100-de (DE) · 9.80 kg [p10–p90 8.10–12.4 kg] vs 14.6 kg now (−33 %) · partly beyond the forecast',
       'CO2 on marginal intensity (marginal factors); "now" is starting at once on h100-de (the tenant\'s home pool)',
       'submit would plan: h100-se from 2026-12-03 01:00Z (latest safe start 2026-12-04 02:50Z)',
       ''

@@ -32,6 +32,7 @@ export function handover (spec: SlurmSpec, start: number, over: Partial<Job> = {
     wattsPerGpu: null,
     energyKwh: null,
     sciUnit: 'job',
+    risk: 'neutral',
     command: ['true'],
     payload: null,
     labels: {},

@@ -82,7 +82,7 @@ const plan: JobPlan = {
 const job: Job = {
   id: JOB_ID, tenantId: 't', name: 'finetune', state: 'dispatched', gpus: 2, durationMinutes: 120, deadline: NOW + 6 * HOUR,
   notBefore: null, interruptible: true, minSegmentMinutes: 60, pools: ['gpu-hook'], zones: [], preferredPool: null, wattsPerGpu: null,
-  energyKwh: null, sciUnit: 'job', command: ['python', 'train.py'], payload: { lr: 0.001 }, labels: { team: 'nlp' }, submittedAt: NOW - HOUR, updatedAt: NOW, plan, refusedPools: []
+  energyKwh: null, sciUnit: 'job', risk: 'neutral', command: ['python', 'train.py'], payload: { lr: 0.001 }, labels: { team: 'nlp' }, submittedAt: NOW - HOUR, updatedAt: NOW, plan, refusedPools: []
 }
 const handover: Handover = { job, plan, pool, attempt: 2, ref: null }
 

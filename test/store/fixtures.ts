@@ -25,6 +25,7 @@ export function newJob (tenantId: string, over: Partial<NewJob> = {}): NewJob {
     wattsPerGpu: null,
     energyKwh: null,
     sciUnit: 'job',
+    risk: 'neutral',
     command: null,
     payload: null,
     labels: {},

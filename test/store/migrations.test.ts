@@ -181,9 +181,10 @@ describe(`migration 0008-intake-versions (${backendName()})`, () => {
     const insert = async (id: string, tenant: string, state: string) => {
       const { newJob } = await import('./fixtures.js')
       const { toJobRow } = await import('../../src/store/job-rows.js')
-      // The columns of 0007's jobs table: later migrations add sci_unit.
+      // The columns of 0007's jobs table: later migrations add sci_unit and risk.
       const row: Partial<ReturnType<typeof toJobRow>> = toJobRow(newJob(tenant, { id, state: state as 'pending' }))
       delete row.sci_unit
+      delete row.risk
       await db.insertInto('jobs').values(row as ReturnType<typeof toJobRow>).execute()
     }
     for (const [i, state] of states.entries()) await insert(`a${i}`, i < 4 ? 'ta' : 'tb', state)

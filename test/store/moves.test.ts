@@ -82,7 +82,7 @@ describe(`re-plan reads and writes (${backendName()})`, () => {
     expect(waiting[0]).toEqual({
       id: late.id, state: 'planned', gpus: late.gpus, durationMinutes: late.durationMinutes, deadline: late.deadline, notBefore: T0 + HOUR,
       interruptible: late.interruptible, minSegmentMinutes: late.minSegmentMinutes, wattsPerGpu: 650.5, energyKwh: late.energyKwh,
-      pools: late.pools, zones: late.zones, preferredPool: late.preferredPool, refusedPools: late.refusedPools, submittedAt: T0 - 1, attempt: 0, command: late.command,
+      pools: late.pools, zones: late.zones, preferredPool: late.preferredPool, refusedPools: late.refusedPools, submittedAt: T0 - 1, attempt: 0, command: late.command, risk: late.risk,
       placement: { pool: 'gpu-a', zone: plan.zone, segments: plan.segments, energyKwh: plan.energyKwh, grams: plan.expected.grams, signal: 'average', gas: 'co2e', factorType: 'lifecycle', source: 'replay', usesFallback: false },
       baselineGrams: 2000,
       baselinePool: plan.baseline.pool

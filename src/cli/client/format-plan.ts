@@ -31,7 +31,7 @@ export function planLines (plan: PlanBody, indent = '  '): string {
     ['pool', `${plan.pool} (${plan.zone})`],
     ...segments.map((w, i): [string, string] => [i === 0 ? (segments.length > 1 ? 'windows' : 'window') : '', w]),
     ['latest safe start', utc(plan.latestSafeStart)],
-    ['expected', `${kg(plan.expected.grams)} ${paren(change(plan.expected.grams, plan.baseline.grams))}`.trimEnd() + ` vs ${kg(plan.baseline.grams)} ${baselineWords(plan)}`],
+    ['expected', `${kg(plan.expected.grams)}${bandText(plan.expected.band)} ${paren(change(plan.expected.grams, plan.baseline.grams))}`.trimEnd() + ` vs ${kg(plan.baseline.grams)} ${baselineWords(plan)}`],
     ['figures', `${figuresNote(plan.expected)}${plan.expected.usesFallback ? '; partly beyond the forecast, on the fallback profile' : ''}`]
   ]
   const width = Math.max(...rows.map(r => r[0].length))
@@ -39,6 +39,14 @@ export function planLines (plan: PlanBody, indent = '  '): string {
 }
 
 const paren = (s: string) => s === '' ? '' : `(${s})`
+
+/** ` [p10–p90 a–b]` for a figure with a band that is not a single value; else nothing. */
+function bandText (band: { p10: number, p90: number } | undefined): string {
+  if (band === undefined || kg(band.p10) === kg(band.p90)) return ''
+  const [lo, hi] = [kg(band.p10), kg(band.p90)]
+  const unit = lo.slice(lo.indexOf(' '))
+  return ` [p10–p90 ${hi.endsWith(unit) ? lo.slice(0, -unit.length) : lo}–${hi}]`
+}
 
 /**
  * A quote CATS-style: one line per pool, lowest first, each against starting at once on the
@@ -48,7 +56,7 @@ export function quoteText (quote: QuoteBody, header: string): string {
   const { plan, options } = quote
   const base = plan.baseline.grams
   const lines = options.map(o =>
-    `start ${utc(o.start)} on ${o.pool} (${o.zone}) · ${kg(o.grams)} vs ${kg(base)} now ${paren(change(o.grams, base))}`.trimEnd() +
+    `start ${utc(o.start)} on ${o.pool} (${o.zone}) · ${kg(o.grams)}${bandText(o.band)} vs ${kg(base)} now ${paren(change(o.grams, base))}`.trimEnd() +
     (o.usesFallback ? ' · partly beyond the forecast' : ''))
   const first = plan.segments[0]
   const chosen = first === undefined ? '' : `${plan.pool} from ${utc(first.start)}${plan.segments.length > 1 ? ` in ${plan.segments.length} segments` : ''}`

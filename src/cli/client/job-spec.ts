@@ -13,6 +13,7 @@ export const JOB_OPTIONS = {
   zone: { type: 'string', multiple: true },
   'preferred-pool': { type: 'string' },
   interruptible: { type: 'boolean', default: false },
+  risk: { type: 'string' },
   label: { type: 'string', multiple: true }
 } as const
 
@@ -27,6 +28,7 @@ export const JOB_FLAGS: Record<string, string> = {
   zones: '--zone',
   preferredPool: '--preferred-pool',
   interruptible: '--interruptible',
+  risk: '--risk',
   labels: '--label',
   command: 'the command after --',
   'idempotency-key': '--idempotency-key'
@@ -41,6 +43,8 @@ export const JOB_FLAGS_HELP = `  --gpus N              GPUs the job needs (requi
   --pool P, --zone Z    allowed pools or zones (repeatable; default: every pool)
   --preferred-pool P    the pool it would run on without greenshift: the baseline it is compared with
   --interruptible       it checkpoints, so it may run in several green slices
+  --risk neutral|averse neutral (default) plans on the median forecast; averse on the window's
+                        p90 emissions, for a tighter worst case where the forecast is uncertain
   --label k=v           a label (repeatable), e.g. --label team=nlp`
 
 /** Said at the end of `plan --help` and `submit --help`. */
@@ -58,6 +62,7 @@ type JobValues = {
   zone?: string[] | undefined
   'preferred-pool'?: string | undefined
   interruptible?: boolean | undefined
+  risk?: string | undefined
   label?: string[] | undefined
 }
 
@@ -78,6 +83,7 @@ export function jobInput (values: JobValues, io: ClientIo, name: string): { body
   const deadline = instantFlag('--deadline', deadlineText, io)
   if (deadline <= io.now()) throw new UsageError(`--deadline "${deadlineText}" is ${utc(deadline)}, which has passed`)
   const notBefore = values['not-before'] === undefined ? undefined : instantFlag('--not-before', values['not-before'], io)
+  if (values.risk !== undefined && values.risk !== 'neutral' && values.risk !== 'averse') throw new UsageError(`--risk "${values.risk}" must be neutral or averse`)
   const body: Record<string, unknown> = {
     name,
     gpus,
@@ -85,6 +91,7 @@ export function jobInput (values: JobValues, io: ClientIo, name: string): { body
     deadline: new Date(deadline).toISOString(),
     ...(notBefore === undefined ? {} : { notBefore: new Date(notBefore).toISOString() }),
     ...(values.interruptible === true ? { interruptible: true } : {}),
+    ...(values.risk === undefined ? {} : { risk: values.risk }),
     ...(values.pool === undefined ? {} : { pools: values.pool }),
     ...(values.zone === undefined ? {} : { zones: values.zone }),
     ...(values['preferred-pool'] === undefined ? {} : { preferredPool: values['preferred-pool'] }),

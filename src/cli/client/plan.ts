@@ -8,7 +8,7 @@ import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './j
 import { atTime, sbatchTime } from './time.js'
 
 export const PLAN_USAGE = `usage: greenshift plan --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
-                      [--interruptible] [--begin | --at | --json]
+                      [--interruptible] [--risk neutral|averse] [--begin | --at | --json]
 
 Quotes a job without submitting it (POST /v1/quotes): the best start in each pool, lowest first,
 each against starting at once on the baseline pool.

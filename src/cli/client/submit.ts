@@ -7,7 +7,7 @@ import { callJson } from './http.js'
 import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './job-spec.js'
 
 export const SUBMIT_USAGE = `usage: greenshift submit --name N --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
-                        [--label k=v]... [--idempotency-key K] [--interruptible] [--json] [-- ARGV...]
+                        [--label k=v]... [--idempotency-key K] [--interruptible] [--risk neutral|averse] [--json] [-- ARGV...]
 
 Submits a job (POST /v1/jobs); it is planned at once. Prints its id and plan.
   --name N              the job's name (required)
