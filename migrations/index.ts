@@ -11,6 +11,7 @@ import * as m0009 from './0009-zone-versions.js'
 import * as m0010 from './0010-pool-accounting.js'
 import * as m0011 from './0011-labels-and-home-pool.js'
 import * as m0012 from './0012-run-accounting.js'
+import * as m0013 from './0013-work-and-energy-history.js'
 import * as m0014 from './0014-job-risk.js'
 
 /**
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-pool-accounting': m0010,
   '0011-labels-and-home-pool': m0011,
   '0012-run-accounting': m0012,
+  '0013-work-and-energy-history': m0013,
   '0014-job-risk': m0014
 })
 

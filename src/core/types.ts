@@ -2,6 +2,8 @@
  * Domain types shared by every layer. Instants are UTC epoch milliseconds; intensity is gCO2e/kWh;
  * energy is kWh; emissions are grams CO2e.
  */
+import type { Work } from './estimate/estimate.js'
+import type { JobWorkEstimate } from './estimate/history.js'
 
 /** Epoch milliseconds, UTC. */
 export type Instant = number
@@ -260,6 +262,9 @@ export interface Job {
   priorPlan?: JobPlan
   /** Pools whose executor refused the job for good; it is not planned there again. */
   refusedPools: string[]
+  /** What the job computes, when it gave that instead of a duration: `durationMinutes` comes from `workEstimate`. */
+  work?: Work
+  workEstimate?: JobWorkEstimate
 }
 
 /** A plan as stored on a job: where, when, and the expected and baseline figures. */
@@ -333,4 +338,6 @@ export interface JobRun {
   poolModel: PoolModel | null
 }
 
+export type { Work } from './estimate/estimate.js'
+export type { JobWorkEstimate } from './estimate/history.js'
 export type { JobLedger, LedgerAttempt, LedgerFigure, MarketFigure, SciFigure } from './ledger-types.js'

@@ -1,26 +1,9 @@
 import { Type, type Static } from 'typebox'
 import { Nullable } from './schema-parts.js'
 import { PoolName } from './schemas.js'
+import { EstimateMethod, Work } from './work-schemas.js'
 
 // A job's work as its user knows it, and what it would take on each pool (POST /v1/estimates).
-
-const Method = Type.Union([Type.Literal('full'), Type.Literal('lora'), Type.Literal('qlora'), Type.Literal('inference')], {
-  description: 'full fine-tune (6·N·T FLOPs), LoRA or QLoRA (4·N·T: frozen weights need no weight gradients), or inference (2·N·T)'
-})
-const Precision = Type.Union([Type.Literal('bf16'), Type.Literal('fp16'), Type.Literal('fp32'), Type.Literal('int8'), Type.Literal('int4')], {
-  description: 'the weights\' precision, default bf16; int8 and int4 weights are multiplied at 16 bits'
-})
-
-// 1e13 parameters is 10× the largest model anyone has trained; 1e15 tokens 50× the largest corpus.
-export const Work = Type.Object({
-  parameters: Type.Number({ exclusiveMinimum: 0, maximum: 1e13, description: 'model parameters, N, e.g. 7e9' }),
-  tokens: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e15, description: 'tokens per epoch; or give samples and seqLen' })),
-  samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e12, description: 'samples per epoch' })),
-  seqLen: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'tokens per sample (padded length, or the mean with packing)' })),
-  epochs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000, description: 'passes over the tokens, default 1' })),
-  method: Method,
-  precision: Type.Optional(Precision)
-}, { additionalProperties: false, description: 'what the job computes: T = tokens (or samples × seqLen) × epochs' })
 
 export const EstimateInput = Type.Object({
   work: Work,
@@ -54,9 +37,11 @@ export const PoolEstimate = Type.Object({
   gpuModel: Type.String({ description: 'as the pool names it' }),
   durationMinutes: Nullable(Range('minutes')),
   energyKwh: Nullable(Range('kWh at the facility boundary (× PUE)')),
-  method: Type.Literal('estimated:flops'),
+  method: EstimateMethod,
+  runs: Type.Optional(Type.Integer({ description: 'measured runs behind an estimated:history figure' })),
   assumptions: Nullable(Assumptions),
-  note: Type.Optional(Type.String({ description: 'why the figures are null' }))
+  note: Type.Optional(Type.String({ description: 'why the figures are null' })),
+  flops: Type.Optional(Type.Object({ durationMinutes: Range('minutes'), energyKwh: Range('kWh') }, { description: 'with estimated:history, what FLOPs alone would have said' }))
 })
 
 export const Estimates = Type.Object({

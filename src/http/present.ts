@@ -67,7 +67,9 @@ export function presentJob (job: Job) {
     labels: job.labels,
     submittedAt: iso(job.submittedAt),
     updatedAt: iso(job.updatedAt),
-    plan: job.plan === null ? null : presentPlan(job.plan)
+    plan: job.plan === null ? null : presentPlan(job.plan),
+    work: job.work ?? null,
+    estimate: job.workEstimate ?? null
   }
 }
 

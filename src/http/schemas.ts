@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { Nullable } from './schema-parts.js'
 import { Ledger } from './present-ledger.js'
+import { Work, WorkEstimate } from './work-schemas.js'
 
 /** RFC 3339 instant with an explicit offset; parsed to epoch ms by the routes. */
 const DateTime = (description: string) => Type.String({ format: 'date-time', description })
@@ -24,7 +25,8 @@ const Risk = Type.Union([Type.Literal('neutral'), Type.Literal('averse')], {
 export const JobInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   gpus: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  durationMinutes: Type.Integer({ minimum: 1, maximum: 44_640, description: 'expected run time, minutes (≤ 31 days)' }),
+  durationMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 44_640, description: 'expected run time, minutes (≤ 31 days); or give work' })),
+  work: Type.Optional(Work),
   deadline: DateTime('the job must have finished by this instant'),
   notBefore: Type.Optional(DateTime('earliest start')),
   interruptible: Type.Optional(Type.Boolean({ description: 'checkpointing job that may run in several segments' })),
@@ -117,7 +119,9 @@ export const Job = Type.Object({
   labels: Type.Record(Type.String(), Type.String()),
   submittedAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-  plan: Nullable(Plan)
+  plan: Nullable(Plan),
+  work: Nullable(Work),
+  estimate: Nullable(WorkEstimate)
 })
 
 export const JobEvent = Type.Object({
@@ -178,6 +182,7 @@ export const QuoteOption = Type.Object({
 
 export const Quote = Type.Object({
   plan: Plan,
+  estimate: Nullable(WorkEstimate),
   options: Type.Array(QuoteOption, { description: 'the best window in each eligible pool, cheapest first' })
 })
 

@@ -1,5 +1,6 @@
 import { planJob } from '../core/planner.js'
 import { labelsOf, sameLabels } from '../core/ledger-price.js'
+import type { JobWorkEstimate } from '../core/estimate/history.js'
 import { expectedGrams, type FactorType, type Gas, type Instant, type JobPlan } from '../core/types.js'
 import { ApiError } from '../errors.js'
 import type { Deps } from './deps.js'
@@ -7,6 +8,7 @@ import { intakeState, RELEASES_MS } from './intake-state.js'
 import { planFor, poolViews } from './plan.js'
 import { checkShape, checkSpec, jobFromSpec, planRequest, type JobSpec } from './resolve.js'
 import { allowedPools } from './submit.js'
+import { resolveWork } from './work.js'
 
 /** The best window in one pool, for showing the user what each region would cost. */
 export interface QuoteOption {
@@ -21,13 +23,19 @@ export interface QuoteOption {
   usesFallback: boolean
 }
 
-/** Plans a job without storing anything: the chosen plan plus the best option in each eligible pool. */
-export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant, homePool: string | null = null): Promise<{ plan: JobPlan, options: QuoteOption[] }> {
+/**
+ * Plans a job without storing anything: the chosen plan plus the best option in each eligible pool,
+ * and for a job that gave `work` the estimate it was planned with (the tenant's history informs it).
+ */
+export async function quoteJob (
+  deps: Deps, spec: JobSpec, now: Instant, homePool: string | null = null, tenantId: string | null = null
+): Promise<{ plan: JobPlan, options: QuoteOption[], estimate: JobWorkEstimate | null }> {
   checkShape(spec)
-  const { deadline, notBefore } = checkSpec(spec, now)
+  const resolved = await resolveWork(deps, tenantId, spec)
+  const { deadline, notBefore } = checkSpec(resolved, now)
   const intake = intakeState(deps.store)
-  const pools = await allowedPools(deps, intake, spec)
-  const req = planRequest(jobFromSpec(spec, '', deadline, notBefore, now), pools, now, { home: homePool })
+  const pools = await allowedPools(deps, intake, resolved)
+  const req = planRequest(jobFromSpec(resolved, '', deadline, notBefore, now), pools, now, { home: homePool })
   const views = await poolViews(deps, pools, [], req.earliestStart, deadline, now)
   // Memory brought up to the pools' current versions (one query): a quote plans on what is reserved now.
   await intake.current(pools, RELEASES_MS)
@@ -49,5 +57,5 @@ export async function quoteJob (deps: Deps, spec: JobSpec, now: Instant, homePoo
   // Cheapest first by what the job minimises: the median, or (averse) the p90.
   const cost = (o: QuoteOption) => req.risk === 'averse' ? o.band?.p90 ?? o.grams : o.grams
   options.sort((a, b) => cost(a) - cost(b))
-  return { plan, options }
+  return { plan, options, estimate: resolved.workEstimate ?? null }
 }

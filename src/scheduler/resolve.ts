@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { Work } from '../core/estimate/estimate.js'
+import type { JobWorkEstimate } from '../core/estimate/history.js'
 import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool, type Risk, type SciUnit } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
@@ -6,7 +8,9 @@ import { invalidField } from '../errors.js'
 export interface JobSpec {
   name: string
   gpus: number
-  durationMinutes: number
+  /** Exactly one of `durationMinutes` and `work`: a job's work has its duration estimated (see `resolveWork`). */
+  durationMinutes?: number
+  work?: Work
   deadline: string
   notBefore?: string
   interruptible?: boolean
@@ -22,6 +26,9 @@ export interface JobSpec {
   payload?: unknown
   labels?: Record<string, string>
 }
+
+/** A spec with its duration: given, or estimated from its work (then with the estimate, and the pools it was made for). */
+export type ResolvedSpec = JobSpec & { durationMinutes: number, workEstimate?: JobWorkEstimate }
 
 export const DEFAULT_MIN_SEGMENT_MINUTES = 30
 /** Resuming from a checkpoint costs this much extra run time per segment after the first. */
@@ -67,7 +74,7 @@ function instant (field: string, value: string): Instant {
 }
 
 /** Checks what the schema cannot (exclusive fields, instants in range) and returns parsed instants. */
-export function checkSpec (spec: JobSpec, now: Instant): { deadline: Instant, notBefore: Instant | null } {
+export function checkSpec (spec: ResolvedSpec, now: Instant): { deadline: Instant, notBefore: Instant | null } {
   if (spec.command !== undefined && spec.payload !== undefined) throw invalidField('payload', 'give command or payload, not both', 400)
   if (spec.pools !== undefined && spec.zones !== undefined) throw invalidField('zones', 'give pools or zones, not both', 400)
   if (spec.wattsPerGpu !== undefined && spec.energyKwh !== undefined) throw invalidField('energyKwh', 'give wattsPerGpu or energyKwh, not both', 400)
@@ -79,7 +86,7 @@ export function checkSpec (spec: JobSpec, now: Instant): { deadline: Instant, no
   if (notBefore !== null && notBefore >= deadline) throw invalidField('notBefore', 'must be before the deadline')
   if (notBefore !== null && now - notBefore > MAX_DEADLINE_AHEAD_MS) throw invalidField('notBefore', 'may be at most 31 days in the past')
   if (earliest + spec.durationMinutes * MINUTE_MS > deadline) {
-    throw invalidField('durationMinutes', `${spec.durationMinutes} minutes do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
+    throw invalidField(spec.work === undefined ? 'durationMinutes' : 'work', `${spec.durationMinutes} minutes${spec.work === undefined ? '' : ' (estimated)'} do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
   }
   return { deadline, notBefore }
 }
@@ -136,7 +143,7 @@ export function requireCommand (spec: Pick<JobSpec, 'command'>, pools: readonly 
 }
 
 /** A new `pending` job from a validated spec (`checkSpec` gave the instants). */
-export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
+export function jobFromSpec (spec: ResolvedSpec, tenantId: string, deadline: Instant, notBefore: Instant | null, now: Instant): Job {
   return {
     id: randomUUID(),
     tenantId,
@@ -161,7 +168,9 @@ export function jobFromSpec (spec: JobSpec, tenantId: string, deadline: Instant,
     submittedAt: now,
     updatedAt: now,
     plan: null,
-    refusedPools: []
+    refusedPools: [],
+    ...(spec.work === undefined ? {} : { work: spec.work }),
+    ...(spec.workEstimate === undefined ? {} : { workEstimate: spec.workEstimate })
   }
 }
 

@@ -13,6 +13,7 @@ import type { Deps } from './deps.js'
 import { flush, isUniqueViolation, withPlan, type Turn, type Waiting } from './intake-flush.js'
 import { intakeState, type IntakeState } from './intake-state.js'
 import { planFor, poolViews, zoneViews } from './plan.js'
+import { resolveWork } from './work.js'
 import { forgetZones } from './zone-cache.js'
 import { canonicalJson, checkShape, checkSpec, eligiblePools, jobFromSpec, planRequest, requireCommand, type BaselineChoice, type JobSpec } from './resolve.js'
 
@@ -70,10 +71,11 @@ export async function submitJob (deps: Deps, tenantId: string, spec: JobSpec, id
     const previous = await replay(deps, tenantId, idempotencyKey, hash)
     if (previous !== undefined) return { job: previous, replayed: true }
   }
-  const { deadline, notBefore } = checkSpec(spec, now)
-  const job: NewJob = { ...jobFromSpec(spec, tenantId, deadline, notBefore, now), idempotencyKey, requestHash: hash }
+  const resolved = await resolveWork(deps, tenantId, spec)
+  const { deadline, notBefore } = checkSpec(resolved, now)
+  const job: NewJob = { ...jobFromSpec(resolved, tenantId, deadline, notBefore, now), idempotencyKey, requestHash: hash }
   try {
-    return { job: await accept(deps, spec, job, now, { home: homePool }), replayed: false }
+    return { job: await accept(deps, resolved, job, now, { home: homePool }), replayed: false }
   } catch (err) {
     // The same key raced in by another request: its job, even if that one filled the queue.
     if (idempotencyKey !== null && hash !== null && (isUniqueViolation(err) || (err instanceof ApiError && err.code === 'queue-full'))) {

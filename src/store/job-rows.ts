@@ -36,7 +36,9 @@ export function toJob (row: JobRow): Job {
     updatedAt: toInstant(row.updated_at),
     plan: row.plan,
     ...(row.prior_plan === null || row.prior_plan === undefined ? {} : { priorPlan: row.prior_plan }),
-    refusedPools: row.refused_pools
+    refusedPools: row.refused_pools,
+    ...(row.work === null || row.work === undefined ? {} : { work: row.work }),
+    ...(row.work_estimate === null || row.work_estimate === undefined ? {} : { workEstimate: row.work_estimate })
   }
 }
 
@@ -67,6 +69,8 @@ export function jobColumns<D, J, N> (job: NewJob, date: (t: Instant) => D, json:
     command: nullableJson(job.command),
     payload: nullableJson(job.payload),
     labels: json(job.labels),
+    work: nullableJson(job.work ?? null),
+    work_estimate: nullableJson(job.workEstimate ?? null),
     plan: nullableJson(job.plan),
     pool: job.plan?.pool ?? null,
     latest_safe_start: job.plan === null ? null : date(job.plan.latestSafeStart),

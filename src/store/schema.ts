@@ -1,4 +1,6 @@
 import type { ColumnType, GeneratedAlways, Kysely, RawBuilder, Transaction } from 'kysely'
+import type { Work, WorkMethod } from '../core/estimate/estimate.js'
+import type { JobWorkEstimate } from '../core/estimate/history.js'
 import type { ExecutorKind, ExecutorSpec, FactorType, Gas, JobLedger, JobPlan, JobState, MarketFactor, PoolModel, Risk, RunOutcome, SciUnit, Signal } from '../core/types.js'
 
 /**
@@ -21,6 +23,7 @@ export interface Database {
   pool_tokens: PoolTokensTable
   pool_releases: PoolReleasesTable
   tenant_queue_counts: TenantQueueCountsTable
+  energy_history: EnergyHistoryTable
 }
 
 /** A timestamptz column with a database default (`now()`): optional on insert. */
@@ -154,6 +157,27 @@ export interface JobsTable {
   /** Failed ledger computations so far, and when the next may run (back-off). */
   ledger_tries: ColumnType<number, number | undefined, number>
   ledger_retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+  /** What the job computes, when it gave that instead of a duration (migration 0013), and the estimate its duration came from. */
+  work: ColumnType<Work | null, string | null | undefined, string | null>
+  work_estimate: ColumnType<JobWorkEstimate | null, string | null | undefined, string | null>
+}
+
+/** A measured run of a kind of work (migration 0013): IT energy (before PUE), T = tokens × epochs. */
+export interface EnergyHistoryTable {
+  id: GeneratedAlways<string>
+  tenant_id: string
+  family: string
+  /** The GPU table's name for the model when it knows it, else the name reduced by `normalizedGpuName`. */
+  gpu_model: string
+  gpu_count: number
+  method: WorkMethod
+  parameters: number
+  tokens: number
+  energy_kwh: number
+  duration_minutes: number
+  source: 'ledger' | 'codecarbon'
+  job_id: string | null
+  created_at: Date
 }
 
 export interface JobSegmentsTable {

@@ -71,7 +71,7 @@ describe('jobText', () => {
       id: 'j1', name: 'n', state: 'pending', gpus: 1, durationMinutes: 90, deadline: '2026-11-24T08:00:00.000Z', notBefore: null, interruptible: true,
       minSegmentMinutes: 30, pools: ['a', 'b'], zones: [], preferredPool: null, sciUnit: 'job', risk: 'neutral', wattsPerGpu: null, energyKwh: null,
       command: ['sh', '-c', 'echo hi'], payload: null, labels: {}, submittedAt: '2026-11-23T10:00:00.000Z', updatedAt: '2026-11-23T10:00:00.000Z',
-      plan: null, events: [], runs: [], segments: [], ledger: null
+      plan: null, work: null, estimate: null, events: [], runs: [], segments: [], ledger: null
     } satisfies JobDetailBody
     expect(jobText(job)).toBe([
       'job j1 pending: n',

@@ -34,6 +34,7 @@ describe('figures for people', () => {
 
 const figure = { signal: 'marginal', gas: 'co2', factorType: 'marginal', source: 'watttime:SE@1', method: 'expected', usesFallback: false } as const
 const quote: QuoteBody = {
+  estimate: null,
   plan: {
     pool: 'h100-se',
     zone: 'SE-SE3',

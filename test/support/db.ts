@@ -8,7 +8,7 @@ import { resetZoneCache } from '../../src/scheduler/zone-cache.js'
 import { pgliteFromTemplate } from './pglite-template.js'
 
 /** Every app table; TRUNCATEd between tests (the migration bookkeeping tables are kept). */
-const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens', 'pool_releases', 'tenant_queue_counts', 'zone_versions']
+const APP_TABLES = ['tenants', 'api_keys', 'pools', 'zones', 'intensity_points', 'jobs', 'job_segments', 'job_events', 'leases', 'job_runs', 'measurements', 'pool_tokens', 'pool_releases', 'tenant_queue_counts', 'zone_versions', 'energy_history']
 
 /** 'postgres' when DATABASE_URL is set, else 'pglite'. */
 export function backendName (): 'postgres' | 'pglite' {

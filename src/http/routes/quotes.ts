@@ -16,9 +16,9 @@ export function quoteRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
         response: { 200: Quote, ...errorResponses, 409: Problem, 413: Problem, 503: Problem }
       }
     }, async request => {
-      requireScope(request, 'read')
-      const { plan, options } = await quoteJob(deps, request.body, deps.now(), homePoolOf(request))
-      return { plan: presentPlan(plan), options: options.map(presentOption) }
+      const principal = requireScope(request, 'read')
+      const { plan, options, estimate } = await quoteJob(deps, request.body, deps.now(), homePoolOf(request), principal.tenantId)
+      return { plan: presentPlan(plan), estimate, options: options.map(presentOption) }
     })
   }
 }
