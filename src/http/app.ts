@@ -15,6 +15,7 @@ import { installValidation } from './validation.js'
 import { agentRoutes } from './routes/agent.js'
 import { callbackRoutes } from './routes/callbacks.js'
 import { dashboardRoutes } from './routes/dashboard.js'
+import { energyHistoryRoutes } from './routes/energy-history.js'
 import { estimateRoutes } from './routes/estimates.js'
 import { healthRoutes } from './routes/health.js'
 import { jobRoutes } from './routes/jobs.js'
@@ -74,6 +75,7 @@ export async function buildApp (deps: AppDeps, opts: { logger?: FastifyBaseLogge
     await v1.register(jobRoutes(deps))
     await v1.register(quoteRoutes(deps))
     await v1.register(estimateRoutes(deps))
+    await v1.register(energyHistoryRoutes(deps))
     await v1.register(poolRoutes(deps))
     await v1.register(zoneRoutes(deps))
     await v1.register(reportRoutes(deps))

@@ -8,7 +8,8 @@ import { EstimateMethod, Work } from './work-schemas.js'
 export const EstimateInput = Type.Object({
   work: Work,
   gpus: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  pools: Type.Optional(Type.Array(PoolName, { minItems: 1, maxItems: 100, uniqueItems: true, description: 'default: every enabled pool' }))
+  pools: Type.Optional(Type.Array(PoolName, { minItems: 1, maxItems: 100, uniqueItems: true, description: 'default: every enabled pool' })),
+  family: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the history family, as a job\'s labels.family; default method:parameters' }))
 }, { additionalProperties: false })
 export type EstimateInput = Static<typeof EstimateInput>
 
@@ -45,5 +46,6 @@ export const PoolEstimate = Type.Object({
 })
 
 export const Estimates = Type.Object({
+  family: Type.String({ description: 'the family whose measured runs were looked up' }),
   estimates: Type.Array(PoolEstimate, { description: 'one per allowed pool that can hold the GPUs, in configuration order' })
 })

@@ -1,10 +1,12 @@
 import type { Instant, JobLedger } from '../core/types.js'
 import { recordFinalLedger } from '../metrics-record.js'
+import { insertHistory } from '../store/energy-history.js'
 import { appendEvent } from '../store/events.js'
 import { upgrade } from '../core/ledger-upgrade.js'
 import { expiredProvisionalLedgers, setLedgerMetered, type LedgerWork } from '../store/ledger.js'
 import type { Db } from '../store/schema.js'
 import type { Deps } from './deps.js'
+import { historyRunOf } from './history-record.js'
 
 /** Stores the ledger; the first one and the first final one are also events in the job's history. */
 export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now: Instant): Promise<void> {
@@ -13,7 +15,9 @@ export async function record (deps: Deps, w: LedgerWork, ledger: JobLedger, now:
   const event = first || becameFinal ? { type: 'ledger', reason: summary(ledger), data: eventData(ledger) } : undefined
   // A restated ledger recomputed as actuals arrive is still the restated one.
   const kept = w.ledger?.restated === undefined ? ledger : { ...ledger, restated: w.ledger.restated }
-  await storeLedger(deps, w.job.id, kept, now, undefined, event)
+  // A work job's measured run joins its tenant's energy history with its ledger (once: one row per job).
+  const run = historyRunOf(w, ledger, now)
+  await storeLedger(deps, w.job.id, kept, now, run === undefined ? undefined : async trx => { await insertHistory(trx, [run]) }, event)
 }
 
 /**

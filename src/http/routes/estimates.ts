@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { checkWork, estimateWork, type Work } from '../../core/estimate/estimate.js'
 import { KNOWN_GPUS } from '../../core/estimate/gpus.js'
+import { historyEstimate, historyGpuModel, workFamily, type HistoryRun } from '../../core/estimate/history.js'
+import { historyRuns } from '../../store/energy-history.js'
 import type { Pool } from '../../core/types.js'
 import { invalidField } from '../../errors.js'
 import { listPools } from '../../store/pools.js'
@@ -15,17 +17,19 @@ export function estimateRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         operationId: 'estimateWork',
         tags: ['jobs'],
-        summary: 'A job\'s duration and energy on each allowed pool from its work (model size, tokens, method), without planning',
+        summary: 'A job\'s duration and energy on each allowed pool from its work (model size, tokens, method), without planning: from this tenant\'s measured runs of the same family on the pool\'s GPU model when there are some (estimated:history), else from FLOPs (estimated:flops)',
         body: EstimateInput,
         response: { 200: Estimates, ...errorResponses }
       }
     }, async request => {
-      requireScope(request, 'read')
-      const { work, gpus } = request.body
+      const principal = requireScope(request, 'read')
+      const { work, gpus, family } = request.body
       const refused = checkWork(work)
       if (refused !== undefined) throw invalidField(refused.field, refused.message)
       const pools = allowed(await listPools(deps.store.db), request.body)
-      return { estimates: pools.map(pool => estimateOn(work, pool, gpus)) }
+      const key = workFamily(work, family === undefined ? {} : { family })
+      const history = await historyRuns(deps.store.db, principal.tenantId, key, pools.map(p => historyGpuModel(p.gpuModel)))
+      return { family: key, estimates: pools.map(pool => estimateOn(work, pool, gpus, history.get(historyGpuModel(pool.gpuModel)) ?? [])) }
     })
   }
 }
@@ -45,11 +49,19 @@ function allowed (all: Pool[], body: EstimateInput): Pool[] {
   return fitting
 }
 
-function estimateOn (work: Work, pool: Pool, gpus: number) {
+/** The estimate on one pool: from the tenant's measured runs when there are some (with what FLOPs alone say beside it), else from FLOPs. */
+function estimateOn (work: Work, pool: Pool, gpus: number, runs: readonly HistoryRun[]) {
   const e = estimateWork(work, pool, gpus)
-  const head = { pool: pool.name, gpuModel: pool.gpuModel, method: 'estimated:flops' as const }
-  if (e === undefined) {
-    return { ...head, durationMinutes: null, energyKwh: null, assumptions: null, note: `no peak FLOPS known for GPU model "${pool.gpuModel}"; the table knows ${KNOWN_GPUS.join(', ')}` }
+  const measured = historyEstimate(work, runs, pool, gpus)
+  const head = { pool: pool.name, gpuModel: pool.gpuModel }
+  if (measured !== undefined) {
+    return {
+      ...head, method: 'estimated:history' as const, ...measured, assumptions: e?.assumptions ?? null,
+      ...(e === undefined ? {} : { flops: { durationMinutes: e.durationMinutes, energyKwh: e.energyKwh } })
+    }
   }
-  return { ...head, durationMinutes: e.durationMinutes, energyKwh: e.energyKwh, assumptions: e.assumptions }
+  if (e === undefined) {
+    return { ...head, method: 'estimated:flops' as const, durationMinutes: null, energyKwh: null, assumptions: null, note: `no peak FLOPS known for GPU model "${pool.gpuModel}"; the table knows ${KNOWN_GPUS.join(', ')}` }
+  }
+  return { ...head, method: 'estimated:flops' as const, durationMinutes: e.durationMinutes, energyKwh: e.energyKwh, assumptions: e.assumptions }
 }
