@@ -2,6 +2,7 @@
 // client loads none of the service (`import type` is erased at build time).
 import type { Static } from 'typebox'
 import type { Estimates } from '../../http/estimate-schemas.js'
+import type { HistoryStored } from '../../http/history-schemas.js'
 import type { Report } from '../../http/report-schemas.js'
 import type { Job, JobDetail, JobPage, Plan, Quote, Zone } from '../../http/schemas.js'
 
@@ -13,3 +14,4 @@ export type JobPageBody = Static<typeof JobPage>
 export type ZoneBody = Static<typeof Zone>
 export type ReportBody = Static<typeof Report>
 export type EstimatesBody = Static<typeof Estimates>
+export type HistoryStoredBody = Static<typeof HistoryStored>

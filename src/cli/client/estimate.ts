@@ -20,6 +20,7 @@ peak × a utilisation (MFU) per method, then × the pool's power and PUE. Each f
   --precision P         bf16 (default), fp16, fp32, int8 or int4
   --gpus N              GPUs the job runs on (default 1)
   --pool P              allowed pool (repeatable; default every pool)
+  --family NAME         the energy history family, as a job's labels.family (default method:parameters)
 `
 
 const METHODS = ['full', 'lora', 'qlora', 'inference']
@@ -27,7 +28,7 @@ const PRECISIONS = ['bf16', 'fp16', 'fp32', 'int8', 'int4']
 const SUFFIX: Record<string, number> = { '': 1, K: 1e3, M: 1e6, B: 1e9, T: 1e12 }
 
 /** The API's fields by the flag that sets them, so a server's 422 names the user's flag. */
-const FLAGS: Record<string, string> = { work: '--params, --tokens, --samples, --seq-len, --epochs, --method or --precision', gpus: '--gpus', pools: '--pool' }
+const FLAGS: Record<string, string> = { work: '--params, --tokens, --samples, --seq-len, --epochs, --method or --precision', gpus: '--gpus', pools: '--pool', family: '--family' }
 
 /** A positive amount: 7e9, 7B, 52k, 0.5. */
 export function amount (flag: string, text: string, whole = false): number {
@@ -64,7 +65,8 @@ export function estimateInput (v: Values): Record<string, unknown> {
   const work = { parameters, ...size, ...(epochs === undefined ? {} : { epochs: amount('--epochs', epochs) }), method, ...(precision === undefined ? {} : { precision }) }
   const gpus = integer('--gpus', str(v, 'gpus') ?? '1', 1, 100_000)
   const pools = v.pool as string[] | undefined
-  return { work, gpus, ...(pools === undefined ? {} : { pools }) }
+  const family = str(v, 'family')
+  return { work, gpus, ...(pools === undefined ? {} : { pools }), ...(family === undefined ? {} : { family }) }
 }
 
 const minutes = (m: number) => formatMinutes(Math.max(1, Math.round(m)))
@@ -78,10 +80,15 @@ export function estimatesText (answer: EstimatesBody): string {
         `${minutes(e.durationMinutes.mid)} (${minutes(e.durationMinutes.low)}–${minutes(e.durationMinutes.high)})`,
         `${kwhText(e.energyKwh.mid)} (${kwh(e.energyKwh.low)}–${kwh(e.energyKwh.high)})`])
   const lines = [table([['POOL', 'GPU', 'TIME (RANGE)', 'ENERGY (RANGE)'], ...rows])]
-  const a = answer.estimates.find(e => e.assumptions !== null)?.assumptions
+  const a = answer.estimates.find(e => e.method === 'estimated:flops' && e.assumptions !== null)?.assumptions
   if (a !== undefined && a !== null) {
     const pct = (x: number) => `${Math.round(x * 100)} %`
     lines.push(`estimated:flops: ${a.flopsPerParamToken}·N·T = ${a.flops.toPrecision(3)} FLOPs at ${pct(a.mfu)} MFU (range ${pct(a.mfuRange[0] ?? 0)}–${pct(a.mfuRange[1] ?? 0)}) of each GPU's dense datasheet peak; energy × the pool's W per GPU (+ host) × PUE\n`)
+  }
+  const measured = answer.estimates.filter(e => e.method === 'estimated:history')
+  if (measured.length > 0) {
+    const runs = measured.map(e => `${e.pool} ${e.runs ?? 0} run${e.runs === 1 ? '' : 's'}`).join(', ')
+    lines.push(`estimated:history (${runs}): the median measured kWh and GPU-minutes per token of ${answer.family} on the pool's GPU model × T; range: the runs' spread (±10 % with one run)\n`)
   }
   for (const e of answer.estimates) for (const n of e.assumptions?.notes ?? []) lines.push(`note (${e.pool}): ${n}\n`)
   return lines.join('')
@@ -99,7 +106,8 @@ export async function estimateCommand (args: string[], env: NodeJS.ProcessEnv, i
     method: { type: 'string' },
     precision: { type: 'string' },
     gpus: { type: 'string' },
-    pool: { type: 'string', multiple: true }
+    pool: { type: 'string', multiple: true },
+    family: { type: 'string' }
   } as const
   const { values } = parsed('estimate', () => parseArgs({ args, options, strict: true, allowPositionals: false }))
   if (values.help) {

@@ -1,6 +1,7 @@
 import { UsageError, type ClientIo } from './args.js'
 import { estimateCommand } from './estimate.js'
 import { UnreachableError } from './http.js'
+import { importCommand } from './import.js'
 import { cancelCommand, jobCommand, jobsCommand } from './jobs.js'
 import { planCommand } from './plan.js'
 import { reportCommand } from './report.js'
@@ -14,6 +15,7 @@ type Command = (args: string[], env: NodeJS.ProcessEnv, io: ClientIo) => Promise
 const COMMANDS: Record<string, Command> = {
   plan: planCommand,
   estimate: estimateCommand,
+  import: importCommand,
   submit: submitCommand,
   jobs: jobsCommand,
   job: jobCommand,
@@ -32,6 +34,8 @@ GREENSHIFT_API_KEY; --url and --key win; --json prints the API's JSON; each take
                                 for sbatch --begin=, --at for at -t (local time)
   estimate --params 7e9 --samples 52000 --seq-len 512 --method lora [--epochs E] [--gpus N] [--pool P]...
                                 a job's duration and energy per pool from its work (also --tokens)
+  import codecarbon emissions.csv --params 7e9 --method lora --samples 52000 --seq-len 512 [--family F]
+                                store CodeCarbon's measured runs as energy history for estimates
   submit --name N --gpus N --duration D --deadline WHEN [--label k=v]... [--idempotency-key K] [-- ARGV...]
                                 submit a job; prints its id and plan
   jobs [--state S] [--limit N]  this tenant's jobs
