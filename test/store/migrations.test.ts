@@ -181,9 +181,11 @@ describe(`migration 0008-intake-versions (${backendName()})`, () => {
     const insert = async (id: string, tenant: string, state: string) => {
       const { newJob } = await import('./fixtures.js')
       const { toJobRow } = await import('../../src/store/job-rows.js')
-      // The columns of 0007's jobs table: later migrations add sci_unit and risk.
+      // The columns of 0007's jobs table: later migrations add sci_unit, work, work_estimate and risk.
       const row: Partial<ReturnType<typeof toJobRow>> = toJobRow(newJob(tenant, { id, state: state as 'pending' }))
       delete row.sci_unit
+      delete row.work
+      delete row.work_estimate
       delete row.risk
       await db.insertInto('jobs').values(row as ReturnType<typeof toJobRow>).execute()
     }
