@@ -1,7 +1,7 @@
 import { mergeIntervals } from './intervals.js'
 import type { Board } from './joint-board.js'
 import { byDeadline, placementAt, type IdentifiedRequest } from './place.js'
-import { effectiveDeadline } from './plan-request.js'
+import { effectiveDeadline, onPool } from './plan-request.js'
 import { eligiblePools, type PoolContext } from './planner-pools.js'
 import { coveredUntil } from './series.js'
 import type { Instant, Interval, Placement } from './types.js'
@@ -34,7 +34,7 @@ export function placeMost (board: Board, maxNodes: number): Map<string, Placemen
       for (const ctx of pools.get(j.id)!) {
         const start = earliestFit(board, j, ctx)
         if (start === undefined || done()) continue
-        board.put(j.id, placementAt(j, ctx, [{ start, end: start + j.durationMs }]))
+        board.put(j.id, placementAt(j, ctx, [{ start, end: start + onPool(j, ctx.pool.name).durationMs }]))
         visit(rest)
         board.take(j.id)
       }
@@ -47,7 +47,8 @@ export function placeMost (board: Board, maxNodes: number): Map<string, Placemen
 }
 
 /** Earliest start of `j` on the pool of `ctx` that meets no full stretch and no uncovered time. */
-function earliestFit (board: Board, j: IdentifiedRequest, ctx: PoolContext): Instant | undefined {
+function earliestFit (board: Board, job: IdentifiedRequest, ctx: PoolContext): Instant | undefined {
+  const j = onPool(job, ctx.pool.name)
   const d = j.durationMs
   const hi = Math.min(effectiveDeadline(j, board.o.safetyMarginMs), coveredUntil(ctx.prepared)) - d
   const blocked = board.ledger.blockedIntervals(ctx.pool.name, ctx.pool.gpuCount, j.gpus, j.earliestStart, hi + d)

@@ -1,6 +1,6 @@
 import type { Board } from './joint-board.js'
 import { byDeadline, placementAt, type IdentifiedRequest } from './place.js'
-import { effectiveDeadline } from './plan-request.js'
+import { effectiveDeadline, onPool } from './plan-request.js'
 import { eligiblePools, type PoolContext } from './planner-pools.js'
 import type { Instant, Interval, Placement } from './types.js'
 
@@ -31,7 +31,8 @@ export function makeRoom (board: Board, id: string): boolean {
   return rooms.slice(0, ROOM_TRIES).some(r => clearFor(board, id, r))
 }
 
-function roomsOn (board: Board, j: IdentifiedRequest, ctx: PoolContext): Room[] {
+function roomsOn (board: Board, job: IdentifiedRequest, ctx: PoolContext): Room[] {
+  const j = onPool(job, ctx.pool.name)
   const d = j.durationMs
   const lo = j.earliestStart
   const hi = effectiveDeadline(j, board.o.safetyMarginMs) - d

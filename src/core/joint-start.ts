@@ -1,7 +1,7 @@
 import type { Board } from './joint-board.js'
 import { makeRoom } from './joint-room.js'
 import { byDeadline, planInOrder, repriced, type IdentifiedRequest } from './place.js'
-import { effectiveDeadline } from './plan-request.js'
+import { effectiveDeadline, onPool } from './plan-request.js'
 import type { Placement } from './types.js'
 
 /** `board` with `order` placed one job at a time. */
@@ -55,7 +55,8 @@ function fits (board: Board, j: IdentifiedRequest, p: Placement): boolean {
   if (j.pools.length > 0 && !j.pools.includes(p.pool)) return false
   // Only pools on the baseline's signal compete (see `eligiblePools`).
   if (board.catalog.context(p.pool)?.series.signal !== board.ideals.get(j.id)!.placement.signal) return false
-  if (first.start < j.earliestStart || last.end > effectiveDeadline(j, board.o.safetyMarginMs)) return false
+  const there = onPool(j, p.pool)
+  if (first.start < j.earliestStart || last.end > effectiveDeadline(there, board.o.safetyMarginMs)) return false
   const work = p.segments.reduce((ms, s) => ms + s.end - s.start, 0)
-  return work >= j.durationMs && p.segments.every(s => board.ledger.blockedIntervals(p.pool, pool.gpuCount, j.gpus, s.start, s.end).length === 0)
+  return work >= there.durationMs && p.segments.every(s => board.ledger.blockedIntervals(p.pool, pool.gpuCount, j.gpus, s.start, s.end).length === 0)
 }

@@ -2,7 +2,7 @@ import { CapacityLedger } from './capacity.js'
 import { gramsFromIntegral, jobPowerKw } from './emissions.js'
 import { bestSlicesBelow } from './interruptible.js'
 import { isCheaper } from './intervals.js'
-import { effectiveDeadline, windowFailure, type PlannerOptions } from './plan-request.js'
+import { effectiveDeadline, onPool, windowFailure, type PlannerOptions } from './plan-request.js'
 import { eligiblePools, integralFloor, noCapacity, PoolCatalog, usesFallback, type PoolContext, type PoolView } from './planner-pools.js'
 import { labelsOf, versioned } from './ledger-price.js'
 import { covers, integral, type PreparedSeries } from './series.js'
@@ -73,22 +73,25 @@ interface Option {
 export function planWith (req: PlanRequest, catalog: PoolCatalog, ledger: CapacityLedger, o: PlannerOptions): PlanOutcome {
   const eligible = eligiblePools(req, catalog)
   if (!eligible.ok) return eligible
-  const deadline = effectiveDeadline(req, o.safetyMarginMs)
   // Cheapest-looking pools first, so that once the best found beats a pool's floor it beats every
-  // later one and the rest are skipped: a quote over 20 pools usually prices only a few.
+  // later one and the rest are skipped: a quote over 20 pools usually prices only a few. Each pool
+  // sees the job as it runs there (`onPool`): its duration, so its deadline margin, may differ.
   const pools = eligible.competing.map((ctx, rank) => {
-    const kw = jobPowerKw(req, ctx.pool)
-    return { ctx, rank, floor: gramsFromIntegral(integralFloor(ctx, req.earliestStart, deadline, req.durationMs), kw) }
+    const r = onPool(req, ctx.pool.name)
+    const deadline = effectiveDeadline(r, o.safetyMarginMs)
+    const kw = jobPowerKw(r, ctx.pool)
+    return { ctx, rank, r, deadline, floor: gramsFromIntegral(integralFloor(ctx, r.earliestStart, deadline, r.durationMs), kw) }
   }).sort((a, b) => a.floor - b.floor || a.rank - b.rank)
-  let best: Option | undefined
-  for (const { ctx, rank, floor } of pools) {
-    if (best !== undefined && isCheaper(best.grams, floor)) break
-    const blocked = ledger.blockedIntervals(ctx.pool.name, ctx.pool.gpuCount, req.gpus, req.earliestStart, deadline)
-    const option = bestOnPool(req, ctx, rank, blocked, deadline, o.quantumMs, best?.grams ?? Infinity)
-    if (option !== undefined && (best === undefined || beats(option, best))) best = option
+  let best: { option: Option, r: PlanRequest, deadline: Instant } | undefined
+  for (const { ctx, rank, r, deadline, floor } of pools) {
+    if (best !== undefined && isCheaper(best.option.grams, floor)) break
+    const blocked = ledger.blockedIntervals(ctx.pool.name, ctx.pool.gpuCount, r.gpus, r.earliestStart, deadline)
+    const option = bestOnPool(r, ctx, rank, blocked, deadline, o.quantumMs, best?.option.grams ?? Infinity)
+    if (option !== undefined && (best === undefined || beats(option, best.option))) best = { option, r, deadline }
   }
-  if (best === undefined) return noCapacity(req, eligible.competing, deadline)
-  return { ok: true, placement: placement(best), baseline: baseline(req, eligible.baseline), latestSafeStart: deadline - req.durationMs }
+  if (best === undefined) return noCapacity(req, eligible.competing, effectiveDeadline(req, o.safetyMarginMs))
+  const latestSafeStart = best.deadline - best.r.durationMs
+  return { ok: true, placement: placement(best.option), baseline: baseline(onPool(req, eligible.baseline.pool.name), eligible.baseline), latestSafeStart }
 }
 /** Cheaper by more than rounding; or as cheap and starting earlier; or also as early and preferred. */
 function beats (a: Option, b: Option): boolean {
@@ -162,7 +165,8 @@ export function repriced (req: PlanRequest, p: Placement, catalog: PoolCatalog):
 }
 
 /** A contiguous or sliced run of `req` on the pool of `ctx` over `segments`, priced. */
-export function placementAt (req: PlanRequest, ctx: PoolContext, segments: Interval[]): Placement {
+export function placementAt (request: PlanRequest, ctx: PoolContext, segments: Interval[]): Placement {
+  const req = onPool(request, ctx.pool.name)
   const kw = jobPowerKw(req, ctx.pool)
   let cost = 0
   for (const s of segments) cost += integral(ctx.prepared, s.start, s.end)

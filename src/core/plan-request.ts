@@ -45,17 +45,35 @@ export function iso (t: Instant): string {
   return new Date(t).toISOString()
 }
 
-/** 'deadline-passed' or 'window-too-short' when [earliestStart, deadline) cannot hold the job. */
+/**
+ * The request as it runs on `pool`: with its duration there when it states one per pool
+ * (`durationByPool`), else itself. Everything that places a job on a pool sees it through this.
+ */
+export function onPool<R extends PlanRequest> (req: R, pool: string): R {
+  const d = req.durationByPool?.[pool]
+  return d === undefined || d === req.durationMs ? req : { ...req, durationMs: d }
+}
+
+/** The shortest run time the job has on any pool, ms. */
+export function shortestDurationMs (req: PlanRequest): number {
+  return Math.min(req.durationMs, ...Object.values(req.durationByPool ?? {}))
+}
+
+/**
+ * 'deadline-passed' or 'window-too-short' when [earliestStart, deadline) cannot hold the job on any
+ * pool (a job with a duration per pool fits when its shortest does; slower pools then find no window).
+ */
 export function windowFailure (req: PlanRequest): Extract<PlanOutcome, { ok: false }> | undefined {
   if (req.deadline <= req.earliestStart) {
     return { ok: false, reason: 'deadline-passed', detail: `deadline ${iso(req.deadline)} is not after the earliest start ${iso(req.earliestStart)}` }
   }
-  if (req.earliestStart + req.durationMs > req.deadline) {
+  const d = shortestDurationMs(req)
+  if (req.earliestStart + d > req.deadline) {
     const minutes = (ms: number) => `${Math.round(ms / MINUTE_MS)} min`
     return {
       ok: false,
       reason: 'window-too-short',
-      detail: `durationMs ${minutes(req.durationMs)} does not fit between ${iso(req.earliestStart)} and deadline ${iso(req.deadline)} (${minutes(req.deadline - req.earliestStart)})`
+      detail: `durationMs ${minutes(d)} does not fit between ${iso(req.earliestStart)} and deadline ${iso(req.deadline)} (${minutes(req.deadline - req.earliestStart)})`
     }
   }
   return undefined

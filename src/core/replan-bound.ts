@@ -1,4 +1,5 @@
 import { gramsFromIntegral, jobPowerKw } from './emissions.js'
+import { onPool } from './plan-request.js'
 import { repriced, type IdentifiedRequest } from './place.js'
 import { eligiblePools, integralFloor, type PoolCatalog } from './planner-pools.js'
 import type { Placement } from './types.js'
@@ -22,7 +23,7 @@ export function cannotPass (r: IdentifiedRequest, current: Placement, catalog: P
   if (from === undefined || !eligible.ok) return true
   let floor = Infinity
   for (const ctx of eligible.competing) {
-    floor = Math.min(floor, gramsFromIntegral(integralFloor(ctx, r.earliestStart, r.deadline, r.durationMs), jobPowerKw(r, ctx.pool)))
+    floor = Math.min(floor, gramsFromIntegral(integralFloor(ctx, r.earliestStart, r.deadline, onPool(r, ctx.pool.name).durationMs), jobPowerKw(r, ctx.pool)))
   }
   const most = from.grams - floor + SLACK_GRAMS
   return !(most > threshold.grams && (from.grams > 0 ? 100 * most / from.grams : 0) > threshold.percent)

@@ -1,5 +1,5 @@
 import { book, catalogFor, planWith, repriced, type IdentifiedRequest } from './place.js'
-import { checkRequest, latestSafeStart, plannerOptions, type PlannerOptions } from './plan-request.js'
+import { checkRequest, latestSafeStart, onPool, plannerOptions, type PlannerOptions } from './plan-request.js'
 import type { PoolCatalog, PoolView } from './planner-pools.js'
 import type { CapacityLedger } from './capacity.js'
 import { BoundedLedger } from './bounded-ledger.js'
@@ -121,10 +121,12 @@ class ChangedSpan {
 function movable (c: PlannedJob, now: Instant, o: PlannerOptions): IdentifiedRequest | undefined {
   const start = c.placement.segments[0]?.start
   if (c.started || start === undefined || !(start > now)) return undefined
-  const lss = latestSafeStart(c.req, o)
+  // Safe as long as it stays safe where it is planned now.
+  const here = onPool(c.req, c.placement.pool)
+  const lss = latestSafeStart(here, o)
   const earliestStart = Math.max(c.req.earliestStart, now)
   if (earliestStart > lss) return undefined
-  return { ...c.req, id: c.id, earliestStart, deadline: lss + c.req.durationMs }
+  return { ...c.req, id: c.id, earliestStart, deadline: lss + here.durationMs }
 }
 
 /**

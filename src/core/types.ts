@@ -168,6 +168,11 @@ export interface PlanRequest {
   baselineStart?: Instant
   /** What planning minimises: the p50 emissions (`neutral`, the default) or the p90 (`averse`). */
   risk?: Risk
+  /**
+   * The run time on each pool, ms, for a job whose duration depends on where it runs (its work,
+   * estimated per GPU model); a pool not listed takes `durationMs`. See `onPool`.
+   */
+  durationByPool?: Readonly<Record<string, number>>
 }
 
 /** One chosen placement. */
