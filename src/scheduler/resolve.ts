@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Work } from '../core/estimate/estimate.js'
-import type { JobWorkEstimate } from '../core/estimate/history.js'
+import { poolMinutes, type JobWorkEstimate } from '../core/estimate/history.js'
 import { MINUTE_MS, type BaselineRule, type Instant, type Job, type PlanRequest, type Pool, type Risk, type SciUnit } from '../core/types.js'
 import { invalidField } from '../errors.js'
 
@@ -85,8 +85,10 @@ export function checkSpec (spec: ResolvedSpec, now: Instant): { deadline: Instan
   const earliest = Math.max(now, notBefore ?? now)
   if (notBefore !== null && notBefore >= deadline) throw invalidField('notBefore', 'must be before the deadline')
   if (notBefore !== null && now - notBefore > MAX_DEADLINE_AHEAD_MS) throw invalidField('notBefore', 'may be at most 31 days in the past')
-  if (earliest + spec.durationMinutes * MINUTE_MS > deadline) {
-    throw invalidField(spec.work === undefined ? 'durationMinutes' : 'work', `${spec.durationMinutes} minutes${spec.work === undefined ? '' : ' (estimated)'} do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
+  // Work fits when it fits on its fastest pool: the slower ones are then left out by planning.
+  const minutes = spec.workEstimate === undefined ? spec.durationMinutes : Math.min(...Object.values(poolMinutes(spec.workEstimate)))
+  if (earliest + minutes * MINUTE_MS > deadline) {
+    throw invalidField(spec.work === undefined ? 'durationMinutes' : 'work', `${minutes} minutes${spec.work === undefined ? '' : ' (estimated, on the fastest allowed pool)'} do not fit between ${new Date(earliest).toISOString()} and the deadline ${spec.deadline}`)
   }
   return { deadline, notBefore }
 }
@@ -190,7 +192,7 @@ export interface BaselineChoice {
  * max(submittedAt, notBefore).
  */
 export function planRequest (
-  spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'preferredPool' | 'submittedAt' | 'risk'>,
+  spec: Pick<Job, 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible' | 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'preferredPool' | 'submittedAt' | 'risk'> & Partial<Pick<Job, 'workEstimate'>>,
   pools: Pool[],
   now: Instant,
   choice: BaselineChoice = {}
@@ -211,6 +213,8 @@ export function planRequest (
   }
   if (spec.wattsPerGpu !== null) req.wattsPerGpu = spec.wattsPerGpu
   if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh
+  // A job that gave its work runs at each pool's own speed.
+  if (spec.workEstimate !== undefined) req.durationByPool = Object.fromEntries(Object.entries(poolMinutes(spec.workEstimate)).map(([p, m]) => [p, m * MINUTE_MS]))
   return req
 }
 

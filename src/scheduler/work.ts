@@ -14,8 +14,9 @@ const MAX_DURATION_MINUTES = 44_640
  * the field otherwise). Work is estimated on every pool the spec allows that holds its GPUs: from
  * the tenant's measured runs of the same family on the pool's GPU model when there are some
  * (`estimated:history`), else from FLOPs (`estimated:flops`); a pool neither can estimate is left
- * out, and the job refused when none is left. The job is planned with the longest `mid` duration
- * (rounded up to a minute) on every pool: wherever it runs, its deadline holds. Its `pools` become
+ * out, and the job refused when none is left. Each pool is planned with its own `mid` duration
+ * (rounded up to a minute; see `planRequest`); the job's `durationMinutes` is the longest of them,
+ * and it fits its window when its fastest pool does (`checkSpec`). Its `pools` become
  * the pools estimated, so later plans never move it to a pool without an estimate. `tenantId` null
  * (a quote without a tenant) uses no history.
  */

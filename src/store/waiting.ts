@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { labelsOf } from '../core/ledger-price.js'
 import type { EmissionsFigure, Instant, Interval, Job, JobState, Placement, Risk } from '../core/types.js'
+import type { JobWorkEstimate } from '../core/estimate/history.js'
 import { toJob } from './job-rows.js'
 import type { Db } from './schema.js'
 
@@ -11,7 +12,8 @@ import type { Db } from './schema.js'
  * figure) and its plan's baseline grams.
  */
 export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' | 'deadline' | 'notBefore' | 'interruptible'
-| 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'submittedAt' | 'command' | 'risk'> & {
+| 'minSegmentMinutes' | 'wattsPerGpu' | 'energyKwh' | 'pools' | 'zones' | 'preferredPool' | 'refusedPools' | 'submittedAt' | 'command' | 'risk'>
+& Partial<Pick<Job, 'workEstimate'>> & {
   attempt: number
   placement: Placement
   baselineGrams: number
@@ -20,7 +22,7 @@ export type WaitingJob = Pick<Job, 'id' | 'state' | 'gpus' | 'durationMinutes' |
 }
 
 type WaitingRow = [string, JobState, number, number, number, number | null, boolean, number, number | null, number | null,
-  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number, string, string[] | null, Risk]
+  string[], string[], string | null, string[], number, number, string, string, Interval[], number, EmissionsFigure, number, string, string[] | null, Risk, JobWorkEstimate | null]
 
 /**
  * Every job in one of `states` whose plan starts after `after` (its first segment), oldest
@@ -36,7 +38,7 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
         j.id, j.state, j.gpus, j.duration_minutes, ${ms('j.deadline')}, ${ms('j.not_before')}, j.interruptible,
         j.min_segment_minutes, j.watts_per_gpu, j.energy_kwh, j.pools, j.zones, j.preferred_pool, j.refused_pools,
         ${ms('j.submitted_at')}, j.attempt, j.plan -> 'pool', j.plan -> 'zone', j.plan -> 'segments', j.plan -> 'energyKwh',
-        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams', j.plan -> 'baseline' -> 'pool', j.command, j.risk)
+        j.plan -> 'expected', j.plan -> 'baseline' -> 'grams', j.plan -> 'baseline' -> 'pool', j.command, j.risk, j.work_estimate)
       order by j.submitted_at, j.id) as jobs
     from jobs j
     where j.state in (${sql.join([...states])}) and (j.plan -> 'segments' -> 0 ->> 'start')::double precision > ${after}`.execute(db)
@@ -45,7 +47,7 @@ export async function waitingJobs (db: Db, states: readonly JobState[], after: I
 
 function toWaitingJob (r: WaitingRow): WaitingJob {
   const [id, state, gpus, durationMinutes, deadline, notBefore, interruptible, minSegmentMinutes, wattsPerGpu, energyKwh,
-    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool, command, risk] = r
+    pools, zones, preferredPool, refusedPools, submittedAt, attempt, pool, zone, segments, planKwh, expected, baselineGrams, baselinePool, command, risk, workEstimate] = r
   const { grams, signal, source, usesFallback } = expected
   // Plans from before labels were kept state none: the defaults of their signal.
   const { gas, factorType } = labelsOf(expected)
@@ -53,6 +55,7 @@ function toWaitingJob (r: WaitingRow): WaitingJob {
     id, state, gpus, durationMinutes, deadline: Math.round(deadline), notBefore: notBefore === null ? null : Math.round(notBefore),
     interruptible, minSegmentMinutes, wattsPerGpu, energyKwh, pools, zones, preferredPool, refusedPools,
     submittedAt: Math.round(submittedAt), attempt, command, risk,
+    ...(workEstimate === null ? {} : { workEstimate }),
     placement: { pool, zone, segments, energyKwh: planKwh, grams, signal, gas, factorType, source, usesFallback },
     baselineGrams,
     baselinePool

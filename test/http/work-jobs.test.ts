@@ -21,7 +21,7 @@ async function addPool (name: string, gpuModel: string) {
 }
 
 describe('work in place of durationMinutes', () => {
-  test('a job that gives work is planned with the longest mid estimate of its pools, and shows work and estimate', async () => {
+  test('a job that gives work is planned at the speed of the pool it runs on, its duration the longest, and shows work and estimate', async () => {
     const res = await post('/v1/jobs', body())
     expect(res.statusCode).toBe(201)
     const job = res.json()
@@ -32,10 +32,26 @@ describe('work in place of durationMinutes', () => {
     expect(job.estimate.pools.map((p: { pool: string }) => p.pool)).toEqual(['gpu-north', 'gpu-south'])
     expect(job.estimate.energyKwh.mid).toBeCloseTo(0.885, 3)
     expect(job.pools).toEqual(['gpu-north', 'gpu-south'])
+    // Each pool is planned with its own estimate: the window and energy of the pool chosen.
+    const chosen = job.estimate.pools.find((p: { pool: string }) => p.pool === job.plan.pool)
     const segment = job.plan.segments[0]
-    expect(Date.parse(segment.end) - Date.parse(segment.start)).toBe(133 * 60_000)
+    expect(Date.parse(segment.end) - Date.parse(segment.start)).toBe(Math.ceil(chosen.durationMinutes.mid) * 60_000)
+    expect(job.plan.energyKwh).toBeCloseTo(chosen.energyKwh.mid * Math.ceil(chosen.durationMinutes.mid) / chosen.durationMinutes.mid, 2)
     const read = await t().app.inject({ method: 'GET', url: `/v1/jobs/${job.id as string}`, headers: t().auth(t().keys.a) })
     expect(read.json()).toMatchObject({ work: WORK, estimate: { pool: 'gpu-north', durationMinutes: { mid: 133 } } })
+  }, TIMEOUT)
+
+  test('work that fits its window only on its faster pool is accepted and planned there; on none, a 422 on work', async () => {
+    // 120 minutes: the L40S's 114 fit, the A100's 133 do not.
+    const res = await post('/v1/jobs', body({ notBefore: iso(NOW + HOUR), deadline: iso(NOW + 3 * HOUR) }))
+    expect(res.statusCode).toBe(201)
+    const job = res.json()
+    expect(job.plan.pool).toBe('gpu-south')
+    expect(Date.parse(job.plan.segments[0].end) - Date.parse(job.plan.segments[0].start)).toBe(114 * 60_000)
+    expect(Date.parse(job.plan.latestSafeStart)).toBeGreaterThanOrEqual(NOW + HOUR)
+    const tight = await post('/v1/jobs', body({ notBefore: iso(NOW + HOUR), deadline: iso(NOW + HOUR + 100 * 60_000) }))
+    expect(tight.statusCode).toBe(422)
+    expect(tight.json().errors).toEqual([expect.objectContaining({ field: 'work', message: expect.stringContaining('114 minutes (estimated, on the fastest allowed pool) do not fit') })])
   }, TIMEOUT)
 
   test('a job with durationMinutes shows null work and estimate', async () => {

@@ -27,9 +27,10 @@ export interface PoolWorkEstimate {
 }
 
 /**
- * What a job that gave `work` was planned with. A job is planned with one duration on every pool
- * it may use: the longest `mid` of its pools' estimates (`pool` names which), so the deadline
- * holds wherever it runs; a pool where it would run faster is planned as if it took that long.
+ * What a job that gave `work` was planned with: on each pool it may use, that pool's `mid`
+ * duration (whole minutes, `poolMinutes`), so a faster pool is planned with its shorter window and
+ * smaller energy. `pool`, `durationMinutes` and `energyKwh` are the slowest pool's (the job's
+ * `durationMinutes`, which must not exceed 31 days).
  */
 export interface JobWorkEstimate {
   /** The family its history is looked up by (see `workFamily`). */
@@ -43,6 +44,11 @@ export interface JobWorkEstimate {
   pools: PoolWorkEstimate[]
   /** Pools left out because nothing could estimate the work on them. */
   excluded: Array<{ pool: string, reason: string }>
+}
+
+/** Each estimated pool's planned run time, whole minutes (its `mid`, rounded up). */
+export function poolMinutes (estimate: Pick<JobWorkEstimate, 'pools'>): Record<string, number> {
+  return Object.fromEntries(estimate.pools.map(p => [p.pool, Math.max(1, Math.ceil(p.durationMinutes.mid))]))
 }
 
 /** History rows used per estimate: the newest this many of a family on a GPU model. */
