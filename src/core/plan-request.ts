@@ -46,17 +46,18 @@ export function iso (t: Instant): string {
 }
 
 /**
- * The request as it runs on `pool`: with its duration there when it states one per pool
- * (`durationByPool`), else itself. Everything that places a job on a pool sees it through this.
+ * The request as it runs on `pool`: with its duration (and energy) there when it states them per
+ * pool (`perPool`), else itself. Everything that places a job on a pool sees it through this.
  */
 export function onPool<R extends PlanRequest> (req: R, pool: string): R {
-  const d = req.durationByPool?.[pool]
-  return d === undefined || d === req.durationMs ? req : { ...req, durationMs: d }
+  const there = req.perPool?.[pool]
+  if (there === undefined) return req
+  return { ...req, durationMs: there.durationMs, ...(there.energyKwh === undefined ? {} : { energyKwh: there.energyKwh }) }
 }
 
 /** The shortest run time the job has on any pool, ms. */
 export function shortestDurationMs (req: PlanRequest): number {
-  return Math.min(req.durationMs, ...Object.values(req.durationByPool ?? {}))
+  return Math.min(req.durationMs, ...Object.values(req.perPool ?? {}).map(p => p.durationMs))
 }
 
 /**

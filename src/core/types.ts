@@ -169,10 +169,11 @@ export interface PlanRequest {
   /** What planning minimises: the p50 emissions (`neutral`, the default) or the p90 (`averse`). */
   risk?: Risk
   /**
-   * The run time on each pool, ms, for a job whose duration depends on where it runs (its work,
-   * estimated per GPU model); a pool not listed takes `durationMs`. See `onPool`.
+   * For a job whose run depends on where it runs (its work, estimated per GPU model): its run time
+   * on each pool, ms, and optionally its IT energy there (kWh before PUE, as `energyKwh`). A pool
+   * not listed takes `durationMs` and the job's power. See `onPool`.
    */
-  durationByPool?: Readonly<Record<string, number>>
+  perPool?: Readonly<Record<string, { durationMs: number, energyKwh?: number }>>
 }
 
 /** One chosen placement. */

@@ -213,9 +213,22 @@ export function planRequest (
   }
   if (spec.wattsPerGpu !== null) req.wattsPerGpu = spec.wattsPerGpu
   if (spec.energyKwh !== null) req.energyKwh = spec.energyKwh
-  // A job that gave its work runs at each pool's own speed.
-  if (spec.workEstimate !== undefined) req.durationByPool = Object.fromEntries(Object.entries(poolMinutes(spec.workEstimate)).map(([p, m]) => [p, m * MINUTE_MS]))
+  if (spec.workEstimate !== undefined) req.perPool = workPerPool(spec.workEstimate, pools, spec.wattsPerGpu === null && spec.energyKwh === null)
   return req
+}
+
+/**
+ * A job that gave its work runs at each pool's own estimated speed and, unless it stated its own
+ * power, draws each pool's estimated energy (its `mid`, which may rest on measured runs), given as
+ * IT energy: the estimate's facility energy divided by the pool's PUE.
+ */
+function workPerPool (estimate: JobWorkEstimate, pools: readonly Pool[], withEnergy: boolean): NonNullable<PlanRequest['perPool']> {
+  const minutes = poolMinutes(estimate)
+  return Object.fromEntries(estimate.pools.map(e => {
+    const pue = pools.find(p => p.name === e.pool)?.pue
+    const energy = withEnergy && pue !== undefined && pue > 0 ? { energyKwh: e.energyKwh.mid / pue } : {}
+    return [e.pool, { durationMs: minutes[e.pool]! * MINUTE_MS, ...energy }]
+  }))
 }
 
 function baselineOf (spec: Pick<Job, 'gpus' | 'preferredPool'>, pools: Pool[], choice: BaselineChoice): { pool: Pool | undefined, rule: BaselineRule } {

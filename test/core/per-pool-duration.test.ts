@@ -15,7 +15,7 @@ const slow = pool('slow', { zone: 'DE', gpuCount: 8, wattsPerGpu: 300 })
 const views = [{ pool: slow, series: zone, reservations: [] }, { pool: fast, series: zone, reservations: [] }]
 /** Work that takes 4 h on the slow pool and 1 h on the fast one. */
 const job = (over: Parameters<typeof request>[0] = {}) => request({
-  gpus: 1, durationMs: 4 * HOUR, durationByPool: { slow: 4 * HOUR, fast: HOUR }, earliestStart: T0, deadline: T0 + 12 * HOUR, pools: ['slow', 'fast'], ...over
+  gpus: 1, durationMs: 4 * HOUR, perPool: { slow: { durationMs: 4 * HOUR }, fast: { durationMs: HOUR } }, earliestStart: T0, deadline: T0 + 12 * HOUR, pools: ['slow', 'fast'], ...over
 })
 
 function ok (o: PlanOutcome | undefined): Extract<PlanOutcome, { ok: true }> {

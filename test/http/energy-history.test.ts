@@ -63,6 +63,8 @@ describe('learning from measured runs', () => {
     // A new work job is planned with it, and says so.
     const job = (await post('/v1/jobs', { name: 'again', command: ['train'], gpus: 1, work: WORK, pools: ['gpu-north'], deadline: iso(t().clock.now + 30 * HOUR) })).json()
     expect(job).toMatchObject({ durationMinutes: 102, estimate: { method: 'estimated:history', runs: 2, pool: 'gpu-north' } })
+    // Its plan draws the measured energy (PUE 1), not the pool's 400 W × 102 min (0.68 kWh).
+    expect(job.plan.energyKwh).toBeCloseTo(0.61, 3)
     // Another tenant's estimate is untouched; another family or another GPU model too.
     expect(await northEstimate(WORK, t().keys.b)).toMatchObject({ method: 'estimated:flops' })
     expect(await northEstimate({ ...WORK, method: 'full' })).toMatchObject({ method: 'estimated:flops' })
