@@ -24,6 +24,9 @@ describe('estimates from measured runs', () => {
     expect(workFamily(WORK, { family: ' ' })).toBe('lora:7000000000')
     expect(historyGpuModel('1 x NVIDIA RTX A4000')).toBe('RTX-A4000')
     expect(historyGpuModel('4 x NVIDIA A100-SXM4-40GB')).toBe('A100-SXM4-80GB')
+    // nvidia-smi's (and so CodeCarbon's) names of the H100 SXM and PCIe cards.
+    expect(historyGpuModel('1 x NVIDIA H100 80GB HBM3')).toBe('H100-SXM5-80GB')
+    expect(historyGpuModel('NVIDIA H100 PCIe')).toBe('H100-PCIe-80GB')
     expect(historyGpuModel('AMD Instinct MI300X')).toBe('AMDINSTINCTMI300X')
   })
 

@@ -51,13 +51,16 @@ const TABLE: readonly Entry[] = [
 
 /**
  * A GPU name reduced to what tells models apart: upper case, without the vendor and brand words,
- * the memory size and separators, SXM2/4/5 as SXM. "NVIDIA RTX A4000", "rtx-a4000" and "A4000"
- * are all "A4000"; "A100-SXM4-80GB" and "a100 sxm 40gb" are "A100SXM".
+ * the memory size and type and separators, SXM2/4/5 as SXM. "NVIDIA RTX A4000", "rtx-a4000" and
+ * "A4000" are all "A4000"; "A100-SXM4-80GB" and "a100 sxm 40gb" are "A100SXM"; "NVIDIA H100 80GB
+ * HBM3" is "H100".
  */
 export function normalizedGpuName (name: string): string {
   return name.toUpperCase()
     .replace(/(^|[^A-Z0-9])\d+\s*GB\b/g, '$1')
     .replace(/SXM\d/g, 'SXM')
+    // The memory type: nvidia-smi names the H100 SXM "NVIDIA H100 80GB HBM3" (the PCIe card "H100 PCIe").
+    .replace(/\bHBM\d+E?\b/g, '')
     .replace(/\b(NVIDIA|TESLA|GEFORCE|RTX|TENSOR\s*CORE|GPU)\b/g, '')
     .replace(/[^A-Z0-9]/g, '')
 }
