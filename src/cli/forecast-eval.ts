@@ -27,7 +27,7 @@ export interface ForecastEvalReport {
   zone: string
   model: string
   persistence: string
-  horizons: Array<{ hours: number, model: { mape: number, mae: number, coverage: number }, persistence: { mape: number, mae: number, coverage: number } }>
+  horizons: Array<{ hours: number, model: { mape: number, mae: number, coverage: number }, persistence: { mape: number, mae: number } }>
   validation: Backtest['validation']
   test: Backtest['test']
   everyHours: number
@@ -92,7 +92,8 @@ export function forecastEvalReport (zone: string, text: string, name: string, mo
     horizons: r.horizons.map(h => ({
       hours: h.hours,
       model: { mape: round(h.model.mape, 4), mae: round(h.model.mae, 2), coverage: round(h.model.coverage, 4) },
-      persistence: { mape: round(h.persistence.mape, 4), mae: round(h.persistence.mae, 2), coverage: round(h.persistence.coverage, 4) }
+      // Persistence has no band: a coverage would only count the hours it hit exactly.
+      persistence: { mape: round(h.persistence.mape, 4), mae: round(h.persistence.mae, 2) }
     })),
     validation: { ...r.validation, scores: r.validation.scores.map(s => ({ model: s.model, mape: round(s.mape, 4) })) },
     test: r.test,

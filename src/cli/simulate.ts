@@ -50,7 +50,8 @@ const OPTIONS = {
   'forecast-model': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
-  progress: { type: 'boolean' }
+  progress: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
 } as const
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
@@ -65,6 +66,10 @@ export function simulateCommand (args: string[], io: Partial<SimulateIo> = {}): 
   const files = { readFile: io.readFile ?? ((p: string) => readFileSync(p, 'utf8')), writeFile: io.writeFile ?? ((p: string, t: string) => writeFileSync(p, t)) }
   try {
     const values = parseOptions(args)
+    if (values.help === true) {
+      out(SIMULATE_USAGE)
+      return 0
+    }
     const { input, options } = load(values, files.readFile)
     if (values.progress === true || (io.errIsTTY ?? process.stderr.isTTY === true)) options.onProgress = progressBar(err)
     const result = simulate(input, options)

@@ -73,6 +73,9 @@ describe('greenshift import codecarbon', () => {
     const refused = await run(['import', 'codecarbon', await csvFile(`${header}\nx,100,0.9,0.5,0.08,0.02,1,A100\n`), ...WORK])
     expect(refused.code).toBe(1)
     expect(refused.err).toMatch(/422 .*rows\[0\]\.energy_consumed/)
+    // Named as the file's row 1, as the command's own checks name it; the sum without float noise.
+    expect(refused.err).toMatch(/from \S+\.csv row 1\)/)
+    expect(refused.err).toContain('(0.6 kWh)')
     expect(await t().deps.store.db.selectFrom('energy_history').selectAll().execute()).toEqual([])
   }, TIMEOUT)
 

@@ -31,6 +31,8 @@ describe('greenshift forecast-eval', () => {
     expect(r.horizons.map(h => h.hours)).toEqual([24, 48])
     const day = r.horizons[0]!
     expect(Object.keys(day.model).sort()).toEqual(['coverage', 'mae', 'mape'])
+    // The shape: persistence has no band, so no coverage.
+    expect(Object.keys(day.persistence).sort()).toEqual(['mae', 'mape'])
     expect(day.model.mape).toBeGreaterThan(0)
     expect(day.model.mape).toBeLessThan(day.persistence.mape)
     expect(day.model.mape).toBeLessThan(1)

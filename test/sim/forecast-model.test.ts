@@ -54,3 +54,12 @@ test('simulate --forecast-model greenshift reports persistence\'s share beside i
   expect(simulateCommand(['--intensity', 'Z=z.csv', '--jobs', 'jobs.csv', '--forecast-model', 'oracle'], { out: () => {}, err: s => { usage += s }, errIsTTY: false, readFile: p => files.get(p)! })).toBe(2)
   expect(usage).toContain('--forecast-model must be one of greenshift, persistence, got "oracle"')
 })
+
+test('simulate --help prints the usage on stdout and exits 0', () => {
+  let out = ''
+  let err = ''
+  expect(simulateCommand(['--help'], { out: s => { out += s }, err: s => { err += s }, errIsTTY: false })).toBe(0)
+  expect(out).toContain('usage: greenshift simulate --intensity ZONE=FILE')
+  expect(out).toContain('--forecast-model')
+  expect(err).toBe('')
+})

@@ -87,7 +87,8 @@ export function problemLine (method: string, path: string, status: number, text:
     ? [...new Set(problem.errors.map(e => (e as { field?: unknown }).field).filter((f): f is string => typeof f === 'string'))]
     : []
   const named = fields.map(f => {
-    const flag = flags[f.replace(/[[.].*$/, '')]
+    // The most specific name known: `rows[1]` for `rows[1].duration`, else the top-level field.
+    const flag = flags[f.replace(/\..*$/, '')] ?? flags[f.replace(/[[.].*$/, '')]
     return flag === undefined ? `field ${f}` : `field ${f}, from ${flag}`
   })
   const hint = status === 401 ? ' (check GREENSHIFT_API_KEY or --key)' : ''

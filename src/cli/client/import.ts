@@ -100,7 +100,9 @@ export async function importCommand (args: string[], env: NodeJS.ProcessEnv, io:
   }
   const rows = codeCarbonRows(text, file)
   const body = { work, rows, ...(values.family === undefined ? {} : { family: values.family }) }
-  const { json } = await callJson<HistoryStoredBody>(endpointOf(values, env), 'POST', '/v1/energy-history', { body, flags: FLAGS })
+  // The server counts rows from 0; the file's rows are named as this command names them, from 1.
+  const flags = { ...FLAGS, ...Object.fromEntries(rows.map((_, i) => [`rows[${i}]`, `${file} row ${i + 1}`])) }
+  const { json } = await callJson<HistoryStoredBody>(endpointOf(values, env), 'POST', '/v1/energy-history', { body, flags })
   io.out(values.json ? jsonText(json) : storedText(json))
   return 0
 }

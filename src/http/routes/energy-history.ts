@@ -48,7 +48,7 @@ function historyRow (row: Row, i: number, work: Work, family: string, tenantId: 
   const parts = (row.gpu_energy + row.cpu_energy + row.ram_energy) * pue
   // CodeCarbon writes energy_consumed as the sum of the three (× its PUE); 1 % leaves room for rounding in a hand-edited file.
   if (Math.abs(parts - row.energy_consumed) > 0.01 * row.energy_consumed + 1e-6) {
-    throw bad('energy_consumed', `${row.energy_consumed} kWh is not (gpu_energy + cpu_energy + ram_energy) × pue (${parts} kWh)`)
+    throw bad('energy_consumed', `${row.energy_consumed} kWh is not (gpu_energy + cpu_energy + ram_energy) × pue (${Number(parts.toPrecision(6))} kWh)`)
   }
   const counted = /^\s*(\d+)\s*x\s+/i.exec(row.gpu_model)?.[1]
   const gpus = row.gpu_count ?? (counted === undefined ? 1 : Number(counted))
