@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { amount } from '../../src/cli/client/estimate.js'
+import { amount } from '../../src/cli/client/work-spec.js'
 import { useListeningApp } from './client-support.js'
 
 // The fixture pools: gpu-north, 8 A100-SXM4-80GB at 400 W; gpu-south, 4 L40S at 500 W; PUE 1.

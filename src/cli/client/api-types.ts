@@ -5,6 +5,7 @@ import type { Estimates } from '../../http/estimate-schemas.js'
 import type { HistoryStored } from '../../http/history-schemas.js'
 import type { Report } from '../../http/report-schemas.js'
 import type { Job, JobDetail, JobPage, Plan, Quote, Zone } from '../../http/schemas.js'
+import type { Work, WorkEstimate } from '../../http/work-schemas.js'
 
 export type QuoteBody = Static<typeof Quote>
 export type PlanBody = Static<typeof Plan>
@@ -15,3 +16,5 @@ export type ZoneBody = Static<typeof Zone>
 export type ReportBody = Static<typeof Report>
 export type EstimatesBody = Static<typeof Estimates>
 export type HistoryStoredBody = Static<typeof HistoryStored>
+export type WorkBody = Static<typeof Work>
+export type WorkEstimateBody = Static<typeof WorkEstimate>

@@ -87,8 +87,8 @@ export function problemLine (method: string, path: string, status: number, text:
     ? [...new Set(problem.errors.map(e => (e as { field?: unknown }).field).filter((f): f is string => typeof f === 'string'))]
     : []
   const named = fields.map(f => {
-    // The most specific name known: `rows[1]` for `rows[1].duration`, else the top-level field.
-    const flag = flags[f.replace(/\..*$/, '')] ?? flags[f.replace(/[[.].*$/, '')]
+    // The most specific name known: work.seqLen, then pools[1] as pools, rows[1] for rows[1].duration, then the top-level field.
+    const flag = flags[f] ?? flags[f.replace(/\[\d+\]/g, '')] ?? flags[f.replace(/\..*$/, '')] ?? flags[f.replace(/[[.].*$/, '')]
     return flag === undefined ? `field ${f}` : `field ${f}, from ${flag}`
   })
   const hint = status === 401 ? ' (check GREENSHIFT_API_KEY or --key)' : ''

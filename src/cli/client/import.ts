@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util'
 import { COMMON, endpointOf, parsed, UsageError, type ClientIo } from './args.js'
 import type { HistoryStoredBody } from './api-types.js'
 import { parseCsv } from './csv.js'
-import { estimateInput } from './estimate.js'
 import { jsonText, kwhText, table } from './format.js'
 import { callJson } from './http.js'
 import { formatMinutes } from './time.js'
+import { WORK_FLAGS, WORK_OPTIONS, workInput } from './work-spec.js'
 
 export const IMPORT_USAGE = `usage: greenshift import codecarbon FILE --params N (--tokens T | --samples S --seq-len L) --method M
                           [--epochs E] [--precision P] [--family NAME] [--json]
@@ -25,9 +25,6 @@ per token to their own tokens (estimated:history). All rows are stored, or none.
 /** The columns read, and whether each is a number. */
 const REQUIRED = ['duration', 'energy_consumed', 'gpu_energy', 'cpu_energy', 'ram_energy', 'gpu_model'] as const
 const OPTIONAL_NUMBERS = ['gpu_count', 'pue'] as const
-
-/** The API's fields by the flag or column that sets them, so a server's 422 names what the user wrote. */
-const FLAGS: Record<string, string> = { work: '--params, --tokens, --samples, --seq-len, --epochs, --method or --precision', family: '--family' }
 
 /** The rows of a CodeCarbon CSV as the API takes them; a missing column or a bad value is a UsageError naming its row (line) and column. */
 export function codeCarbonRows (text: string, file: string): Array<Record<string, number | string>> {
@@ -74,14 +71,7 @@ export function storedText (answer: HistoryStoredBody): string {
 export async function importCommand (args: string[], env: NodeJS.ProcessEnv, io: ClientIo): Promise<number> {
   const options = {
     ...COMMON,
-    params: { type: 'string' },
-    tokens: { type: 'string' },
-    samples: { type: 'string' },
-    'seq-len': { type: 'string' },
-    epochs: { type: 'string' },
-    method: { type: 'string' },
-    precision: { type: 'string' },
-    family: { type: 'string' }
+    ...WORK_OPTIONS
   } as const
   const { values, positionals } = parsed('import', () => parseArgs({ args, options, strict: true, allowPositionals: true }))
   if (values.help) {
@@ -91,7 +81,7 @@ export async function importCommand (args: string[], env: NodeJS.ProcessEnv, io:
   const [format, file, ...extra] = positionals
   if (format !== 'codecarbon') throw new UsageError(`import takes the format first: greenshift import codecarbon FILE (got ${format === undefined ? 'nothing' : `"${format}"`})`)
   if (file === undefined || extra.length > 0) throw new UsageError('give one file: greenshift import codecarbon emissions.csv --params 7e9 …')
-  const { work } = estimateInput({ ...values, family: undefined })
+  const work = workInput(values)
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -101,7 +91,7 @@ export async function importCommand (args: string[], env: NodeJS.ProcessEnv, io:
   const rows = codeCarbonRows(text, file)
   const body = { work, rows, ...(values.family === undefined ? {} : { family: values.family }) }
   // The server counts rows from 0; the file's rows are named as this command names them, from 1.
-  const flags = { ...FLAGS, ...Object.fromEntries(rows.map((_, i) => [`rows[${i}]`, `${file} row ${i + 1}`])) }
+  const flags = { ...WORK_FLAGS, ...Object.fromEntries(rows.map((_, i) => [`rows[${i}]`, `${file} row ${i + 1}`])) }
   const { json } = await callJson<HistoryStoredBody>(endpointOf(values, env), 'POST', '/v1/energy-history', { body, flags })
   io.out(values.json ? jsonText(json) : storedText(json))
   return 0
