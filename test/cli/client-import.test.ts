@@ -3,20 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { parseCsv } from '../../src/cli/client/csv.js'
-import { useListeningApp } from './client-support.js'
+import { addA4000, SEED_CSV, useListeningApp } from './client-support.js'
 
 // The fixture pools: gpu-north (A100) and gpu-south (L40S); the tests add an RTX A4000 pool at 140 W, PUE 1.
 const { t, run } = useListeningApp()
 const TIMEOUT = 60_000
-/** A constructed CodeCarbon row with the seed run's published figures (see the fixture's README). */
-const SEED_CSV = new URL('../fixtures/codecarbon/seed-a4000-emissions.csv', import.meta.url).pathname
 const WORK = ['--params', '7e9', '--method', 'lora', '--samples', '52000', '--seq-len', '512']
-
-async function addA4000 () {
-  const pool = { name: 'a4000', zone: 'NORTH', gpuModel: 'NVIDIA RTX A4000', gpuCount: 1, wattsPerGpu: 140, pue: 1, executor: { kind: 'agent' } }
-  const res = await t().app.inject({ method: 'POST', url: '/v1/pools', headers: t().auth(t().keys.operator), payload: pool })
-  expect(res.statusCode).toBe(201)
-}
 
 async function csvFile (text: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'greenshift-import-')), 'emissions.csv')
@@ -26,7 +18,7 @@ async function csvFile (text: string): Promise<string> {
 
 describe('greenshift import codecarbon', () => {
   test('the seed run imported as history: a 2-epoch job is estimated at ≈ 1.39 kWh', async () => {
-    await addA4000()
+    await addA4000(t())
     const flops = JSON.parse((await run(['estimate', ...WORK, '--epochs', '2', '--pool', 'a4000', '--json'])).out).estimates[0]
     expect(flops).toMatchObject({ method: 'estimated:flops', energyKwh: { mid: 2.52 } })
     const res = await run(['import', 'codecarbon', SEED_CSV, ...WORK, '--epochs', '1'])

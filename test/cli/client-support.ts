@@ -36,3 +36,13 @@ export async function deadUrl (): Promise<string> {
   await new Promise<void>(resolve => server.close(() => resolve()))
   return `http://127.0.0.1:${port}`
 }
+
+/** An RTX A4000 pool at 140 W and PUE 1 in NORTH, as the seed run measured on, added through the API. */
+export async function addA4000 (t: TestApp): Promise<void> {
+  const pool = { name: 'a4000', zone: 'NORTH', gpuModel: 'NVIDIA RTX A4000', gpuCount: 1, wattsPerGpu: 140, pue: 1, executor: { kind: 'agent' } }
+  const res = await t.app.inject({ method: 'POST', url: '/v1/pools', headers: t.auth(t.keys.operator), payload: pool })
+  if (res.statusCode !== 201) throw new Error(`adding the a4000 pool: ${res.statusCode} ${res.body}`)
+}
+
+/** A constructed CodeCarbon row with the seed run's published figures (see the fixture's README). */
+export const SEED_CSV = new URL('../fixtures/codecarbon/seed-a4000-emissions.csv', import.meta.url).pathname

@@ -32,12 +32,17 @@ GREENSHIFT_API_KEY; --url and --key win; --json prints the API's JSON; each take
   plan --gpus N --duration 6h --deadline 'tomorrow 09:00' [--pool P]... [--zone Z]... [--begin | --at]
                                 the best start per pool, lowest first; --begin prints only the start
                                 for sbatch --begin=, --at for at -t (local time)
+  plan --gpus 1 --params 7e9 --samples 52000 --seq-len 512 --method lora --deadline WHEN …
+                                the same for a job given its work in place of --duration (as for
+                                estimate; also --tokens, --epochs, --precision, --family): estimated
+                                on each allowed pool, planned with the longest
   estimate --params 7e9 --samples 52000 --seq-len 512 --method lora [--epochs E] [--gpus N] [--pool P]...
                                 a job's duration and energy per pool from its work (also --tokens)
   import codecarbon emissions.csv --params 7e9 --method lora --samples 52000 --seq-len 512 [--family F]
                                 store CodeCarbon's measured runs as energy history for estimates
-  submit --name N --gpus N --duration D --deadline WHEN [--label k=v]... [--idempotency-key K] [-- ARGV...]
-                                submit a job; prints its id and plan
+  submit --name N --gpus N (--duration D | --params 7e9 … --method M) --deadline WHEN [--label k=v]...
+         [--idempotency-key K] [-- ARGV...]
+                                submit a job, given its duration or its work; prints its id and plan
   jobs [--state S] [--limit N]  this tenant's jobs
   job ID                        one job: plan, runs, ledger, events
   cancel ID                     cancel a job

@@ -3,15 +3,18 @@ import { endpointOf, parsed, UsageError, type ClientIo } from './args.js'
 import type { QuoteBody } from './api-types.js'
 import { jsonText } from './format.js'
 import { quoteText } from './format-plan.js'
+import { workLines } from './format-work.js'
 import { callJson } from './http.js'
 import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './job-spec.js'
 import { atTime, sbatchTime } from './time.js'
 
-export const PLAN_USAGE = `usage: greenshift plan --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
+export const PLAN_USAGE = `usage: greenshift plan --gpus N (--duration D | WORK) --deadline WHEN [--pool P]... [--zone Z]...
                       [--interruptible] [--risk neutral|averse] [--begin | --at | --json]
+       WORK: --params N (--tokens T | --samples S --seq-len L) --method M [--epochs E] [--precision P] [--family F]
 
 Quotes a job without submitting it (POST /v1/quotes): the best start in each pool, lowest first,
-each against starting at once on the baseline pool.
+each against starting at once on the baseline pool. A job given its work is estimated on each
+allowed pool (as greenshift estimate does) and planned with the longest; the estimate is printed first.
 ${JOB_FLAGS_HELP}
   --begin               print only the planned start as local YYYY-MM-DDTHH:MM:SS, for
                         sbatch --begin=$(greenshift plan … --begin)
@@ -29,7 +32,7 @@ export async function planCommand (args: string[], env: NodeJS.ProcessEnv, io: C
     return 0
   }
   if ([values.begin, values.at, values.json].filter(Boolean).length > 1) throw new UsageError('plan: --begin, --at and --json each choose the output; give one')
-  const { body, summary } = jobInput(values, io, values.name ?? 'plan')
+  const { body, work, summary } = jobInput(values, io, values.name ?? 'plan')
   const endpoint = endpointOf(values, env)
   const { json } = await callJson<QuoteBody>(endpoint, 'POST', '/v1/quotes', { body, flags: JOB_FLAGS })
   const start = json.plan.segments[0]?.start
@@ -40,7 +43,8 @@ export async function planCommand (args: string[], env: NodeJS.ProcessEnv, io: C
   } else if (values.json) {
     io.out(jsonText(json))
   } else {
-    io.out(quoteText(json, `best start per pool for ${summary}, lowest first:`))
+    if (work !== undefined && json.estimate !== null) io.out(workLines(work, json.estimate))
+    io.out(quoteText(json, `best start per pool for ${summary(json.estimate)}, lowest first:`))
   }
   return 0
 }

@@ -3,13 +3,19 @@ import { endpointOf, parsed, required, UsageError, type ClientIo } from './args.
 import type { JobBody } from './api-types.js'
 import { jsonText } from './format.js'
 import { planLines } from './format-plan.js'
+import { workLines } from './format-work.js'
 import { callJson } from './http.js'
 import { JOB_FLAGS, JOB_FLAGS_HELP, JOB_OPTIONS, jobInput, TIME_NOTE } from './job-spec.js'
 
-export const SUBMIT_USAGE = `usage: greenshift submit --name N --gpus N --duration D --deadline WHEN [--pool P]... [--zone Z]...
+export const SUBMIT_USAGE = `usage: greenshift submit --name N --gpus N (--duration D | WORK) --deadline WHEN [--pool P]... [--zone Z]...
                         [--label k=v]... [--idempotency-key K] [--interruptible] [--risk neutral|averse] [--json] [-- ARGV...]
+       WORK: --params N (--tokens T | --samples S --seq-len L) --method M [--epochs E] [--precision P] [--family F]
 
-Submits a job (POST /v1/jobs); it is planned at once. Prints its id and plan.
+Submits a job (POST /v1/jobs); it is planned at once. Prints its id and plan, and for a job given its
+work the estimate it was planned with. E.g.
+  greenshift submit --name alpaca-lora --params 7e9 --samples 52000 --seq-len 512 --epochs 2 --method lora \\
+    --gpus 1 --deadline 'tomorrow 09:00' -- python train.py
+
   --name N              the job's name (required)
 ${JOB_FLAGS_HELP}
   --idempotency-key K   a retry with the same key returns the same job instead of a second one
@@ -30,7 +36,7 @@ export async function submitCommand (args: string[], env: NodeJS.ProcessEnv, io:
   const stray = tokens.find(t => t.kind === 'positional' && t.index < terminator)
   if (stray?.kind === 'positional') throw new UsageError(`submit: unexpected argument "${stray.value}"; put the job's command after --`)
   const command = terminator === Infinity ? [] : positionals
-  const { body, summary } = jobInput(values, io, required('--name', values.name, 'train-llm'))
+  const { body, work, summary } = jobInput(values, io, required('--name', values.name, 'train-llm'))
   if (command.length > 0) body.command = command
   const key = values['idempotency-key']
   if (key !== undefined && key.trim() === '') throw new UsageError('--idempotency-key needs a value')
@@ -43,7 +49,9 @@ export async function submitCommand (args: string[], env: NodeJS.ProcessEnv, io:
     return 0
   }
   const replayed = status === 200 ? ' (already submitted with this idempotency key)' : ''
-  io.out(`job ${json.id} ${json.state}${replayed}: ${json.name}, ${summary}\n`)
+  io.out(`job ${json.id} ${json.state}${replayed}: ${json.name}, ${summary(json.estimate)}\n`)
+  const asked = json.work ?? work
+  if (asked !== undefined && json.estimate !== null) io.out(workLines(asked, json.estimate, '  '))
   if (json.plan !== null) io.out(planLines(json.plan))
   return 0
 }
