@@ -105,10 +105,10 @@ describe('plan and submit print the estimate the job was planned with', () => {
   test('submit, after the seed run was imported: planned as 7h54m from history (the README\'s example)', async () => {
     await addA4000(t())
     expect((await run(['import', 'codecarbon', SEED_CSV, ...WORK, '--epochs', '1'])).code).toBe(0)
-    const res = await run(['submit', '--name', 'alpaca', ...WORK, '--epochs', '2', '--gpus', '1', '--deadline', '+30h', '--', 'python', 'train.py'])
+    const res = await run(['submit', '--name', 'alpaca-lora', '--params', '7e9', '--samples', '52000', '--seq-len', '512', '--epochs', '2', '--method', 'lora', '--gpus', '1', '--deadline', 'tomorrow 09:00', '--', 'python', 'train.py'])
     expect(res).toMatchObject({ code: 0, err: '' })
     const lines = res.out.split('\n')
-    expect(lines[0]).toMatch(/^job [0-9a-f-]{36} planned: alpaca, 1 GPU × 7h54m \(estimated from its work\), deadline 2026-11-24 16:00Z$/)
+    expect(lines[0]).toMatch(/^job [0-9a-f-]{36} planned: alpaca-lora, 1 GPU × 7h54m \(estimated from its work\), deadline 2026-11-24 08:00Z$/)
     expect(lines.slice(1, 4)).toEqual([
       '  work: lora 4·N·T, N = 7e9, T = 52000 × 512 × 2 epochs = 5.32e7 tokens → planned as 7h54m (estimated:history, 1 run; longest of the allowed pools: a4000)',
       '  estimate per pool: a4000 7h54m (7h7m–8h41m), 1.39 kWh (1.25–1.53); gpu-north 4h25m (2h57m–7h22m), 1.77 kWh (1.18–2.95) estimated:flops; gpu-south 3h49m (2h33m–6h21m), 1.91 kWh (1.27–3.18) estimated:flops',
