@@ -89,13 +89,13 @@ describe('plan and submit print the estimate the job was planned with', () => {
   test('plan: the work, the duration planned (the longest pool) and each pool\'s estimate, then the quote', async () => {
     const res = await run(['plan', ...JOB, ...WORK, '--preferred-pool', 'gpu-north'])
     expect(res).toMatchObject({ code: 0, err: '' })
-    // 7.45e17 FLOPs at 30 % of the A100's 312 TFLOPS: 132.7 min, planned as 133 min on both pools.
+    // 7.45e17 FLOPs at 30 % of the A100's 312 TFLOPS: 132.7 min, 133 min at most, on gpu-north; each pool at its own speed.
     expect(res.out).toBe([
-      'work: lora 4·N·T, N = 7e9, T = 52000 × 512 = 2.66e7 tokens → planned as 2h13m (estimated:flops; longest of the allowed pools: gpu-north)',
+      'work: lora 4·N·T, N = 7e9, T = 52000 × 512 = 2.66e7 tokens → at most 2h13m, on gpu-north (estimated:flops); each pool is planned at its own speed',
       'estimate per pool: gpu-north 2h13m (1h29m–3h41m), 0.885 kWh (0.59–1.47); gpu-south 1h54m (1h16m–3h11m), 0.953 kWh (0.636–1.59)',
       'best start per pool for 1 GPU × 2h13m (estimated from its work), deadline 2026-11-24 08:00Z, lowest first:',
       'start 2026-11-23 18:00Z on gpu-north (NORTH) · 0.09 kg vs 0.27 kg now (−67 %)',
-      'start 2026-11-23 10:00Z on gpu-south (SOUTH) · 0.22 kg vs 0.27 kg now (−17 %)',
+      'start 2026-11-23 10:00Z on gpu-south (SOUTH) · 0.19 kg vs 0.27 kg now (−28 %)',
       'CO2e on average intensity (lifecycle factors); "now" is starting at once on gpu-north (its preferred pool)',
       'submit would plan: gpu-north from 2026-11-23 18:00Z (latest safe start 2026-11-24 05:37Z)',
       ''
@@ -110,9 +110,9 @@ describe('plan and submit print the estimate the job was planned with', () => {
     const lines = res.out.split('\n')
     expect(lines[0]).toMatch(/^job [0-9a-f-]{36} planned: alpaca-lora, 1 GPU × 7h54m \(estimated from its work\), deadline 2026-11-24 08:00Z$/)
     expect(lines.slice(1, 4)).toEqual([
-      '  work: lora 4·N·T, N = 7e9, T = 52000 × 512 × 2 epochs = 5.32e7 tokens → planned as 7h54m (estimated:history, 1 run; longest of the allowed pools: a4000)',
+      '  work: lora 4·N·T, N = 7e9, T = 52000 × 512 × 2 epochs = 5.32e7 tokens → at most 7h54m, on a4000 (estimated:history, 1 run); each pool is planned at its own speed',
       '  estimate per pool: a4000 7h54m (7h7m–8h41m), 1.39 kWh (1.25–1.53); gpu-north 4h25m (2h57m–7h22m), 1.77 kWh (1.18–2.95) estimated:flops; gpu-south 3h49m (2h33m–6h21m), 1.91 kWh (1.27–3.18) estimated:flops',
-      '  pool               a4000 (NORTH)'
+      '  pool               gpu-north (NORTH)'
     ])
   }, TIMEOUT)
 })

@@ -39,16 +39,16 @@ const methodText = (e: { method: string, runs?: number | undefined }): string =>
   e.method === 'estimated:history' ? `${e.method}, ${e.runs ?? 0} run${e.runs === 1 ? '' : 's'}` : e.method
 
 /**
- * What a job's work was planned as, in two lines: the work and the duration it was planned with
- * (the longest of its pools' estimates, so the deadline holds on any), then each pool's estimate
- * and the pools left out.
+ * What a job's work was planned as, in two lines: the work and its longest estimated run (the job's
+ * duration; each pool is planned at its own estimated speed), then each pool's estimate and the
+ * pools left out.
  */
 export function workLines (work: WorkBody, estimate: WorkEstimateBody, indent = ''): string {
   const pools = estimate.pools.map(p => `${p.pool} ${durationRange(p.durationMinutes)}, ${energyRange(p.energyKwh)}` +
     (p.method === estimate.method ? '' : ` ${methodText(p)}`))
   const excluded = estimate.excluded.map(x => `${x.pool} (${x.reason})`)
   return [
-    `work: ${workText(work)} → planned as ${formatMinutes(plannedMinutes(estimate))} (${methodText(estimate)}; longest of the allowed pools: ${estimate.pool})`,
+    `work: ${workText(work)} → at most ${formatMinutes(plannedMinutes(estimate))}, on ${estimate.pool} (${methodText(estimate)}); each pool is planned at its own speed`,
     `estimate per pool: ${pools.join('; ')}${excluded.length === 0 ? '' : `; left out: ${excluded.join('; ')}`}`
   ].map(l => indent + l + '\n').join('')
 }
