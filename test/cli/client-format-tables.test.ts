@@ -84,3 +84,15 @@ describe('jobText', () => {
     ].join('\n'))
   })
 })
+
+describe('jobText of a risk-averse work job', () => {
+  test('says the duration was estimated from its work, and that it plans on the p90', () => {
+    const job = {
+      id: 'j2', name: 'w', state: 'pending', gpus: 1, durationMinutes: 474, deadline: '2026-11-24T08:00:00.000Z', notBefore: null, interruptible: false,
+      minSegmentMinutes: 30, pools: [], zones: [], preferredPool: null, sciUnit: 'job', risk: 'averse', wattsPerGpu: null, energyKwh: null,
+      command: ['train'], payload: null, labels: {}, submittedAt: '2026-11-23T10:00:00.000Z', updatedAt: '2026-11-23T10:00:00.000Z',
+      plan: null, work: { parameters: 7e9, samples: 52_000, seqLen: 512, epochs: 2, method: 'lora' }, estimate: null, events: [], runs: [], segments: [], ledger: null
+    } satisfies JobDetailBody
+    expect(jobText(job).split('\n')[1]).toBe('  1 GPU × 7h54m (estimated from its work) · deadline 2026-11-24 08:00Z · submitted 2026-11-23 10:00Z · risk-averse (plans on the p90) · command train')
+  })
+})

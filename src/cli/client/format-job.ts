@@ -45,13 +45,14 @@ function eventRow (e: JobDetailBody['events'][number]): string[] {
 /** `greenshift job ID` for people: what was asked, the plan, runs, ledger and a timeline of events. */
 export function jobText (job: JobDetailBody): string {
   const asked = [
-    `${job.gpus} GPU${job.gpus === 1 ? '' : 's'} × ${formatMinutes(job.durationMinutes)}`,
+    `${job.gpus} GPU${job.gpus === 1 ? '' : 's'} × ${formatMinutes(job.durationMinutes)}${job.work === null ? '' : ' (estimated from its work)'}`,
     `deadline ${utc(job.deadline)}`,
     ...(job.notBefore === null ? [] : [`not before ${utc(job.notBefore)}`]),
     `submitted ${utc(job.submittedAt)}`,
     ...(job.pools.length === 0 ? [] : [`pools ${job.pools.join(', ')}`]),
     ...(job.zones.length === 0 ? [] : [`zones ${job.zones.join(', ')}`]),
     ...(job.interruptible ? ['interruptible'] : []),
+    ...(job.risk === 'averse' ? ['risk-averse (plans on the p90)'] : []),
     ...Object.entries(job.labels).map(([k, v]) => `${k}=${v}`),
     ...(job.command === null ? [] : [`command ${job.command.map(a => /^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)).join(' ')}`])
   ]
