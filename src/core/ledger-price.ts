@@ -26,9 +26,15 @@ export function sameLabels (a: Labels, b: Labels): boolean {
   return a.signal === b.signal && a.gas === b.gas && a.factorType === b.factorType
 }
 
-/** A series' source with its version, `<source>@<version>`, when it states one. */
+/**
+ * A series' source with its version, `<source>@<version>`, when it states one. A provider's
+ * forecast extended by greenshift's model keeps the version beside the provider's part, as the
+ * model's part names its own (its training end): `replay:zones-2022@sha256:…+model:greenshift-ew-profile@2026-12-03T15:00Z`.
+ */
 export function versioned (s: Pick<Series, 'source' | 'version'>): string {
-  return s.version === undefined ? s.source : `${s.source}@${s.version}`
+  if (s.version === undefined) return s.source
+  const model = s.source.indexOf('+model:greenshift-')
+  return model < 0 ? `${s.source}@${s.version}` : `${s.source.slice(0, model)}@${s.version}${s.source.slice(model)}`
 }
 
 export type Priced = Omit<LedgerFigure, 'method'>

@@ -69,7 +69,8 @@ export function extendWithModel (series: Series, history: Hourly, from: number, 
     if (!Number.isFinite(mid)) continue
     const k = h - seamStep
     const shift = Number.isFinite(gap) && k >= 0 && k < SEAM_HOURS ? gap * (SEAM_HOURS - k) / (SEAM_HOURS + 1) : 0
-    const at = (v: number | undefined) => Math.max(0, (Number.isFinite(v) ? v as number : mid) + shift)
+    // To 0.1 g/kWh: no forecast is finer, and the API shows them as they are.
+    const at = (v: number | undefined) => Math.round(10 * Math.max(0, (Number.isFinite(v) ? v as number : mid) + shift)) / 10
     const start = origin + h * HOUR_MS
     extra.push({ start: Math.max(start, begin), end: Math.min(start + HOUR_MS, to), gPerKwh: at(mid), p10: at(f.p10[h]), p90: at(f.p90[h]) })
   }

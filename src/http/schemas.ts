@@ -221,7 +221,9 @@ export const Zone = Type.Object({
 export const IntensityPoint = Type.Object({
   start: Type.String({ format: 'date-time' }),
   end: Type.String({ format: 'date-time' }),
-  gPerKwh: Type.Number(),
+  gPerKwh: Type.Number({ description: 'the value, or a forecast\'s median' }),
+  p10: Type.Optional(Type.Number({ description: 'the forecast\'s 10th percentile, where greenshift\'s own forecaster gives it' })),
+  p90: Type.Optional(Type.Number({ description: 'the forecast\'s 90th percentile, where greenshift\'s own forecaster gives it' })),
   kind: Type.Union([Type.Literal('forecast'), Type.Literal('actual'), Type.Literal('fallback')])
 })
 

@@ -110,7 +110,7 @@ test('a forecast ending inside the window is extended by the model, joined at th
   expect(at(NOW + 24 * HOUR).p10).toBeDefined()
   const job = await submit(NOW + 20 * HOUR, NOW + 40 * HOUR)
   expect(job.plan.segments[0].start).toBe(iso(GREEN))
-  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH+${model}@${iso(NOW)}`, usesFallback: false })
+  expect(job.plan.expected).toMatchObject({ source: `grid:NORTH@${iso(NOW)}+${model}`, usesFallback: false })
 })
 
 test('a forecast ending inside the window, with no measured history, is extended by the profile, and the plan names both', async () => {

@@ -50,3 +50,19 @@ test('an unknown risk is a 400 naming the field, and nothing is stored', async (
   const list = await app.inject({ method: 'GET', url: '/v1/jobs', headers: auth(keys.a) })
   expect(list.json().jobs).toEqual([])
 })
+
+test('a zone\'s intensity past the provider\'s horizon is the model\'s forecast, each hour with its p10 and p90', async () => {
+  await history()
+  const { app, auth, keys } = t()
+  t().clock.now = NOW
+  const res = await app.inject({ method: 'GET', url: `/v1/zones/NORTH/intensity?from=${iso(NOW + 30 * HOUR)}&to=${iso(NOW + 40 * HOUR)}`, headers: auth(keys.a) })
+  expect(res.statusCode).toBe(200)
+  const points = res.json().points as Array<{ gPerKwh: number, p10: number, p90: number, kind: string }>
+  expect(points).toHaveLength(10)
+  for (const p of points) {
+    expect(p.kind).toBe('forecast')
+    expect(p.p10).toBeLessThanOrEqual(p.gPerKwh)
+    expect(p.p90).toBeGreaterThanOrEqual(p.gPerKwh)
+    expect(Math.round(p.gPerKwh * 10) / 10).toBe(p.gPerKwh)
+  }
+})

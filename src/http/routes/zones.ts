@@ -110,7 +110,7 @@ export function zoneRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const future = to > now ? await forecastSeries(deps, zone, Math.max(from, now), to, now) : undefined
       // Actuals up to now, then the forecast from now: each point clipped so the two never overlap.
       const clip = (kind: 'actual' | 'forecast' | 'fallback', lo: number, hi: number) => (p: IntensityPoint) =>
-        ({ start: iso(Math.max(p.start, lo)), end: iso(Math.min(p.end, hi)), gPerKwh: p.gPerKwh, kind })
+        ({ start: iso(Math.max(p.start, lo)), end: iso(Math.min(p.end, hi)), gPerKwh: p.gPerKwh, ...(p.p10 === undefined || p.p90 === undefined ? {} : { p10: p.p10, p90: p.p90 }), kind })
       const head = (past?.points ?? []).filter(p => p.start < now).map(clip('actual', from, now))
       // Points from the labelled fallback on (the weekly profile) are no forecast: they say so.
       const fallbackFrom = future?.fallbackFrom ?? Infinity
