@@ -2,7 +2,8 @@ import { floorHour } from '../core/intervals.js'
 import { labelsOf, sameLabels } from '../core/ledger-price.js'
 import { newestCovering } from '../core/resample.js'
 import { HOUR_MS, type Instant } from '../core/types.js'
-import { insertIntensityPoints, intensityRows, latestPoints } from '../store/intensity.js'
+import { insertIntensityPoints, intensityRows, latestPoints, newestFetch } from '../store/intensity.js'
+import { MODEL_HISTORY_DAYS } from './model-forecast.js'
 import type { Deps } from './deps.js'
 import { budgetsOf, observedFetch, refreshMsOf } from './fetch.js'
 import type { ZoneStatus } from './forecasts.js'
@@ -25,9 +26,13 @@ export const ACTUALS_WINDOW_MS = 48 * HOUR_MS
  */
 export async function refreshActuals (deps: Deps, zone: string, status: ZoneStatus, now: Instant): Promise<number> {
   if (status.actualsAttemptAt !== undefined && now - status.actualsAttemptAt < refreshMsOf(deps, zone)) return 0
+  const first = status.actualsAttemptAt === undefined
   status.actualsAttemptAt = now
-  // From a whole hour, so that re-fetched hourly points keep their starts and compare equal.
-  const from = floorHour(now) - ACTUALS_WINDOW_MS
+  // From a whole hour, so that re-fetched hourly points keep their starts and compare equal. The
+  // first time a process asks for a zone with nothing measured stored, it asks for the weeks its
+  // forecaster trains on (a provider that keeps less answers what it has, or fails once).
+  const backfill = first && await newestFetch(deps.store.db, zone, 'actual') === undefined
+  const from = floorHour(now) - (backfill ? MODEL_HISTORY_DAYS * 24 * HOUR_MS : ACTUALS_WINDOW_MS)
   const series = (await observedFetch(deps, zone, 'actuals', from, now, budgetsOf(deps).tickMs))?.series
   if (series === undefined || series.points.length === 0) return 0
   try {

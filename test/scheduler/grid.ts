@@ -8,6 +8,8 @@ export const WEEK = 7 * 24 * HOUR
 export interface FakeGrid extends IntensityProvider {
   down: boolean
   forecastHours: number
+  /** How many hours back from the end of a request its actuals reach (a provider with a short memory); default all. */
+  keepsHours: number
   value: (t: Instant) => number
   calls: { forecast: number, actuals: number }
 }
@@ -23,7 +25,7 @@ function hourly (from: Instant, to: Instant, value: (t: Instant) => number): Int
 
 /**
  * A provider like a real one: forecasts reach `forecastHours` (default 24) past `from`, actuals
- * cover the range; source `<id>:<zone>`.
+ * cover the range (at most its last `keepsHours`); source `<id>:<zone>`.
  */
 export function fakeGrid (id: string, signal: Signal, value: (t: Instant) => number): FakeGrid {
   const grid: FakeGrid = {
@@ -31,6 +33,7 @@ export function fakeGrid (id: string, signal: Signal, value: (t: Instant) => num
     signal,
     down: false,
     forecastHours: 24,
+    keepsHours: Infinity,
     value,
     calls: { forecast: 0, actuals: 0 },
     forecast: async (zone, from, to): Promise<Series> => {
@@ -41,7 +44,7 @@ export function fakeGrid (id: string, signal: Signal, value: (t: Instant) => num
     actuals: async (zone, from, to): Promise<Series> => {
       grid.calls.actuals++
       if (grid.down) throw new Error(`${id}: HTTP 500 (test)`)
-      return { zone, signal, source: `${id}:${zone}`, points: hourly(from, to, grid.value) }
+      return { zone, signal, source: `${id}:${zone}`, points: hourly(Math.max(from, to - grid.keepsHours * HOUR), to, grid.value) }
     }
   }
   return grid

@@ -125,7 +125,11 @@ test('a forecast ending inside the window, with no measured history, is extended
 })
 
 test('with less than a week stored, the planner\'s own fallback repeats the last known day', async () => {
-  const grid = await weekOfHistory([0])
+  // A provider that keeps 48 h of actuals: too little for the model (72 h).
+  const grid = fakeGrid('grid', 'average', value)
+  grid.keepsHours = 48
+  t().deps.providers.set('NORTH', grid)
+  await refreshStale(t().deps, NOW)
   grid.down = true
   const series = await forecastSeries(t().deps, 'NORTH', NOW + 30 * HOUR, NOW + 46 * HOUR, NOW + 30 * HOUR)
   expect(series.source).toBe('grid:NORTH')

@@ -20,24 +20,26 @@ function withChainZone (config: Config, minutes: number): Config {
   return { ...config, zones: { ...config.zones, NORTH: north } }
 }
 
-test('actuals of the last 48 h are re-fetched each refresh and stored only when new or revised', async () => {
+test('the first time, 35 days of actuals (what the model trains on); then the last 48 h re-fetched each refresh, stored only when new or revised', async () => {
   const { deps } = t()
   const grid = fakeGrid('grid', 'average', () => 300)
   deps.providers.set('NORTH', grid)
   await refreshStale(deps, NOW)
-  expect(await actualRows()).toBe(48)
+  const backfill = 35 * 24
+  expect(await actualRows()).toBe(backfill)
   await refreshStale(deps, NOW + 10 * MINUTE)
   expect(grid.calls.actuals).toBe(1)
 
   // 31 min on: the same 48 hours, plus the part of the current hour now known.
   await refreshStale(deps, NOW + 31 * MINUTE)
-  expect(await actualRows()).toBe(49)
+  expect(await actualRows()).toBe(backfill + 1)
 
   // The provider revises one estimated hour; the current hour completes and the next begins.
   grid.value = h => h === NOW - 3 * HOUR ? 280 : 300
   await refreshStale(deps, NOW + 62 * MINUTE)
   expect(grid.calls.actuals).toBe(3)
-  expect(await actualRows()).toBe(52)
+  // Three new rows; the oldest backfilled hour is now more than 35 days old and pruned.
+  expect(await actualRows()).toBe(backfill + 1 + 3 - 1)
   // The part-hour stored at NOW + 31 min is covered by the newer whole hour.
   const { points } = await storedIntensity(deps.store.db, 'NORTH', 'actual', NOW - 3 * HOUR, NOW + HOUR)
   expect(points.map(p => [p.start - NOW, p.end - NOW, p.gPerKwh])).toEqual([

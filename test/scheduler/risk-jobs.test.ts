@@ -66,3 +66,13 @@ test('a zone\'s intensity past the provider\'s horizon is the model\'s forecast,
     expect(Math.round(p.gPerKwh * 10) / 10).toBe(p.gPerKwh)
   }
 })
+
+test('a freshly started service plans past the provider\'s horizon on the model at once: its first refresh stores the weeks it trains on', async () => {
+  const { deps, app, auth, keys } = t()
+  deps.providers.set('NORTH', fakeGrid('grid', 'average', h => 200 + 100 * Math.sin((2 * Math.PI * (h - NOW)) / (24 * HOUR))))
+  await refreshStale(deps, NOW)
+  t().clock.now = NOW
+  const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth(keys.a), payload: body({ notBefore: iso(NOW + 50 * HOUR), deadline: iso(NOW + 80 * HOUR) }) })
+  expect(res.statusCode).toBe(201)
+  expect(res.json().plan.expected).toMatchObject({ source: expect.stringMatching(/^model:greenshift-ew-profile@/), usesFallback: false, band: expect.any(Object) })
+})
