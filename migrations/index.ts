@@ -13,6 +13,7 @@ import * as m0011 from './0011-labels-and-home-pool.js'
 import * as m0012 from './0012-run-accounting.js'
 import * as m0013 from './0013-work-and-energy-history.js'
 import * as m0014 from './0014-job-risk.js'
+import * as m0015 from './0015-history-run-ids.js'
 
 /**
  * Every migration, in order. Append-only: never rename, reorder or edit an entry once released;
@@ -32,7 +33,8 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0011-labels-and-home-pool': m0011,
   '0012-run-accounting': m0012,
   '0013-work-and-energy-history': m0013,
-  '0014-job-risk': m0014
+  '0014-job-risk': m0014,
+  '0015-history-run-ids': m0015
 })
 
 /** The explicit list as a Kysely `MigrationProvider` (no file-system scanning). */

@@ -17,7 +17,8 @@ export const CodeCarbonRow = Type.Object({
   ram_energy: Type.Number({ minimum: 0, maximum: 1e6, description: 'kWh' }),
   gpu_model: Type.String({ minLength: 1, maxLength: 256, description: 'as CodeCarbon writes it, e.g. "1 x NVIDIA RTX A4000"' }),
   gpu_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'default: the count before " x " in gpu_model, else 1' })),
-  pue: Type.Optional(Type.Number({ minimum: 1, maximum: 3, description: 'the PUE CodeCarbon multiplied energy_consumed by, default 1: history keeps energy_consumed / pue' }))
+  pue: Type.Optional(Type.Number({ minimum: 1, maximum: 3, description: 'the PUE CodeCarbon multiplied energy_consumed by, default 1: history keeps energy_consumed / pue' })),
+  run_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'CodeCarbon\'s id of the run: a run this tenant already has is not stored again' }))
 }, { additionalProperties: true })
 
 export const HistoryInput = Type.Object({
@@ -29,6 +30,7 @@ export type HistoryInput = Static<typeof HistoryInput>
 
 export const HistoryStored = Type.Object({
   stored: Type.Integer(),
+  duplicates: Type.Integer({ description: 'rows not stored because this tenant already has their run_id' }),
   family: Type.String(),
   runs: Type.Array(Type.Object({
     gpuModel: Type.String({ description: 'as history keys it: the GPU table\'s name when it knows the model' }),

@@ -14,12 +14,15 @@ export interface NewHistoryRun extends HistoryRun {
   source: 'ledger' | 'codecarbon'
   /** The job whose ledger measured it; null for an import. */
   jobId: string | null
+  /** CodeCarbon's `run_id` of an imported run, when the row gave one. */
+  runId?: string | null
   createdAt: Instant
 }
 
 /**
  * Stores runs; a run of a job that already has one is skipped (`job_id` is unique), so recording a
- * job's ledger twice keeps one row. Returns how many were stored.
+ * job's ledger twice keeps one row, and so is an imported run whose `run_id` the tenant already has
+ * (the same file imported twice). Returns how many were stored.
  */
 export async function insertHistory (db: Db, runs: readonly NewHistoryRun[]): Promise<number> {
   if (runs.length === 0) return 0
@@ -35,8 +38,9 @@ export async function insertHistory (db: Db, runs: readonly NewHistoryRun[]): Pr
     duration_minutes: r.durationMinutes,
     source: r.source,
     job_id: r.jobId,
+    run_id: r.runId ?? null,
     created_at: toDate(r.createdAt)
-  }))).onConflict(oc => oc.column('job_id').doNothing()).executeTakeFirst()
+  }))).onConflict(oc => oc.doNothing()).executeTakeFirst()
   return Number(result.numInsertedOrUpdatedRows ?? 0)
 }
 

@@ -177,6 +177,8 @@ export interface EnergyHistoryTable {
   duration_minutes: number
   source: 'ledger' | 'codecarbon'
   job_id: string | null
+  /** CodeCarbon's id of an imported run: one row per tenant and run id. */
+  run_id: ColumnType<string | null, string | null | undefined, string | null>
   created_at: Date
 }
 

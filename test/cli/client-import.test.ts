@@ -41,6 +41,13 @@ describe('greenshift import codecarbon', () => {
     expect(job.json()).toMatchObject({ durationMinutes: 474, estimate: { method: 'estimated:history', runs: 1, energyKwh: { mid: 1.39 } } })
   }, TIMEOUT)
 
+  test('the same file imported twice counts its runs once (CodeCarbon\'s run_id)', async () => {
+    expect((await run(['import', 'codecarbon', SEED_CSV, ...WORK])).code).toBe(0)
+    const again = await run(['import', 'codecarbon', SEED_CSV, ...WORK])
+    expect(again).toMatchObject({ code: 0, err: '' })
+    expect(again.out.split('\n')[0]).toBe('stored 0 runs as energy history of lora:7000000000 (T = 2.66e+7 tokens each); 1 already stored (the same run_id), not counted again:')
+  }, TIMEOUT)
+
   test('--json prints the API\'s answer; --family keeps the runs under that name', async () => {
     const res = await run(['import', 'codecarbon', SEED_CSV, ...WORK, '--family', 'alpaca-lora', '--json'])
     expect(res.code).toBe(0)

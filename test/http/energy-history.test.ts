@@ -101,7 +101,8 @@ describe('POST /v1/energy-history', () => {
       [{ ...ROW, duration: -5 }, 400, 'rows[1].duration'],
       [{ ...ROW, gpu_model: '' }, 400, 'rows[1].gpu_model'],
       [{ ...ROW, energy_consumed: 0.9 }, 422, 'rows[1].energy_consumed'],
-      [{ ...ROW, duration: 1, energy_consumed: 6, gpu_energy: 5.9, cpu_energy: 0.1, ram_energy: 0 }, 422, 'rows[1].energy_consumed']
+      [{ ...ROW, duration: 1, energy_consumed: 6, gpu_energy: 5.9, cpu_energy: 0.1, ram_energy: 0 }, 422, 'rows[1].energy_consumed'],
+      [{ ...ROW, gpu_model: '4 x NVIDIA A100-SXM4-80GB', gpu_count: 2 }, 422, 'rows[1].gpu_count']
     ]
     for (const [bad, status, field] of cases) {
       const res = await post('/v1/energy-history', { work: WORK, rows: [ROW, bad] })
@@ -112,5 +113,16 @@ describe('POST /v1/energy-history', () => {
     expect(noWork.json().errors[0].field).toBe('work.tokens')
     expect(await t().deps.store.db.selectFrom('energy_history').selectAll().execute()).toEqual([])
     expect((await post('/v1/energy-history', { work: WORK, rows: [ROW] }, t().keys.aRead)).statusCode).toBe(403)
+  }, TIMEOUT)
+
+  test('a run CodeCarbon named by run_id is stored once per tenant, however often its file is imported', async () => {
+    const rows = [{ ...ROW, run_id: 'run-1' }, { ...ROW, energy_consumed: 0.66, gpu_energy: 0.56, run_id: 'run-2' }]
+    expect((await post('/v1/energy-history', { work: WORK, rows })).json()).toMatchObject({ stored: 2, duplicates: 0 })
+    expect((await post('/v1/energy-history', { work: WORK, rows })).json()).toMatchObject({ stored: 0, duplicates: 2 })
+    expect(await northEstimate()).toMatchObject({ method: 'estimated:history', runs: 2 })
+    // Another tenant's runs are its own, whatever their ids.
+    expect((await post('/v1/energy-history', { work: WORK, rows }, t().keys.b)).json()).toMatchObject({ stored: 2, duplicates: 0 })
+    // Rows without an id are each a run.
+    expect((await post('/v1/energy-history', { work: WORK, rows: [ROW, ROW] })).json()).toMatchObject({ stored: 2, duplicates: 0 })
   }, TIMEOUT)
 })

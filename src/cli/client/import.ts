@@ -54,6 +54,8 @@ export function codeCarbonRows (text: string, file: string): Array<Record<string
     const row: Record<string, number | string> = { gpu_model: gpuModel }
     for (const c of REQUIRED) if (c !== 'gpu_model') row[c] = number(c)
     for (const c of OPTIONAL_NUMBERS) if (at.has(c) && cell(c) !== '') row[c] = number(c)
+    // CodeCarbon's id of the run: the server stores each run once, however often the file is imported.
+    if (cell('run_id') !== '') row.run_id = cell('run_id')
     return row
   })
 }
@@ -63,7 +65,8 @@ export function storedText (answer: HistoryStoredBody): string {
   const rows = answer.runs.map((r, i) => [`row ${i + 1}`, `${r.gpus} × ${r.gpuModel}`, kwhText(r.energyKwh), formatMinutes(Math.max(1, Math.round(r.durationMinutes))),
     `${kwhText(r.kwhPerMillionTokens)} per 1M tokens`])
   const tokens = answer.runs[0]?.tokens ?? 0
-  return `stored ${answer.stored} run${answer.stored === 1 ? '' : 's'} as energy history of ${answer.family} (T = ${tokens.toPrecision(3)} tokens each):\n` +
+  const duplicates = answer.duplicates > 0 ? `; ${answer.duplicates} already stored (the same run_id), not counted again` : ''
+  return `stored ${answer.stored} run${answer.stored === 1 ? '' : 's'} as energy history of ${answer.family} (T = ${tokens.toPrecision(3)} tokens each)${duplicates}:\n` +
     table([['ROW', 'GPUS', 'ENERGY (IT)', 'TIME', 'PER TOKENS'], ...rows])
 }
 

@@ -32,6 +32,7 @@ export function energyHistoryRoutes (deps: AppDeps): FastifyPluginAsyncTypebox {
       const stored = await deps.store.db.transaction().execute(async trx => await insertHistory(trx, runs))
       return reply.status(201).send({
         stored,
+        duplicates: runs.length - stored,
         family,
         runs: runs.map(r => ({ gpuModel: r.gpuModel, gpus: r.gpus, tokens: r.tokens, energyKwh: r.energyKwh, durationMinutes: r.durationMinutes, kwhPerMillionTokens: r.energyKwh / r.tokens * 1e6 }))
       })
@@ -51,6 +52,9 @@ function historyRow (row: Row, i: number, work: Work, family: string, tenantId: 
     throw bad('energy_consumed', `${row.energy_consumed} kWh is not (gpu_energy + cpu_energy + ram_energy) × pue (${Number(parts.toPrecision(6))} kWh)`)
   }
   const counted = /^\s*(\d+)\s*x\s+/i.exec(row.gpu_model)?.[1]
+  if (counted !== undefined && row.gpu_count !== undefined && Number(counted) !== row.gpu_count) {
+    throw bad('gpu_count', `${row.gpu_count} disagrees with gpu_model "${row.gpu_model}" (${counted} GPUs)`)
+  }
   const gpus = row.gpu_count ?? (counted === undefined ? 1 : Number(counted))
   if (!(gpus >= 1)) throw bad('gpu_model', `"${row.gpu_model}" counts no GPU`)
   const watts = row.energy_consumed * 1000 / (row.duration / 3600)
@@ -67,6 +71,7 @@ function historyRow (row: Row, i: number, work: Work, family: string, tenantId: 
     durationMinutes: row.duration / 60,
     source: 'codecarbon',
     jobId: null,
+    runId: row.run_id ?? null,
     createdAt: now
   }
 }
