@@ -60,16 +60,16 @@ export function planFor (req: PlanRequest, views: PoolView[], now: Instant, deps
   const outcome = planJob(req, views, now, { safetyMarginMs: deps.config.planning.safetyMarginMinutes * 60_000 }, reserved)
   if (!outcome.ok) {
     if (outcome.reason === 'no-intensity-data') return { outcome, plan: undefined }
-    throw failureError(outcome.reason, outcome.detail)
+    throw failureError(outcome.reason, outcome.detail, req.perPool === undefined ? 'durationMinutes' : 'work')
   }
   return { outcome, plan: toJobPlan(outcome, now) }
 }
 
-/** Maps a planner failure to the HTTP problem a client can act on. */
-function failureError (reason: string, detail: string): ApiError {
+/** Maps a planner failure to the HTTP problem a client can act on; `duration` names what set the job's run time. */
+function failureError (reason: string, detail: string, duration: 'durationMinutes' | 'work'): ApiError {
   switch (reason) {
     case 'deadline-passed': return invalidField('deadline', detail)
-    case 'window-too-short': return invalidField('durationMinutes', detail)
+    case 'window-too-short': return invalidField(duration, detail)
     case 'too-many-gpus': return invalidField('gpus', detail)
     case 'no-eligible-pool': return invalidField('pools', detail)
     case 'no-capacity': return new ApiError(409, 'no-capacity', detail, [{ field: 'deadline', message: detail }])
