@@ -98,25 +98,28 @@ function contextOf (view: PoolView, from: Instant, until: Instant): PoolContext 
   const own = preparedOf(view.series)
   if (own.starts.length === 0) return null
   const complete = own.gaps.length === 0 && own.starts[0]! <= from && coveredUntil(own) >= until
-  if (complete) return { pool: view.pool, series: view.series, prepared: own, band: bandOf(view.series, own), banded: hasBand(view.series), fallbackFrom: view.series.fallbackFrom, filled: [] }
+  if (complete) return { pool: view.pool, series: view.series, prepared: own, ...bandOf(view.series, own), fallbackFrom: view.series.fallbackFrom, filled: [] }
   const sorted = { ...view.series, points: normalize(view.series.points) }
   const { series, filled } = fillGaps(withFallback(sorted, until), from)
   const prepared = prepare(series)
-  return { pool: view.pool, series, prepared, band: bandOf(series, prepared), banded: hasBand(series), fallbackFrom: series.fallbackFrom, filled }
+  return { pool: view.pool, series, prepared, ...bandOf(series, prepared), fallbackFrom: series.fallbackFrom, filled }
 }
 
-/** Prepared p10 and p90 layouts, by the points array they were made from (as `preparedCache`). */
-const bandCache = new WeakMap<readonly IntensityPoint[], { n: number, p10: PreparedSeries, p90: PreparedSeries }>()
+/**
+ * The p10 and p90 layouts of a series with a band (null without), by the points array they were
+ * made from, as `preparedCache`: a quote must not scan every point for a band it has not got.
+ */
+const bandCache = new WeakMap<readonly IntensityPoint[], { n: number, band: { p10: PreparedSeries, p90: PreparedSeries } | null }>()
 
-/** The series' three layouts; without a band, the median's thrice (nothing more is laid out). */
-function bandOf (series: Series, p50: PreparedSeries): PoolContext['band'] {
-  if (!hasBand(series)) return { p10: p50, p50, p90: p50 }
-  const hit = bandCache.get(series.points)
-  if (hit !== undefined && hit.n === series.points.length) return { p10: hit.p10, p50, p90: hit.p90 }
-  const p10 = prepare(atQuantile(series, 'p10'))
-  const p90 = prepare(atQuantile(series, 'p90'))
-  bandCache.set(series.points, { n: series.points.length, p10, p90 })
-  return { p10, p50, p90 }
+/** The series' three layouts (without a band, the median's thrice) and whether it has a band. */
+function bandOf (series: Series, p50: PreparedSeries): Pick<PoolContext, 'band' | 'banded'> {
+  let hit = bandCache.get(series.points)
+  if (hit === undefined || hit.n !== series.points.length) {
+    const band = hasBand(series) ? { p10: prepare(atQuantile(series, 'p10')), p90: prepare(atQuantile(series, 'p90')) } : null
+    hit = { n: series.points.length, band }
+    bandCache.set(series.points, hit)
+  }
+  return hit.band === null ? { band: { p10: p50, p50, p90: p50 }, banded: false } : { band: { ...hit.band, p50 }, banded: true }
 }
 
 /**
