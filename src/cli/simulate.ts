@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Signal } from '../core/types.js'
+import type { Risk, Signal } from '../core/types.js'
 import { IntensityCsvError } from '../providers/csv.js'
 import { simulate } from '../sim/engine.js'
 import { GREENSHIFT_MODEL, persistence } from '../forecast/index.js'
@@ -19,7 +19,7 @@ export const SIMULATE_USAGE = `usage: greenshift simulate --intensity ZONE=FILE 
                           [--forecast ZONE=FILE ...] [--interruptible] [--pools POOLS.json] [--kw 1]
                           [--baseline-flex-minutes 0] [--noise-pct P --seed S] [--em-column lca|direct]
                           [--signal average|marginal] [--history-hours 0] [--forecast-model greenshift|persistence]
-                          [--out PER_JOB.csv] [--json] [--progress]
+                          [--risk neutral|averse] [--out PER_JOB.csv] [--json] [--progress]
 `
 
 /** Where `simulateCommand` reads and writes; every field defaults to the process's own. */
@@ -48,6 +48,7 @@ const OPTIONS = {
   signal: { type: 'string' },
   'history-hours': { type: 'string' },
   'forecast-model': { type: 'string' },
+  risk: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
@@ -76,8 +77,11 @@ export function simulateCommand (args: string[], io: Partial<SimulateIo> = {}): 
     if (values.out !== undefined) files.writeFile(values.out, perJobCsv(result.jobs))
     // greenshift's model is judged against persistence planned on the same jobs and data, in the same run.
     const beside = values['forecast-model'] === 'greenshift' ? simulate(input, { ...options, forecastModel: persistence, onProgress: undefined }).summary : undefined
-    const summary = beside === undefined ? result.summary : { ...result.summary, persistence: { plannerSaw: beside.plannerSaw, plannedG: beside.plannedG, savingPct: beside.savingPct, capturedPct: beside.capturedPct, deadlineMisses: beside.deadlineMisses } }
-    const text = formatSummary(result.summary) + (beside === undefined ? '' : `persistence      ${beside.capturedPct === null ? 'n/a' : `${beside.capturedPct.toFixed(1)} % of the oracle's saving`} (${beside.plannerSaw}, same jobs)\n`)
+    const risk = options.risk === undefined ? {} : { risk: options.risk }
+    const summary = beside === undefined ? { ...result.summary, ...risk } : { ...result.summary, ...risk, persistence: { plannerSaw: beside.plannerSaw, plannedG: beside.plannedG, savingPct: beside.savingPct, capturedPct: beside.capturedPct, deadlineMisses: beside.deadlineMisses } }
+    const text = formatSummary(result.summary) +
+      (options.risk === undefined ? '' : `risk             ${options.risk}: ${options.risk === 'averse' ? 'each window chosen by its p90 emissions' : 'each window chosen by its median'} on the model's forecast\n`) +
+      (beside === undefined ? '' : `persistence      ${beside.capturedPct === null ? 'n/a' : `${beside.capturedPct.toFixed(1)} % of the oracle's saving`} (${beside.plannerSaw}, same jobs)\n`)
     out(values.json === true ? JSON.stringify(summary, null, 2) + '\n' : text)
     return 0
   } catch (e) {
@@ -141,6 +145,9 @@ function load (values: Values, readFile: (p: string) => string): { input: SimInp
   const model = choice<'greenshift' | 'persistence'>(values['forecast-model'], ['greenshift', 'persistence'], 'forecast-model')
   if (model !== undefined && noisePct > 0) throw new UsageError('--forecast-model and --noise-pct each choose what the planner sees; give one')
   if (model !== undefined) options.forecastModel = model === 'greenshift' ? GREENSHIFT_MODEL : persistence
+  const risk = choice<Risk>(values.risk, ['neutral', 'averse'], 'risk')
+  if (risk !== undefined && model !== 'greenshift') throw new UsageError('--risk weighs the band of greenshift\'s forecast: give it with --forecast-model greenshift')
+  if (risk !== undefined) options.risk = risk
   const zones = new Map<string, SimZone>()
   for (const [zone, file] of intensity) {
     if (zones.has(zone)) throw new UsageError(`--intensity names zone ${zone} twice`)

@@ -34,7 +34,9 @@ function medianStep (points: readonly IntensityPoint[]): number {
   return steps[Math.floor(steps.length / 2)]!
 }
 
-/** A forecast's median from `origin` as intensity points, one per hour (NaN steps left out). */
+/** A forecast's median from `origin` as intensity points, one per hour (NaN steps left out), each with its p10 and p90. */
 export function medianPoints (forecast: Forecast, origin: number): IntensityPoint[] {
-  return forecast.p50.flatMap((g, h) => Number.isFinite(g) ? [{ start: origin + h * HOUR_MS, end: origin + (h + 1) * HOUR_MS, gPerKwh: g }] : [])
+  return forecast.p50.flatMap((g, h) => Number.isFinite(g)
+    ? [{ start: origin + h * HOUR_MS, end: origin + (h + 1) * HOUR_MS, gPerKwh: g, p10: forecast.p10[h] ?? g, p90: forecast.p90[h] ?? g }]
+    : [])
 }

@@ -52,7 +52,7 @@ export function simulate (input: SimInput, options: SimOptions = {}): SimResult 
   for (const job of jobs) {
     const pools = fleet.candidates(job)
     fleet.checkCovered(job, pools, job.arrival, Math.max(job.deadline, job.arrival + flexMs + job.durationMs))
-    const req = request(job, pools, options.interruptible ?? false, fleet.quantumMs)
+    const req = { ...request(job, pools, options.interruptible ?? false, fleet.quantumMs), ...(options.risk === undefined ? {} : { risk: options.risk }) }
     const baselineG = baseline(fleet, req, job, flexMs)
     const p = run(fleet, req, job, planned, plannerOpts, (zone, to) => fleet.known(zone, job.arrival, to))
     const o = sameView ? p : run(fleet, req, job, oracle, plannerOpts, (zone, to) => fleet.actual(zone, job.arrival, to))

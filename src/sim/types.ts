@@ -1,4 +1,4 @@
-import type { Instant, IntensityPoint, Interval, Signal } from '../core/types.js'
+import type { Instant, IntensityPoint, Interval, Risk, Signal } from '../core/types.js'
 import type { ForecastModel } from '../forecast/model.js'
 import type { ForecastArchive } from './forecast.js'
 import type { SimJob } from './jobs-csv.js'
@@ -45,6 +45,8 @@ export interface SimOptions {
    * arrival (from the hour it falls in) from the zone's actuals before that hour only.
    */
   forecastModel?: ForecastModel
+  /** What the planned run minimises on the model's forecast: its median (default) or its p90 (see `PlanRequest.risk`). */
+  risk?: Risk
   /** Called after each job with the count done and the total. */
   onProgress?: (done: number, total: number) => void
 }

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
 import { simulateCommand } from '../../src/cli/simulate.js'
+import { medianPoints } from '../../src/forecast/from-points.js'
 import { GREENSHIFT_MODEL, persistence } from '../../src/forecast/index.js'
 import { simulate } from '../../src/sim/engine.js'
 import type { SimJob } from '../../src/sim/jobs-csv.js'
@@ -50,6 +51,13 @@ test('simulate --forecast-model greenshift reports persistence\'s share beside i
   const code = simulateCommand(['--intensity', 'Z=z.csv', '--jobs', 'jobs.csv', '--forecast-model', 'greenshift', '--json'], { out: s => { out += s }, err: s => { err += s }, errIsTTY: false, readFile: p => files.get(p)! })
   expect([code, err]).toEqual([0, ''])
   expect(JSON.parse(out)).toMatchObject({ plannerSaw: 'model:greenshift-ew-profile', capturedPct: 100, persistence: { plannerSaw: 'model:greenshift-persistence', capturedPct: 100 } })
+  // --risk averse plans on the band's p90 and says so; without the model there is no band to weigh.
+  out = ''
+  expect(simulateCommand(['--intensity', 'Z=z.csv', '--jobs', 'jobs.csv', '--forecast-model', 'greenshift', '--risk', 'averse', '--json'], { out: s => { out += s }, err: () => {}, errIsTTY: false, readFile: p => files.get(p)! })).toBe(0)
+  expect(JSON.parse(out)).toMatchObject({ risk: 'averse', plannerSaw: 'model:greenshift-ew-profile' })
+  err = ''
+  expect(simulateCommand(['--intensity', 'Z=z.csv', '--jobs', 'jobs.csv', '--risk', 'averse'], { out: () => {}, err: s => { err += s }, errIsTTY: false, readFile: p => files.get(p)! })).toBe(2)
+  expect(err).toContain('--risk weighs the band of greenshift\'s forecast: give it with --forecast-model greenshift')
   let usage = ''
   expect(simulateCommand(['--intensity', 'Z=z.csv', '--jobs', 'jobs.csv', '--forecast-model', 'oracle'], { out: () => {}, err: s => { usage += s }, errIsTTY: false, readFile: p => files.get(p)! })).toBe(2)
   expect(usage).toContain('--forecast-model must be one of greenshift, persistence, got "oracle"')
@@ -62,4 +70,10 @@ test('simulate --help prints the usage on stdout and exits 0', () => {
   expect(out).toContain('usage: greenshift simulate --intensity ZONE=FILE')
   expect(out).toContain('--forecast-model')
   expect(err).toBe('')
+})
+
+test('the planned run sees the model\'s hours with their p10 and p90, which risk averse minimises', () => {
+  const forecast = { p10: [90, 90, 10], p50: [100, 100, 60], p90: [110, 110, 400] }
+  const points = medianPoints(forecast, 0)
+  expect(points[2]).toEqual({ start: 2 * 3_600_000, end: 3 * 3_600_000, gPerKwh: 60, p10: 10, p90: 400 })
 })
