@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { bandedModel, quantile } from '../../src/forecast/bands.js'
-import { MODELS, persistence } from '../../src/forecast/index.js'
+import { GREENSHIFT_MODEL, MODELS, persistence } from '../../src/forecast/index.js'
 import { historyBefore, HOUR_MS, type Hourly } from '../../src/forecast/model.js'
 import { ewProfile } from '../../src/forecast/models/ew-profile.js'
 import { seasonalNaive } from '../../src/forecast/models/seasonal.js'
@@ -59,6 +59,56 @@ describe('exponentially weighted profile', () => {
     // At 20:00, an hour the lift never touched: 0.95 per hour ahead of what is left.
     expect(lift[20]).toBeCloseTo(lift[0]! * 0.95 ** 20, 6)
     expect(lift[44]).toBeCloseTo(lift[0]! * 0.95 ** 44, 6)
+  })
+})
+
+describe('profile by day type, with a relative level', () => {
+  /** Weekdays on the clean shape, Saturdays and Sundays at half of it. */
+  const weekly = (i: number) => shape(i) * (Math.floor(i / 24) % 7 >= 5 ? 0.5 : 1)
+  // 26 days from a Monday: the history ends on a Friday at 24:00, the origin is a Saturday.
+  const s = series(26, weekly)
+  const saturday = T0 + 26 * DAY
+
+  test('with no weight on the other kind of day, a weekend is forecast from weekends alone, and Monday from weekdays', () => {
+    const f = ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false, otherDayType: 0, levelHours: 2, relativeLevel: true })(s, saturday, 72)
+    f.forEach((v, h) => { expect(v).toBeCloseTo(weekly(26 * 24 + h), 9) })
+  })
+
+  test('at half weight, a weekend hour lies between the weekend\'s and the single profile\'s', () => {
+    const one = ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false })(s, saturday, 24)
+    const half = ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false, otherDayType: 0.5 })(s, saturday, 24)
+    for (let h = 0; h < 24; h++) {
+      expect(half[h]).toBeGreaterThan(weekly(26 * 24 + h))
+      expect(half[h]).toBeLessThan(one[h]!)
+    }
+  })
+
+  test('the last hours\' departure is carried as a ratio to the profile, fading per hour ahead', () => {
+    // The last 2 hours ran 20 % above the shape.
+    const lifted = series(28, i => shape(i) * (i >= 28 * 24 - 2 ? 1.2 : 1))
+    const f = ewProfile({ days: 28, decay: 0.75, persistence: 0.95, weekly: false, levelHours: 2, relativeLevel: true })(lifted, T0 + 28 * DAY, 48)
+    // Hours 0–21 of the profile are untouched by the lift: there the forecast is the shape times (1 + carried ratio).
+    const ratio = f.map((v, h) => v / shape(h) - 1)
+    expect(ratio[0]).toBeGreaterThan(0.1)
+    expect(ratio[0]).toBeLessThan(0.2)
+    expect(ratio[20]).toBeCloseTo(ratio[0]! * 0.95 ** 20, 9)
+    expect(ratio[24 + 12]).toBeCloseTo(ratio[0]! * 0.95 ** 36, 9)
+    // In g/kWh the lift is in proportion to the hour's own level: more at night (300) than at midday (150).
+    expect((f[24]! - shape(0)) / (f[36]! - shape(12))).toBeCloseTo(2 / 0.95 ** 12, 6)
+  })
+
+  test('greenshift\'s planning model reads nothing at or after its origin, a Saturday whose weekend profile it uses', () => {
+    const r = noise(11)
+    const full = series(40, i => weekly(i) * (1 + 0.1 * r()))
+    const origin = T0 + 33 * DAY // a Saturday
+    const cut = historyBefore(full, origin)
+    expect(GREENSHIFT_MODEL.forecast(full, origin, 96)).not.toEqual(GREENSHIFT_MODEL.forecast(cut, origin, 96)) // the full series would tell it more
+    // Given everything up to the origin, the hours after it altered or not: the same forecast.
+    const altered = { start: T0, values: [...cut.values, ...Array.from({ length: 7 * 24 }, () => 9999)] }
+    expect(GREENSHIFT_MODEL.forecast(historyBefore(altered, origin), origin, 96)).toEqual(GREENSHIFT_MODEL.forecast(cut, origin, 96))
+    // And the series cut 5 hours earlier forecasts the same origin without the hours it no longer has.
+    const earlier = GREENSHIFT_MODEL.forecast(historyBefore(full, origin - 5 * HOUR_MS), origin, 96)
+    expect(earlier.p50.every(Number.isFinite)).toBe(true)
   })
 })
 
