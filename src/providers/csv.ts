@@ -130,7 +130,9 @@ export function clipPoints (points: readonly IntensityPoint[], from: Instant, to
   for (let i = lo; i < points.length; i++) {
     const p = points[i]
     if (p === undefined || p.start >= to) break
-    out.push({ start: Math.max(p.start, from), end: Math.min(p.end, to), gPerKwh: p.gPerKwh })
+    const clipped = { start: Math.max(p.start, from), end: Math.min(p.end, to), gPerKwh: p.gPerKwh }
+    // A forecast's band comes along (greenshift's model gives one; files do not).
+    out.push(p.p10 === undefined && p.p90 === undefined ? clipped : { ...clipped, p10: p.p10, p90: p.p90 })
   }
   return out
 }

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 import { simulateCommand } from '../../src/cli/simulate.js'
 import { medianPoints } from '../../src/forecast/from-points.js'
 import { GREENSHIFT_MODEL, persistence } from '../../src/forecast/index.js'
 import { simulate } from '../../src/sim/engine.js'
+import { parseIntensityFile } from '../../src/sim/intensity-formats.js'
 import type { SimJob } from '../../src/sim/jobs-csv.js'
 import type { SimInput } from '../../src/sim/types.js'
 
@@ -76,4 +78,19 @@ test('the planned run sees the model\'s hours with their p10 and p90, which risk
   const forecast = { p10: [90, 90, 10], p50: [100, 100, 60], p90: [110, 110, 400] }
   const points = medianPoints(forecast, 0)
   expect(points[2]).toEqual({ start: 2 * 3_600_000, end: 3 * 3_600_000, gPerKwh: 60, p10: 10, p90: 400 })
+})
+
+test('risk averse changes what the planned run chooses on real data: the model\'s band is wider a day ahead, so some jobs stay nearer', () => {
+  const file = new URL('../../data/zones-2022/DE.csv', import.meta.url).pathname
+  const actual = parseIntensityFile(readFileSync(file, 'utf8'), { name: 'DE.csv' }).points
+  const start = Date.UTC(2022, 10, 1)
+  const jobs: SimJob[] = Array.from({ length: 40 }, (_, i) => ({ id: `j${i}`, line: i + 2, arrival: start + i * 6 * HOUR, durationMs: HOUR, deadline: start + i * 6 * HOUR + 49 * HOUR, gpus: 1 }))
+  const input: SimInput = { zones: [{ zone: 'DE', actual, source: 'DE.csv' }], jobs, signal: 'average' }
+  const neutral = simulate(input, { forecastModel: GREENSHIFT_MODEL })
+  const averse = simulate(input, { forecastModel: GREENSHIFT_MODEL, risk: 'averse' })
+  const moved = averse.jobs.filter((j, i) => j.start !== neutral.jobs[i]!.start)
+  expect(moved.length).toBeGreaterThan(0)
+  // Each moved job starts no later than the neutral choice: the nearer hour is the surer one.
+  for (const j of moved) expect(j.start!).toBeLessThan(neutral.jobs.find(n => n.jobId === j.jobId)!.start!)
+  expect(averse.summary.deadlineMisses).toBe(0)
 })
