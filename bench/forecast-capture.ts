@@ -13,7 +13,7 @@ export const CAPTURE = { everyHours: 6, durationHours: 1, slackHours: 24 }
  * 24 h of slack, each planned at arrival on the model's forecast from the actuals before that hour,
  * accounted on the actuals; the same jobs planned on persistence in the same run beside it.
  */
-export function captureFor (zone: string, points: IntensityPoint[], from: number, to: number, model: ForecastModel, persistence: ForecastModel): { model: number | null, persistence: number | null, jobs: number } {
+export function captureFor (zone: string, points: IntensityPoint[], from: number, to: number, model: ForecastModel, persistence: ForecastModel, planning?: ForecastModel): { model: number | null, persistence: number | null, planning?: number | null, jobs: number } {
   const jobs: SimJob[] = []
   const span = (CAPTURE.durationHours + CAPTURE.slackHours) * HOUR_MS
   for (let t = from, i = 0; t + span <= to; t += CAPTURE.everyHours * HOUR_MS, i++) {
@@ -21,5 +21,8 @@ export function captureFor (zone: string, points: IntensityPoint[], from: number
   }
   const input = { zones: [{ zone, actual: points, source: zone }], jobs, signal: 'average' as const }
   const share = (m: ForecastModel) => simulate(input, { forecastModel: m }).summary.capturedPct
-  return { model: share(model), persistence: share(persistence), jobs: jobs.length }
+  const chosen = share(model)
+  // The scheduler's own model, where it is not the one measured already.
+  const plans = planning === undefined ? {} : { planning: planning === model ? chosen : share(planning) }
+  return { model: chosen, persistence: share(persistence), ...plans, jobs: jobs.length }
 }

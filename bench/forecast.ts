@@ -33,18 +33,18 @@ export interface HorizonSummary {
 }
 
 /** A zone's backtest and its capture of the oracle's saving (percent), the chosen model's and persistence's. */
-export type ZoneBench = ForecastEvalReport & { capture: { model: number | null, persistence: number | null, jobs: number } }
+export type ZoneBench = ForecastEvalReport & { capture: { model: number | null, persistence: number | null, planning?: number | null, jobs: number } }
 
 export interface BenchResult {
   dir: string
   everyHours: number
   zones: ZoneBench[]
   failed: Array<{ zone: string, error: string }>
-  summary: { horizons: HorizonSummary[], chosen: Record<string, number>, capture: { model: { median: number, p10: number }, persistence: { median: number, p10: number } } }
+  summary: { horizons: HorizonSummary[], chosen: Record<string, number>, capture: { model: { median: number, p10: number }, planning?: { median: number, p10: number }, persistence: { median: number, p10: number } } }
   seconds: number
 }
 
-export function benchForecast (dir: string, models: readonly ForecastModel[], persistence: ForecastModel, opts: BenchOptions): BenchResult {
+export function benchForecast (dir: string, models: readonly ForecastModel[], persistence: ForecastModel, opts: BenchOptions, planning?: ForecastModel): BenchResult {
   const t0 = performance.now()
   const files = readdirSync(dir).filter(f => f.endsWith('.csv')).sort()
   if (files.length === 0) throw new Error(`no *.csv files in ${dir}`)
@@ -58,7 +58,7 @@ export function benchForecast (dir: string, models: readonly ForecastModel[], pe
       const report = forecastEvalReport(zone, text, file, models, persistence, opts)
       const chosenModel = models.find(m => m.name === report.model)!
       const points = parseIntensityFile(text, { name: file }).points
-      zones.push({ ...report, capture: captureFor(zone, points, Date.parse(report.test.from), Date.parse(report.test.to), chosenModel, persistence) })
+      zones.push({ ...report, capture: captureFor(zone, points, Date.parse(report.test.from), Date.parse(report.test.to), chosenModel, persistence, planning) })
     } catch (e) {
       failed.push({ zone, error: e instanceof Error ? e.message : String(e) })
     }
@@ -67,7 +67,11 @@ export function benchForecast (dir: string, models: readonly ForecastModel[], pe
   for (const z of zones) chosen[z.model] = (chosen[z.model] ?? 0) + 1
   const shares = (pick: (z: ZoneBench) => number | null) => zones.map(pick).filter((x): x is number => x !== null && Number.isFinite(x))
   const spread = (xs: number[]) => ({ median: quantile(xs, 0.5), p10: quantile(xs, 0.1) })
-  const capture = { model: spread(shares(z => z.capture.model)), persistence: spread(shares(z => z.capture.persistence)) }
+  const capture = {
+    model: spread(shares(z => z.capture.model)),
+    ...(planning === undefined ? {} : { planning: spread(shares(z => z.capture.planning ?? null)) }),
+    persistence: spread(shares(z => z.capture.persistence))
+  }
   return { dir, everyHours: opts.everyHours, zones, failed, summary: { horizons: summarize(zones, opts.horizons), chosen, capture }, seconds: (performance.now() - t0) / 1000 }
 }
 
@@ -120,6 +124,7 @@ export function formatBench (r: BenchResult, horizons: number[]): string[] {
     '',
     `share of the oracle's saving captured, ${CAPTURE.durationHours}-hour jobs with ${CAPTURE.slackHours} h of slack every ${CAPTURE.everyHours} h of the test quarter:`,
     `  model        median ${r.summary.capture.model.median.toFixed(1)} %, worst decile (p10 over zones) ${r.summary.capture.model.p10.toFixed(1)} %`,
+    ...(r.summary.capture.planning === undefined ? [] : [`  planning     median ${r.summary.capture.planning.median.toFixed(1)} %, worst decile (p10 over zones) ${r.summary.capture.planning.p10.toFixed(1)} % (greenshift's planning model in every zone, as the scheduler uses it)`]),
     `  persistence  median ${r.summary.capture.persistence.median.toFixed(1)} %, worst decile (p10 over zones) ${r.summary.capture.persistence.p10.toFixed(1)} %`,
     '',
     `models chosen: ${Object.entries(r.summary.chosen).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')}` +
@@ -136,8 +141,8 @@ async function main (): Promise<number> {
   const everyHours = Number(values['every-hours'])
   if (!Number.isInteger(everyHours) || everyHours < 1) throw new Error(`--every-hours must be a number of whole hours >= 1, got "${values['every-hours']}"`)
   const dir = resolve(positionals[0] ?? join(ROOT, 'data/zones-2022'))
-  const { MODELS, persistence } = await import('../src/forecast/index.js')
-  const r = benchForecast(dir, MODELS, persistence, { horizons, everyHours, progress: line => process.stderr.write(line + '\n') })
+  const { MODELS, persistence, GREENSHIFT_MODEL } = await import('../src/forecast/index.js')
+  const r = benchForecast(dir, MODELS, persistence, { horizons, everyHours, progress: line => process.stderr.write(line + '\n') }, GREENSHIFT_MODEL)
   if (values.json === true) console.log(JSON.stringify(r, null, 2))
   else for (const line of formatBench(r, horizons)) console.log(line)
   return r.failed.length === 0 ? 0 : 1
