@@ -123,20 +123,21 @@ function bestOnPool (
 }
 
 function placement (o: Option): Placement {
-  const at = (q: PreparedSeries) => q === o.ctx.prepared ? o.grams : gramsFromIntegral(o.segments.reduce((sum, s) => sum + integral(q, s.start, s.end), 0), o.kw)
-  const { p10, p50, p90 } = o.ctx.band
-  const band = o.ctx.banded ? { band: { p10: at(p10), p50: at(p50), p90: at(p90) } } : {}
-  return {
+  const p: Placement = {
     pool: o.ctx.pool.name,
     zone: o.ctx.pool.zone,
     segments: o.segments,
     energyKwh: o.kw * o.runMs / HOUR_MS,
     grams: o.grams,
-    ...band,
     ...labelsOf(o.ctx.series),
     source: versioned(o.ctx.series),
     usesFallback: usesFallback(o.ctx, o.segments)
   }
+  if (o.ctx.banded) {
+    const at = (q: PreparedSeries) => q === o.ctx.prepared ? o.grams : gramsFromIntegral(o.segments.reduce((sum, s) => sum + integral(q, s.start, s.end), 0), o.kw)
+    p.band = { p10: at(o.ctx.band.p10), p50: at(o.ctx.band.p50), p90: at(o.ctx.band.p90) }
+  }
+  return p
 }
 
 /**

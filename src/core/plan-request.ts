@@ -57,6 +57,7 @@ export function onPool<R extends PlanRequest> (req: R, pool: string): R {
 
 /** The shortest run time the job has on any pool, ms. */
 export function shortestDurationMs (req: PlanRequest): number {
+  if (req.perPool === undefined) return req.durationMs
   return Math.min(req.durationMs, ...Object.values(req.perPool ?? {}).map(p => p.durationMs))
 }
 

@@ -82,44 +82,38 @@ export class PoolCatalog {
  * pricing them. Series are values: a points array is never mutated once planned on (the length
  * and horizon are checked as a guard).
  */
-const preparedCache = new WeakMap<readonly IntensityPoint[], { n: number, lastEnd: Instant, prepared: PreparedSeries }>()
+const preparedCache = new WeakMap<readonly IntensityPoint[], Laid>()
 
-function preparedOf (series: Series): PreparedSeries {
+/** A series laid out: its median, and its p10 and p90 when it has a band (else the median thrice). */
+interface Laid { n: number, lastEnd: Instant, prepared: PreparedSeries, band: PoolContext['band'], banded: boolean }
+
+function laidOut (series: Series): Laid {
   const points = series.points
   const lastEnd = points.at(-1)?.end ?? -Infinity
   const hit = preparedCache.get(points)
-  if (hit !== undefined && hit.n === points.length && hit.lastEnd === lastEnd) return hit.prepared
-  const prepared = prepare(series)
-  preparedCache.set(points, { n: points.length, lastEnd, prepared })
-  return prepared
+  if (hit !== undefined && hit.n === points.length && hit.lastEnd === lastEnd) return hit
+  const laid = layOut(series, prepare(series))
+  preparedCache.set(points, laid)
+  return laid
+}
+
+/** The median's layout with the band's: a quote must not scan every point for a band it has not got. */
+function layOut (series: Series, prepared: PreparedSeries): Laid {
+  const banded = hasBand(series)
+  const band = banded ? { p10: prepare(atQuantile(series, 'p10')), p50: prepared, p90: prepare(atQuantile(series, 'p90')) } : { p10: prepared, p50: prepared, p90: prepared }
+  return { n: series.points.length, lastEnd: series.points.at(-1)?.end ?? -Infinity, prepared, band, banded }
 }
 
 function contextOf (view: PoolView, from: Instant, until: Instant): PoolContext | null {
-  const own = preparedOf(view.series)
-  if (own.starts.length === 0) return null
-  const complete = own.gaps.length === 0 && own.starts[0]! <= from && coveredUntil(own) >= until
-  if (complete) return { pool: view.pool, series: view.series, prepared: own, ...bandOf(view.series, own), fallbackFrom: view.series.fallbackFrom, filled: [] }
+  const own = laidOut(view.series)
+  const p = own.prepared
+  if (p.starts.length === 0) return null
+  const complete = p.gaps.length === 0 && p.starts[0]! <= from && coveredUntil(p) >= until
+  if (complete) return { pool: view.pool, series: view.series, prepared: p, band: own.band, banded: own.banded, fallbackFrom: view.series.fallbackFrom, filled: [] }
   const sorted = { ...view.series, points: normalize(view.series.points) }
   const { series, filled } = fillGaps(withFallback(sorted, until), from)
-  const prepared = prepare(series)
-  return { pool: view.pool, series, prepared, ...bandOf(series, prepared), fallbackFrom: series.fallbackFrom, filled }
-}
-
-/**
- * The p10 and p90 layouts of a series with a band (null without), by the points array they were
- * made from, as `preparedCache`: a quote must not scan every point for a band it has not got.
- */
-const bandCache = new WeakMap<readonly IntensityPoint[], { n: number, band: { p10: PreparedSeries, p90: PreparedSeries } | null }>()
-
-/** The series' three layouts (without a band, the median's thrice) and whether it has a band. */
-function bandOf (series: Series, p50: PreparedSeries): Pick<PoolContext, 'band' | 'banded'> {
-  let hit = bandCache.get(series.points)
-  if (hit === undefined || hit.n !== series.points.length) {
-    const band = hasBand(series) ? { p10: prepare(atQuantile(series, 'p10')), p90: prepare(atQuantile(series, 'p90')) } : null
-    hit = { n: series.points.length, band }
-    bandCache.set(series.points, hit)
-  }
-  return hit.band === null ? { band: { p10: p50, p50, p90: p50 }, banded: false } : { band: { ...hit.band, p50 }, banded: true }
+  const laid = layOut(series, prepare(series))
+  return { pool: view.pool, series, prepared: laid.prepared, band: laid.band, banded: laid.banded, fallbackFrom: series.fallbackFrom, filled }
 }
 
 /**
