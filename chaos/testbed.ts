@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { delimiter, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+export { freePort } from './ports.js'
+import { freePort } from './ports.js'
 import { agentCommand, readAgentExecutions, type Execution } from './executions.js'
 import { startFront, type Front } from './front.js'
 import { call, until, type Answer } from './http.js'
@@ -23,14 +23,6 @@ const cli = (args: string[]) => useDist
   ? [join(ROOT, 'dist/src/cli/main.js'), ...args]
   : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args]
 
-/** A free loopback port (the kernel's choice, released at once). */
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
-  const { port } = server.address() as AddressInfo
-  await new Promise(done => server.close(done))
-  return port
-}
 
 /** A `greenshift serve` process; `proc` is replaced when the suite restarts it on the same port. */
 export interface Instance {

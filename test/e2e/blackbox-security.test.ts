@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fakeSmiEnv } from '../agent/helpers.js'
+import { freePort } from '../../chaos/ports.js'
 
 /**
  * The security promises checked from outside, as an attacker or an auditor would: `npm start` in a
@@ -23,15 +23,6 @@ const dir = mkdtempSync(join(tmpdir(), 'greenshift-blackbox-'))
 const children: ChildProcess[] = []
 let url = ''
 
-/** A port free now on loopback (the server is a separate process, so it cannot report port 0 back to us simply). */
-async function freePort (): Promise<number> {
-  return await new Promise((done, fail) => {
-    const probe = createServer().once('error', fail).listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => { done(typeof address === 'object' && address !== null ? address.port : 0) })
-    })
-  })
-}
 
 /** Starts a command in its own process group, so that npm, tsx and node all go at the end. */
 function start (command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {

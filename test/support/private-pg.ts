@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../chaos/ports.js'
 
 /**
  * A PostgreSQL server of the test's own, in a temp directory on a free loopback port, so that a
@@ -72,16 +72,6 @@ function retry (work: () => void): void {
   }
 }
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0) })
-    })
-  })
-}
 
 /** initdb + pg_ctl start on a free port, trust auth, fsync off (a test's data need not survive a power cut). */
 export async function startPrivatePostgres (): Promise<PrivatePostgres> {
